@@ -1,0 +1,22 @@
+from pathlib import Path
+
+import pytest
+
+import strata_analytics
+from strata_analytics.main import create_app
+from strata_analytics.settings import AnalyticsSettings
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    return Path(strata_analytics.__file__).parent / "migrations"
+
+
+@pytest.fixture(scope="session")
+def settings_factory() -> type[AnalyticsSettings]:
+    return AnalyticsSettings
+
+
+@pytest.fixture(scope="session")
+def app_factory():  # type: ignore[no-untyped-def]
+    return create_app

@@ -1,0 +1,1 @@
+"""Strata feedback service: Feedback interviews, improvement plans, acknowledgement and appeals."""

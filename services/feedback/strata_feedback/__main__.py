@@ -1,0 +1,20 @@
+import sys
+from pathlib import Path
+
+from strata_kit.runner import run_cli
+
+from strata_feedback.settings import FeedbackSettings
+
+
+def main() -> None:
+    run_cli(
+        prog="strata-feedback",
+        app_factory="strata_feedback.main:create_app",
+        settings_factory=FeedbackSettings,
+        migrations_dir=Path(__file__).parent / "migrations",
+        argv=sys.argv[1:],
+    )
+
+
+if __name__ == "__main__":
+    main()

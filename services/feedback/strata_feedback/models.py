@@ -1,0 +1,10 @@
+"""The feedback service's table base: its own registry and metadata (its own database)."""
+
+from strata_kit.db import TenantModel, new_registry
+
+registry = new_registry()
+metadata = registry.metadata
+
+
+class FeedbackModel(TenantModel, registry=registry):
+    """Base of every tenant-owned table of the feedback service."""

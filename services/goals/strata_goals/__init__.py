@@ -1,0 +1,1 @@
+"""Strata goals service: Organisation, strategy cascade, KPIs, balanced scorecard, weights, cycles, performance agreements and check-ins."""

@@ -1,0 +1,14 @@
+from fastapi import FastAPI
+
+from strata_kit.app import create_service_app
+
+from strata_reviews.settings import ReviewsSettings
+
+
+def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
+    """The reviews service's ASGI app."""
+    return create_service_app(
+        settings or ReviewsSettings(),
+        title="Strata reviews",
+        description="360-degree feedback: templates, campaigns, nominations, invitations, responses and anonymised results.",
+    )

@@ -1,0 +1,147 @@
+"""The app factory every Strata service uses.
+
+`create_service_app` wires, in one place: settings, logging, the engine and session
+factory (made in `lifespan`, kept on `app.state`, disposed on shutdown), the request
+context and identity middlewares, problem-details handlers, `/healthz`, `/readyz`,
+`/api/v1/<service>/me`, and operation ids unique across the merged OpenAPI.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+
+from strata_contracts.health import Health
+from strata_contracts.identity import IdentityClaims, IdentityRead
+
+from strata_kit.context import RequestContextMiddleware
+from strata_kit.db import create_engine, create_sessionmaker
+from strata_kit.errors import install_problem_handlers
+from strata_kit.identity import CurrentIdentity, IdentityMiddleware
+from strata_kit.logging import configure_logging, get_logger
+from strata_kit.settings import KitSettings
+
+log = get_logger("strata.app")
+Hook = Callable[[FastAPI], Awaitable[None]]
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+def operation_id(service: str) -> Callable[[APIRoute], str]:
+    """Operation ids `<service>_<function name>`: unique once every spec is merged."""
+
+    def generate(route: APIRoute) -> str:
+        return f"{service}_{route.name}"
+
+    return generate
+
+
+def create_service_app(
+    settings: KitSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    version: str = "0.1.0",
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    """Build a service's FastAPI app from its settings and routers."""
+    configure_logging(service=settings.service_name, json=settings.json_logs, level=settings.log_level)
+    service = settings.service_name
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(
+                settings.resolved_database_url,
+                pool_size=settings.database_pool_size,
+                echo=settings.database_echo,
+            )
+            stack.push_async_callback(engine.dispose)
+            app.state.engine = engine
+            app.state.sessionmaker = create_sessionmaker(engine)
+            for hook in on_startup:
+                await hook(app)
+            log.info("app.started", port=settings.port)
+            yield
+            for hook in on_shutdown:
+                await hook(app)
+            log.info("app.stopping")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id(service),
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(
+        IdentityMiddleware, secret=settings.platform.internal_token_secret.get_secret_value()
+    )
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router(service))
+    me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])
+
+    @me.get("/me", response_model=IdentityRead)
+    async def whoami(identity: CurrentIdentity) -> IdentityRead:
+        """The caller as this service sees it: subject, tenant, employee and roles."""
+        return identity_read(service, identity)
+
+    app.include_router(me)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def identity_read(service: str, identity: IdentityClaims) -> IdentityRead:
+    return IdentityRead(
+        service=service,
+        subject=identity.subject,
+        tenant_id=identity.tenant_id,
+        employee_id=identity.employee_id,
+        roles=sorted(identity.roles),
+    )
+
+
+def health_router(
+    service: str, *, extra_checks: dict[str, Callable[[FastAPI], Awaitable[None]]] | None = None
+) -> APIRouter:
+    """`/healthz` (the process is up) and `/readyz` (it can reach its database)."""
+    router = APIRouter(tags=["health"], include_in_schema=False)
+
+    @router.get("/healthz", response_model=Health)
+    async def healthz() -> Health:
+        return Health(status="ok", service=service)
+
+    @router.get("/readyz", response_model=Health)
+    async def readyz(request: Request) -> JSONResponse:
+        app: FastAPI = request.app
+        checks: dict[str, Callable[[FastAPI], Awaitable[None]]] = {"database": _check_database}
+        checks.update(extra_checks or {})
+        results: dict[str, Any] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(app), READINESS_TIMEOUT_SECONDS)
+                results[name] = "ok"
+            except Exception as exc:  # readiness reports any failure, it never raises
+                log.warning("readiness.check_failed", check=name, error=str(exc))
+                results[name] = "failed"
+        ok = all(v == "ok" for v in results.values())
+        body = Health(status="ok" if ok else "unavailable", service=service, checks=results)
+        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    return router
+
+
+async def _check_database(app: FastAPI) -> None:
+    async with app.state.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))

@@ -1,0 +1,175 @@
+"""Database access shared by every service: engines, the per-request session, tenancy.
+
+- `create_engine(url)`: SQLite (aiosqlite, WAL, foreign keys on) or PostgreSQL (asyncpg).
+- `SessionDep`: one `AsyncSession` per request; commits when the endpoint returns,
+  rolls back when it raises. Services `flush()`, never `commit()`.
+- `TenantModel`: base of every tenant-owned table: `tenant_id` leads the primary key.
+- Tenant guard: a session bound to a tenant adds `tenant_id = :tenant` to every ORM
+  query on a `TenantModel` entity and stamps new rows with it, so no query can forget the
+  tenant. A session with no tenant must say `cross_tenant=True` or it sees nothing.
+  Joined tables are kept inside the tenant by the schema: foreign keys are composite and
+  lead with `tenant_id`, so a row can only reference rows of its own tenant.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, registry, with_loader_criteria
+from sqlmodel import Field, Session, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.identity import IdentityClaims
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+NO_TENANT = uuid.UUID(int=0)
+
+
+def new_registry() -> registry:
+    """A registry (and metadata) of one service's tables, with the naming convention."""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; Strata stores timezone-aware UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TenantModel(SQLModel):
+    """Columns every tenant-owned row has. Subclass through the service's own base."""
+
+    tenant_id: uuid.UUID = Field(primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+class TenantSession(Session):
+    """The sync session class behind every `AsyncSession`; carries the tenant guard."""
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent query was scoped already
+    if state.session.info.get("cross_tenant"):
+        return
+    tenant = state.session.info.get("tenant_id", NO_TENANT)
+    options = [
+        with_loader_criteria(mapper.class_, mapper.class_.tenant_id == tenant, include_aliases=True)
+        for mapper in state.all_mappers
+        if issubclass(mapper.class_, TenantModel)
+    ]
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get("cross_tenant"):
+        return
+    tenant = session.info.get("tenant_id", NO_TENANT)
+    for obj in session.new:
+        if isinstance(obj, TenantModel):
+            if getattr(obj, "tenant_id", None) is None:
+                obj.tenant_id = tenant
+            elif obj.tenant_id != tenant:
+                raise PermissionError("a row of another tenant cannot be written in this session")
+        if isinstance(obj, TenantModel) and obj.tenant_id == NO_TENANT:
+            raise PermissionError("a tenant-owned row needs a tenant-bound session")
+    for obj in session.dirty:
+        if isinstance(obj, TenantModel) and session.is_modified(obj):
+            obj.updated_at = utcnow()
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An async engine for `url` with the options Strata relies on."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            for pragma in (
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA busy_timeout=30000",
+            ):
+                cursor.execute(pragma)
+            cursor.close()
+
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        engine,
+        class_=AsyncSession,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=TenantSession,
+    )
+
+
+def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> AsyncSession:
+    """Scope `session` to one tenant (None: a session that sees no tenant's rows)."""
+    session.info["tenant_id"] = tenant_id or NO_TENANT
+    return session
+
+
+def allow_cross_tenant(session: AsyncSession) -> AsyncSession:
+    """For system work that must see every tenant (relays, migrations). Never per request."""
+    session.info["cross_tenant"] = True
+    return session
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session, bound to the caller's tenant. Commit on success."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    identity = request.scope.get("state", {}).get("identity")
+    async with maker() as session:
+        bind_tenant(session, identity.tenant_id if isinstance(identity, IdentityClaims) else None)
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,220 @@
+"""Typed errors and the one handler set that renders RFC 9457 problem details.
+
+Domain code raises an `AppError` subclass (`CycleClosed(AppError)` with status 409);
+the handlers below render every error, framework ones included, as
+`application/problem+json`. Nothing else turns exceptions into responses, and no stack
+trace leaves the process.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from strata_contracts.problem import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldProblem, Problem
+
+from strata_kit.logging import get_logger
+
+log = get_logger("strata.errors")
+
+
+class AppError(Exception):
+    """Base of every error a Strata process answers on purpose."""
+
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad request"
+    slug: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = headers
+        self.extra = extra
+
+    def to_problem(self, request: Request) -> Problem:
+        return Problem(
+            type=f"{PROBLEM_TYPE_BASE}{self.slug}" if self.slug else "about:blank",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=request.url.path,
+            request_id=request.scope.get("state", {}).get("request_id"),
+            errors=self.errors,
+            **self.extra,
+        )
+
+
+class BadRequest(AppError):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+
+class Unauthorized(AppError):
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extra)
+
+
+class Forbidden(AppError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+class NotFound(AppError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class Conflict(AppError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    title = "Precondition failed"
+    slug = "precondition-failed"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    title = "Payload too large"
+    slug = "payload-too-large"
+
+
+class InvalidInput(AppError):
+    """Input that parses but breaks a rule; name each bad field with `field(...)`."""
+
+    status = 422
+    title = "Invalid input"
+    slug = "invalid-input"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    title = "Too many requests"
+    slug = "rate-limited"
+
+
+class UpstreamUnavailable(AppError):
+    status = 503
+    title = "Service unavailable"
+    slug = "upstream-unavailable"
+
+
+class UpstreamTimeout(AppError):
+    status = 504
+    title = "Upstream timed out"
+    slug = "upstream-timeout"
+
+
+def field(pointer: str, detail: str, code: str | None = None) -> FieldProblem:
+    """A bad field in the request body, e.g. `field("weights/2/weight", "above 40 %")`."""
+    path = pointer.lstrip("/")
+    return FieldProblem(pointer=f"/body/{path}" if path else "/body", detail=detail, code=code)
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(mode="json", exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _pointer(loc: Iterable[int | str]) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return "/" + "/".join(parts)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldProblem]:
+    out = []
+    for err in exc.errors():
+        loc = list(err.get("loc", ()))
+        # A body sent as a single model is reported at ("body", field...); a missing
+        # body at ("body",). Keep the location root so a pointer is never ambiguous.
+        out.append(FieldProblem(pointer=_pointer(loc), detail=str(err.get("msg")), code=err.get("type")))
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error as problem details."""
+
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return problem_response(exc.to_problem(request), exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problem = Problem(
+            type=f"{PROBLEM_TYPE_BASE}validation",
+            title="Validation failed",
+            status=422,
+            detail="The request has invalid fields; see `errors`.",
+            instance=request.url.path,
+            request_id=request.scope.get("state", {}).get("request_id"),
+            errors=_validation_errors(exc),
+        )
+        return problem_response(problem)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        problem = Problem(
+            title=_TITLES.get(exc.status_code, "Error"),
+            status=exc.status_code,
+            detail=exc.detail if isinstance(exc.detail, str) else None,
+            instance=request.url.path,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
+        return problem_response(problem, dict(exc.headers) if exc.headers else None)
+
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", path=request.url.path, error=type(exc).__name__)
+        problem = Problem(
+            title="Internal server error",
+            status=500,
+            detail="An unexpected error occurred; quote the request id when reporting it.",
+            instance=request.url.path,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
+        return problem_response(problem)
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unhandled)
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+}

@@ -1,0 +1,68 @@
+"""One structlog set-up for every process: JSON in production, readable in development.
+
+Stdlib loggers (uvicorn, sqlalchemy, alembic) go through the same processors, so every
+line carries the correlation id bound by `RequestContextMiddleware`.
+"""
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = frozenset({"authorization", "api_key", "secret", "token", "password"})
+
+
+def _redact(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+    for key in event.keys() & _SECRET_KEYS:
+        event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(*, service: str, json: bool, level: str = "INFO") -> None:
+    """Configure structlog and route stdlib logging through it."""
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.processors.format_exc_info if json else structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Our middleware logs each request once, with its correlation id; uvicorn's access
+    # log would repeat it without one.
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    return structlog.stdlib.get_logger(name)  # type: ignore[no-any-return]

@@ -1,0 +1,130 @@
+"""Keyset (cursor) pagination with a stable sort: `(sort column, id)` ascending.
+
+A cursor is the opaque, URL-safe encoding of the last row's sort key. Keyset pages stay
+correct while rows are inserted, and cost the same on page 1 and page 10,000.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.pagination import Page
+
+from strata_kit.errors import InvalidInput
+from strata_contracts.problem import FieldProblem
+
+Row = TypeVar("Row")
+Item = TypeVar("Item", bound=BaseModel)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: str | None
+    updated_since: datetime | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="Only rows changed at or after this instant (incremental sync)."),
+    ] = None,
+) -> PageParams:
+    """Common list parameters: `limit`, `cursor`, `updated_since`."""
+    if updated_since is not None and updated_since.tzinfo is None:
+        raise InvalidInput(
+            "updated_since needs a timezone.",
+            errors=[FieldProblem(pointer="/query/updated_since", detail="needs a UTC offset")],
+        )
+    return PageParams(limit=limit, cursor=cursor, updated_since=updated_since)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_jsonable(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(values, list):
+        raise _bad_cursor()
+    return values
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not one this API issued.",
+        errors=[FieldProblem(pointer="/query/cursor", detail="malformed cursor")],
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _coerce(column: ColumnElement[Any], value: Any) -> Any:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if python_type is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if python_type is uuid.UUID and isinstance(value, str):
+        return uuid.UUID(value)
+    return value
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    sort: ColumnElement[Any],
+    id_column: ColumnElement[Any],
+    params: PageParams,
+    to_item: Callable[[Any], Item],
+    updated_column: ColumnElement[Any] | None = None,
+) -> Page[Item]:
+    """Run `statement` as one page ordered by `(sort, id)`."""
+    if params.updated_since is not None and updated_column is not None:
+        statement = statement.where(updated_column >= params.updated_since)
+    if params.cursor:
+        values = decode_cursor(params.cursor)
+        if len(values) != 2:
+            raise _bad_cursor()
+        try:
+            last_sort, last_id = _coerce(sort, values[0]), _coerce(id_column, values[1])
+        except (TypeError, ValueError) as exc:
+            raise _bad_cursor() from exc
+        statement = statement.where(
+            or_(sort > last_sort, and_(sort == last_sort, id_column > last_id))
+        )
+    statement = statement.order_by(sort, id_column).limit(params.limit + 1)
+    rows = list((await session.exec(statement)).all())  # type: ignore[call-overload]
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, sort.key), getattr(last, id_column.key)])  # type: ignore[attr-defined]
+    return Page[Item](items=[to_item(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,81 @@
+"""Settings every Strata application shares; each app subclasses with its own env prefix.
+
+`GoalsSettings(KitSettings)` with `env_prefix="GOALS_"` reads `GOALS_PORT`,
+`GOALS_DATABASE_URL`, ... . What all processes must agree on (the internal token
+secret) lives in `PlatformSettings` under the `STRATA_` prefix.
+"""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class PlatformSettings(BaseSettings):
+    """Settings shared by every process of one installation (`STRATA_` prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="STRATA_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    internal_token_secret: SecretStr = Field(
+        description="HMAC key of the internal identity token; the same on every process."
+    )
+    internal_token_ttl_seconds: int = Field(default=60, ge=5, le=3600)
+    data_dir: Path = Field(default=Path("var/data"), description="Where SQLite files live.")
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Self:
+        secret = self.internal_token_secret.get_secret_value()
+        if self.environment is not Environment.DEVELOPMENT and (
+            secret.lower() in _PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                "STRATA_INTERNAL_TOKEN_SECRET must be a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters outside development"
+            )
+        return self
+
+
+class KitSettings(BaseSettings):
+    """Per-application settings. Subclasses set `env_prefix` and `service_name`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "strata"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default SQLite file `<data_dir>/<service>.db`.",
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    database_echo: bool = False
+    log_level: str = "INFO"
+    log_json: bool | None = Field(
+        default=None, description="JSON log lines; default on in production, off otherwise."
+    )
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())  # type: ignore[call-arg]
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.platform.data_dir / (self.service_name + '.db')}"
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        return self.platform.environment is Environment.PRODUCTION

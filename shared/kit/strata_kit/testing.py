@@ -1,0 +1,199 @@
+"""Pytest plugin shared by every Strata test suite (enabled in the root `conftest.py`).
+
+Each test that asks for `database_url` runs twice: on SQLite and on PostgreSQL, each on a
+fresh database copied from a template migrated once per session with the service's
+Alembic revisions (no `create_all`). PostgreSQL tests skip with a message when no server
+is reachable, and fail instead when `CI=true`.
+
+A suite provides three fixtures: `service_migrations` (the migrations folder),
+`settings_factory` (the settings class) and `app_factory` (the `create_app` function).
+It then gets `app`, `client`, `tenant_id`, `identity_headers(...)` and `db_session`.
+"""
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
+
+from strata_kit import migrations
+from strata_kit.db import bind_tenant, create_engine, create_sessionmaker
+from strata_kit.identity import mint_identity_token
+from strata_kit.settings import KitSettings
+
+TEST_SECRET = "test-internal-secret-0123456789abcdef-not-for-production"
+os.environ.setdefault("STRATA_INTERNAL_TOKEN_SECRET", TEST_SECRET)
+os.environ.setdefault("STRATA_ENVIRONMENT", "test")
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "STRATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+async def _pg_execute(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def _pg_url(database: str) -> str:
+    return str(
+        make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=database)
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    """Whether the test PostgreSQL answers; CI insists that it does."""
+    try:
+        asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, "SELECT 1"))
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc}")
+        return False
+    return True
+
+
+class _Templates:
+    """One migrated template database per (backend, migrations folder) per worker."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sqlite: dict[Path, Path] = {}
+        self.postgres: dict[Path, str] = {}
+
+    def sqlite_template(self, migrations_dir: Path) -> Path:
+        if migrations_dir not in self.sqlite:
+            path = self.root / f"{migrations_dir.parent.name}-template.db"
+            migrations.upgrade(migrations_dir, f"sqlite+aiosqlite:///{path}")
+            self.sqlite[migrations_dir] = path
+        return self.sqlite[migrations_dir]
+
+    def postgres_template(self, migrations_dir: Path) -> str:
+        if migrations_dir not in self.postgres:
+            name = f"strata_tpl_{migrations_dir.parent.name}_{_worker()}".lower()
+            asyncio.run(
+                _pg_execute(
+                    POSTGRES_ADMIN_URL,
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                    f'CREATE DATABASE "{name}"',
+                )
+            )
+            migrations.upgrade(migrations_dir, _pg_url(name))
+            self.postgres[migrations_dir] = name
+        return self.postgres[migrations_dir]
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> _Templates:
+    return _Templates(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest,
+    service_migrations: Path,
+    _templates: _Templates,
+    tmp_path: Path,
+) -> Iterator[str]:
+    """A fresh, migrated database for this test (SQLite file or PostgreSQL database)."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copyfile(_templates.sqlite_template(service_migrations), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if not request.getfixturevalue("postgres_available"):
+        pytest.skip(
+            f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} "
+            "(set STRATA_TEST_POSTGRES_URL; mandatory when CI=true)"
+        )
+    template = _templates.postgres_template(service_migrations)
+    name = f"strata_t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def settings(settings_factory: Callable[..., KitSettings], database_url: str) -> KitSettings:
+    return settings_factory(database_url=database_url, database_pool_size=2)
+
+
+@pytest.fixture
+async def app(app_factory: Callable[[Any], FastAPI], settings: KitSettings) -> AsyncIterator[FastAPI]:
+    """The service app with its lifespan running (engine open)."""
+    application = app_factory(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client speaking to the app in-process. Send `identity_headers(...)`."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def tenant_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+IdentityHeaders = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def identity_headers(tenant_id: uuid.UUID) -> IdentityHeaders:
+    """`identity_headers(Role.HR, employee_id=..., tenant_id=...)`: headers of a caller."""
+
+    def make(
+        *roles: Role,
+        employee_id: uuid.UUID | None = None,
+        tenant: uuid.UUID | None = None,
+        subject: str = "test",
+    ) -> dict[str, str]:
+        claims = IdentityClaims(
+            subject=subject,
+            tenant_id=tenant or tenant_id,
+            employee_id=employee_id,
+            roles=frozenset(roles or (Role.ADMIN,)),
+        )
+        return {IDENTITY_HEADER: mint_identity_token(claims, TEST_SECRET)}
+
+    return make
+
+
+@pytest.fixture
+async def db_session(app: FastAPI, tenant_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
+    """A session on the app's database bound to `tenant_id`, to check what was stored."""
+    async with app.state.sessionmaker() as session:
+        yield bind_tenant(session, tenant_id)
+
+
+async def open_session(url: str, tenant: uuid.UUID) -> AsyncSession:
+    """A standalone tenant-bound session on `url` (close it, and dispose its bind)."""
+    maker = create_sessionmaker(create_engine(url))
+    return bind_tenant(maker(), tenant)
