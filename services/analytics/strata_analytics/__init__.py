@@ -1,1 +1,3 @@
-"""Strata analytics service: Overall results, rater fairness, reliability, calibration, results applied, exports and reports."""
+"""Strata analytics service: Overall results, rater fairness, reliability, calibration, results
+applied, exports and reports.
+"""

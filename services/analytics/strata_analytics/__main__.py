@@ -1,9 +1,8 @@
 import sys
 from pathlib import Path
 
-from strata_kit.runner import run_cli
-
 from strata_analytics.settings import AnalyticsSettings
+from strata_kit.runner import run_cli
 
 
 def main() -> None:

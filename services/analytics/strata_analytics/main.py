@@ -1,8 +1,8 @@
 from fastapi import FastAPI
 
-from strata_kit.app import create_service_app
-
+import strata_analytics
 from strata_analytics.settings import AnalyticsSettings
+from strata_kit.app import create_service_app
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
@@ -10,5 +10,5 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or AnalyticsSettings(),
         title="Strata analytics",
-        description="Overall results, rater fairness, reliability, calibration, results applied, exports and reports.",
+        description=(strata_analytics.__doc__ or "").strip(),
     )

@@ -1,1 +1,3 @@
-"""Strata feedback service: Feedback interviews, improvement plans, acknowledgement and appeals."""
+"""Strata feedback service: Feedback interviews, improvement plans, acknowledgement and
+appeals.
+"""

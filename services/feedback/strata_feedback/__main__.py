@@ -1,9 +1,8 @@
 import sys
 from pathlib import Path
 
-from strata_kit.runner import run_cli
-
 from strata_feedback.settings import FeedbackSettings
+from strata_kit.runner import run_cli
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 from fastapi import FastAPI
 
-from strata_kit.app import create_service_app
-
+import strata_feedback
 from strata_feedback.settings import FeedbackSettings
+from strata_kit.app import create_service_app
 
 
 def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
@@ -10,5 +10,5 @@ def create_app(settings: FeedbackSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or FeedbackSettings(),
         title="Strata feedback",
-        description="Feedback interviews, improvement plans, acknowledgement and appeals.",
+        description=(strata_feedback.__doc__ or "").strip(),
     )

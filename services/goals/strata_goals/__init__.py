@@ -1,1 +1,3 @@
-"""Strata goals service: Organisation, strategy cascade, KPIs, balanced scorecard, weights, cycles, performance agreements and check-ins."""
+"""Strata goals service: Organisation, strategy cascade, KPIs, balanced scorecard, weights,
+cycles, performance agreements and check-ins.
+"""

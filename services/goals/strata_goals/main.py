@@ -1,8 +1,8 @@
 from fastapi import FastAPI
 
-from strata_kit.app import create_service_app
-
+import strata_goals
 from strata_goals.settings import GoalsSettings
+from strata_kit.app import create_service_app
 
 
 def create_app(settings: GoalsSettings | None = None) -> FastAPI:
@@ -10,5 +10,5 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or GoalsSettings(),
         title="Strata goals",
-        description="Organisation, strategy cascade, KPIs, balanced scorecard, weights, cycles, performance agreements and check-ins.",
+        description=(strata_goals.__doc__ or "").strip(),
     )

@@ -1,1 +1,3 @@
-"""Strata reviews service: 360-degree feedback: templates, campaigns, nominations, invitations, responses and anonymised results."""
+"""Strata reviews service: 360-degree feedback: templates, campaigns, nominations, invitations,
+responses and anonymised results.
+"""

@@ -2,7 +2,6 @@ import sys
 from pathlib import Path
 
 from strata_kit.runner import run_cli
-
 from strata_reviews.settings import ReviewsSettings
 
 

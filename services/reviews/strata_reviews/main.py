@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
+import strata_reviews
 from strata_kit.app import create_service_app
-
 from strata_reviews.settings import ReviewsSettings
 
 
@@ -10,5 +10,5 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or ReviewsSettings(),
         title="Strata reviews",
-        description="360-degree feedback: templates, campaigns, nominations, invitations, responses and anonymised results.",
+        description=(strata_reviews.__doc__ or "").strip(),
     )

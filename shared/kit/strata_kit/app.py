@@ -18,7 +18,6 @@ from sqlalchemy import text
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
-
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import install_problem_handlers
@@ -51,7 +50,9 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
     """Build a service's FastAPI app from its settings and routers."""
-    configure_logging(service=settings.service_name, json=settings.json_logs, level=settings.log_level)
+    configure_logging(
+        service=settings.service_name, json=settings.json_logs, level=settings.log_level
+    )
     service = settings.service_name
 
     @asynccontextmanager

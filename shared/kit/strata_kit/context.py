@@ -13,7 +13,6 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strata_contracts.identity import REQUEST_ID_HEADER
-
 from strata_kit.logging import get_logger
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from strata_contracts.problem import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldProblem, Problem
-
 from strata_kit.logging import get_logger
 
 log = get_logger("strata.errors")
@@ -152,7 +151,9 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldProblem]:
         loc = list(err.get("loc", ()))
         # A body sent as a single model is reported at ("body", field...); a missing
         # body at ("body",). Keep the location root so a pointer is never ambiguous.
-        out.append(FieldProblem(pointer=_pointer(loc), detail=str(err.get("msg")), code=err.get("type")))
+        out.append(
+            FieldProblem(pointer=_pointer(loc), detail=str(err.get("msg")), code=err.get("type"))
+        )
     return out
 
 

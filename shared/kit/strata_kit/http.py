@@ -18,7 +18,9 @@ def create_upstream_client(
     pool_size: int = 100,
 ) -> httpx.AsyncClient:
     """A pooled async client for one upstream, with timeouts on every call."""
-    timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=None, pool=connect_timeout)
+    timeout = httpx.Timeout(
+        connect=connect_timeout, read=read_timeout, write=None, pool=connect_timeout
+    )
 
     def session_factory() -> aiohttp.ClientSession:
         return aiohttp.ClientSession(

@@ -17,7 +17,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
 from strata_contracts.problem import PROBLEM_TYPE_BASE, Problem
-
 from strata_kit.errors import Forbidden, Unauthorized, problem_response
 
 ISSUER = "strata-gateway"
@@ -109,7 +108,9 @@ class IdentityMiddleware:
             return
         raw = next((v for k, v in scope["headers"] if k == _HEADER), None)
         if raw is None:
-            await self._refuse(scope, receive, send, "No internal identity token: call through the gateway.")
+            await self._refuse(
+                scope, receive, send, "No internal identity token: call through the gateway."
+            )
             return
         token = raw.decode("latin-1")
         claims = self.cache.get(token)
@@ -117,7 +118,9 @@ class IdentityMiddleware:
             try:
                 claims = verify_identity_token(token, self.secret)
             except InvalidIdentity:
-                await self._refuse(scope, receive, send, "The internal identity token is invalid or expired.")
+                await self._refuse(
+                    scope, receive, send, "The internal identity token is invalid or expired."
+                )
                 return
             self.cache.put(token, claims)
         scope.setdefault("state", {})["identity"] = claims
@@ -149,7 +152,9 @@ class TenantIdentity(IdentityClaims):
     tenant_id: UUID
 
 
-def get_tenant_identity(identity: Annotated[IdentityClaims, Depends(get_identity)]) -> TenantIdentity:
+def get_tenant_identity(
+    identity: Annotated[IdentityClaims, Depends(get_identity)],
+) -> TenantIdentity:
     """The caller, who must act for a tenant (every data route needs one)."""
     if identity.tenant_id is None:
         raise Forbidden("This call needs a tenant-scoped identity.")

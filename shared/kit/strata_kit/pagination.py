@@ -18,9 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.pagination import Page
-
-from strata_kit.errors import InvalidInput
 from strata_contracts.problem import FieldProblem
+from strata_kit.errors import InvalidInput
 
 Row = TypeVar("Row")
 Item = TypeVar("Item", bound=BaseModel)

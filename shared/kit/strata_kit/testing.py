@@ -25,13 +25,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
-
 from strata_kit import migrations
 from strata_kit.db import bind_tenant, create_engine, create_sessionmaker
 from strata_kit.identity import mint_identity_token
 from strata_kit.settings import KitSettings
 
-TEST_SECRET = "test-internal-secret-0123456789abcdef-not-for-production"
+TEST_SECRET = "test-internal-secret-0123456789abcdef-not-for-production"  # noqa: S105
 os.environ.setdefault("STRATA_INTERNAL_TOKEN_SECRET", TEST_SECRET)
 os.environ.setdefault("STRATA_ENVIRONMENT", "test")
 
@@ -57,9 +56,7 @@ async def _pg_execute(url: str, *statements: str) -> None:
 
 
 def _pg_url(database: str) -> str:
-    return str(
-        make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=database)
-    )
+    return str(make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=database))
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +130,9 @@ def database_url(
     try:
         yield _pg_url(name)
     finally:
-        asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(
+            _pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
 
 
 @pytest.fixture
@@ -142,7 +141,9 @@ def settings(settings_factory: Callable[..., KitSettings], database_url: str) ->
 
 
 @pytest.fixture
-async def app(app_factory: Callable[[Any], FastAPI], settings: KitSettings) -> AsyncIterator[FastAPI]:
+async def app(
+    app_factory: Callable[[Any], FastAPI], settings: KitSettings
+) -> AsyncIterator[FastAPI]:
     """The service app with its lifespan running (engine open)."""
     application = app_factory(settings)
     async with application.router.lifespan_context(application):

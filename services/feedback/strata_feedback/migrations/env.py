@@ -1,5 +1,4 @@
-from strata_kit.migrations import run_env
-
 from strata_feedback.models import metadata
+from strata_kit.migrations import run_env
 
 run_env(metadata)
