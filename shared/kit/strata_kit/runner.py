@@ -5,13 +5,20 @@
 """
 
 import argparse
-from collections.abc import Callable, Sequence
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import uvicorn
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_kit import migrations
+from strata_kit.db import bind_tenant, create_engine, create_sessionmaker
 from strata_kit.settings import KitSettings
+
+DemoLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[bool]]
+"""Loads demo data for a tenant through the service layer; False when already loaded."""
 
 
 def run_cli(
@@ -20,6 +27,7 @@ def run_cli(
     app_factory: str,
     settings_factory: Callable[[], KitSettings],
     migrations_dir: Path,
+    demo_loader: DemoLoader | None = None,
     argv: Sequence[str] | None = None,
 ) -> None:
     """Parse `argv` and run one command for the application."""
@@ -29,6 +37,9 @@ def run_cli(
     commands.add_parser("migrate", help="apply database migrations up to head")
     rev = commands.add_parser("revision", help="autogenerate a new migration from the models")
     rev.add_argument("-m", "--message", required=True)
+    if demo_loader is not None:
+        demo = commands.add_parser("load-demo", help="load the demo data set into a tenant, once")
+        demo.add_argument("--tenant-id", required=True, type=uuid.UUID)
     args = parser.parse_args(argv)
     settings = settings_factory()
     if args.command == "serve":
@@ -46,5 +57,20 @@ def run_cli(
     elif args.command == "migrate":
         migrations.upgrade(migrations_dir, settings.resolved_database_url)
         print(f"{prog}: migrated {settings.service_name} to head")
+    elif args.command == "load-demo" and demo_loader is not None:
+        loaded = asyncio.run(_load_demo(settings, demo_loader, args.tenant_id))
+        print(f"{prog}: demo data {'loaded' if loaded else 'already present'}")
     else:
         migrations.revision(migrations_dir, settings.resolved_database_url, args.message)
+
+
+async def _load_demo(settings: KitSettings, loader: DemoLoader, tenant_id: uuid.UUID) -> bool:
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            bind_tenant(session, tenant_id)
+            loaded = await loader(session, tenant_id)
+            await session.commit()
+            return loaded
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""Contracts of the goals service (organisation, strategy, KPIs, weights, cycles, plans)."""
