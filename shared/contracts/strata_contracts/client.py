@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
+from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER, IdentityRead
 from strata_contracts.problem import Problem
 
 M = TypeVar("M")
@@ -112,3 +112,13 @@ def _problem_of(response: httpx.Response) -> Problem:
             status=response.status_code,
             detail=response.text[:500] if body is None else None,
         )
+
+
+class StrataApi(ServiceClient):
+    """A client of one service's public API, rooted at `prefix` (`/api/v1/goals`)."""
+
+    prefix: str = ""
+
+    async def me(self) -> IdentityRead:
+        """The caller as this API sees it."""
+        return await self.request("GET", f"{self.prefix}/me", IdentityRead)
