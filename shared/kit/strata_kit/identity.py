@@ -161,7 +161,17 @@ def get_tenant_identity(
     return TenantIdentity.model_validate(identity.model_dump())
 
 
+def get_identity_token(request: Request) -> str:
+    """The caller's raw internal token, to forward on calls to other services (through the
+    gateway), so they act with the caller's own identity and rights."""
+    token = request.headers.get(IDENTITY_HEADER)
+    if token is None:
+        raise Unauthorized("No verified identity on this request.")
+    return token
+
+
 CurrentIdentity = Annotated[IdentityClaims, Depends(get_identity)]
+IdentityToken = Annotated[str, Depends(get_identity_token)]
 TenantCaller = Annotated[TenantIdentity, Depends(get_tenant_identity)]
 
 

@@ -66,6 +66,10 @@ class KitSettings(BaseSettings):
         default=None, description="JSON log lines; default on in production, off otherwise."
     )
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where this process reaches other services: always through the gateway.",
+    )
     platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())  # type: ignore[call-arg]
 
     @property
