@@ -1,7 +1,46 @@
 """Typed async client of the goals service's API (through the gateway)."""
 
+from uuid import UUID
+
 from strata_contracts.client import StrataApi
+from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
+from strata_contracts.pagination import Page
 
 
 class GoalsClient(StrataApi):
     prefix = "/api/v1/goals"
+
+    # --- organisation ---------------------------------------------------------------
+
+    async def get_employee(self, employee_id: UUID) -> EmployeeRead:
+        """One employee of the caller's tenant (404 `ApiError` when unknown)."""
+        return await self.request("GET", f"{self.prefix}/employees/{employee_id}", EmployeeRead)
+
+    async def list_employees(
+        self,
+        *,
+        org_unit_id: UUID | None = None,
+        manager_id: UUID | None = None,
+        external_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[EmployeeRead]:
+        """A page of employees, optionally of one unit, of one direct manager, or by HRIS key."""
+        params: dict[str, str | int | None] = {
+            "org_unit_id": str(org_unit_id) if org_unit_id else None,
+            "manager_id": str(manager_id) if manager_id else None,
+            "external_id": external_id,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self.request(
+            "GET", f"{self.prefix}/employees", Page[EmployeeRead], params=params
+        )
+
+    async def get_org_unit(self, org_unit_id: UUID) -> OrgUnitRead:
+        """One org unit of the caller's tenant."""
+        return await self.request("GET", f"{self.prefix}/org-units/{org_unit_id}", OrgUnitRead)
+
+    async def get_position(self, position_id: UUID) -> PositionRead:
+        """One position (post) of the caller's tenant."""
+        return await self.request("GET", f"{self.prefix}/positions/{position_id}", PositionRead)
