@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from starlette.middleware import Middleware
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
@@ -48,8 +49,16 @@ def create_service_app(
     version: str = "0.1.0",
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    middleware: Sequence[Middleware] = (),
+    verify_identity: bool = True,
+    openapi_url: str | None = "/openapi.json",
 ) -> FastAPI:
-    """Build a service's FastAPI app from its settings and routers."""
+    """Build a service's FastAPI app from its settings and routers.
+
+    `middleware` runs inside the request-context middleware, outermost first. The gateway
+    passes `verify_identity=False` (it authenticates callers itself) and serves its own
+    merged OpenAPI document (`openapi_url=None`).
+    """
     configure_logging(
         service=settings.service_name, json=settings.json_logs, level=settings.log_level
     )
@@ -82,22 +91,27 @@ def create_service_app(
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id(service),
+        openapi_url=openapi_url,
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    app.add_middleware(
-        IdentityMiddleware, secret=settings.platform.internal_token_secret.get_secret_value()
-    )
+    if verify_identity:
+        app.add_middleware(
+            IdentityMiddleware, secret=settings.platform.internal_token_secret.get_secret_value()
+        )
+    for entry in reversed(middleware):
+        app.add_middleware(entry.cls, *entry.args, **entry.kwargs)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router(service))
-    me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])
+    if verify_identity:
+        me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])
 
-    @me.get("/me", response_model=IdentityRead)
-    async def whoami(identity: CurrentIdentity) -> IdentityRead:
-        """The caller as this service sees it: subject, tenant, employee and roles."""
-        return identity_read(service, identity)
+        @me.get("/me", response_model=IdentityRead)
+        async def whoami(identity: CurrentIdentity) -> IdentityRead:
+            """The caller as this service sees it: subject, tenant, employee and roles."""
+            return identity_read(service, identity)
 
-    app.include_router(me)
+        app.include_router(me)
     for router in routers:
         app.include_router(router)
     return app

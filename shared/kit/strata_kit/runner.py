@@ -37,9 +37,8 @@ def run_cli(
     commands.add_parser("migrate", help="apply database migrations up to head")
     rev = commands.add_parser("revision", help="autogenerate a new migration from the models")
     rev.add_argument("-m", "--message", required=True)
-    if demo_loader is not None:
-        demo = commands.add_parser("load-demo", help="load the demo data set into a tenant, once")
-        demo.add_argument("--tenant-id", required=True, type=uuid.UUID)
+    demo = commands.add_parser("load-demo", help="load the demo data set into a tenant, once")
+    demo.add_argument("--tenant-id", required=True, type=uuid.UUID)
     args = parser.parse_args(argv)
     settings = settings_factory()
     if args.command == "serve":
@@ -57,7 +56,10 @@ def run_cli(
     elif args.command == "migrate":
         migrations.upgrade(migrations_dir, settings.resolved_database_url)
         print(f"{prog}: migrated {settings.service_name} to head")
-    elif args.command == "load-demo" and demo_loader is not None:
+    elif args.command == "load-demo":
+        if demo_loader is None:
+            print(f"{prog}: no demo data set")
+            return
         loaded = asyncio.run(_load_demo(settings, demo_loader, args.tenant_id))
         print(f"{prog}: demo data {'loaded' if loaded else 'already present'}")
     else:
