@@ -1,0 +1,83 @@
+# Strata: `make run` brings the whole system up on the embedded default (SQLite);
+# `make test` runs the suite. Both need only python3 and make.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= var/data
+ENV_FILE := var/strata.env
+
+GATEWAY_PORT ?= 8000
+GOALS_PORT ?= 8001
+REVIEWS_PORT ?= 8002
+FEEDBACK_PORT ?= 8003
+ANALYTICS_PORT ?= 8004
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export STRATA_DATA_DIR ?= $(DATA_DIR)
+export GATEWAY_PORT GOALS_PORT REVIEWS_PORT FEEDBACK_PORT ANALYTICS_PORT
+export GATEWAY_GOALS_URL ?= http://127.0.0.1:$(GOALS_PORT)
+export GATEWAY_REVIEWS_URL ?= http://127.0.0.1:$(REVIEWS_PORT)
+export GATEWAY_FEEDBACK_URL ?= http://127.0.0.1:$(FEEDBACK_PORT)
+export GATEWAY_ANALYTICS_URL ?= http://127.0.0.1:$(ANALYTICS_PORT)
+
+MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
+
+.PHONY: help install run migrate demo test test-fast test-sqlite lint format bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(MEMBERS)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: $(VENV)/.synced  ## Create .venv with every package (uv, from uv.lock)
+
+$(ENV_FILE):
+	@mkdir -p $(dir $@)
+	@$(PYTHON) -c "import secrets; print('STRATA_INTERNAL_TOKEN_SECRET=' + secrets.token_urlsafe(48))" > $@
+	@chmod 600 $@
+	@echo "created $@ (local secrets; never commit it)"
+
+migrate: install $(ENV_FILE)  ## Apply every database's migrations
+	@set -a && . ./$(ENV_FILE) && set +a && $(BIN)/strata migrate
+
+demo: migrate  ## Create the demo tenant once and load the demo data
+	@set -a && . ./$(ENV_FILE) && set +a && $(BIN)/strata demo
+
+run: demo  ## Start gateway and services (Ctrl-C stops all); data stays in var/
+	exec $(BIN)/honcho start -f Procfile -e $(ENV_FILE)
+
+test: install  ## Run the whole suite (SQLite always, PostgreSQL when reachable; required when CI=true)
+	$(BIN)/pytest
+
+test-fast: install  ## The suite in parallel (pytest-xdist)
+	$(BIN)/pytest -n auto -q
+
+test-sqlite: install  ## Only the SQLite half, quickest feedback
+	$(BIN)/pytest -q -m "not postgres"
+
+lint: install  ## ruff format check, ruff, import-linter, mypy
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy shared/contracts/strata_contracts shared/kit/strata_kit gateway/strata_gateway services/*/strata_*
+
+format: install  ## Apply ruff format and autofixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install  ## Performance report under bench/results/ (see docs/performance.md)
+	$(BIN)/python -m bench
+
+clean:  ## Remove the virtualenv and tools (keeps var/ data)
+	rm -rf $(VENV) $(TOOLS)

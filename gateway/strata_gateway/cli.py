@@ -1,0 +1,190 @@
+"""`strata`: the operator's command line.
+
+    strata migrate                      apply every database's migrations (gateway + services)
+    strata tenant create NAME           a tenant and its first admin key (printed once, JSON)
+    strata tenant list
+    strata key create --tenant ID --name N --role hr [--role manager] [--employee-id ID]
+    strata key list --tenant ID
+    strata key revoke KEY_ID
+    strata demo                         the demo tenant (once) with every service's demo data
+
+It works on the gateway's database directly (settings from `GATEWAY_*` / `STRATA_*`), and
+runs each service's own command for what belongs to a service.
+"""
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.gateway import ApiKeyCreate, TenantCreated
+from strata_contracts.identity import Role
+from strata_gateway.access.service import access_service
+from strata_gateway.settings import SERVICES, GatewaySettings
+from strata_kit import migrations
+from strata_kit.db import allow_cross_tenant, bind_tenant, create_engine, create_sessionmaker
+
+T = TypeVar("T")
+DEMO_TENANT = "Demo Manufacturing Ltd"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _in_session(
+    settings: GatewaySettings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    tenant: uuid.UUID | None,
+) -> T:
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            if tenant is None:
+                allow_cross_tenant(session)
+            else:
+                bind_tenant(session, tenant)
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _run(
+    settings: GatewaySettings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    tenant: uuid.UUID | None = None,
+) -> T:
+    return asyncio.run(_in_session(settings, work, tenant))
+
+
+def _print(value: BaseModel | list[Any]) -> None:
+    if isinstance(value, list):
+        print(json.dumps([v.model_dump(mode="json") for v in value], indent=2))
+    else:
+        print(value.model_dump_json(indent=2))
+
+
+def _each_service(*args: str) -> None:
+    """Run `python -m strata_<service> ARGS` for every service, concurrently (each
+    service's code runs in its own process: the gateway never imports a service)."""
+    running = [
+        (service, subprocess.Popen([sys.executable, "-m", f"strata_{service}", *args]))  # noqa: S603
+        for service in SERVICES
+    ]
+    failed = [service for service, process in running if process.wait() != 0]
+    if failed:
+        raise SystemExit(f"strata: {' '.join(args)} failed for: {', '.join(failed)}")
+
+
+def migrate_all() -> None:
+    """The gateway's migrations, then each service's."""
+    settings = GatewaySettings()
+    migrations.upgrade(MIGRATIONS, settings.resolved_database_url)
+    print("strata: migrated gateway to head")
+    _each_service("migrate")
+
+
+def demo(settings: GatewaySettings) -> dict[str, Any]:
+    """Create the demo tenant once (its admin key kept in the data directory for
+    development) and load every service's demo data into it."""
+    record = settings.platform.data_dir / "demo.json"
+    if record.exists():
+        saved: dict[str, Any] = json.loads(record.read_text())
+    else:
+        created = _run(settings, lambda s: access_service.create_tenant(s, DEMO_TENANT))
+        saved = {"tenant_id": str(created.tenant.id), "admin_key": created.admin_key.secret}
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.touch(mode=0o600)
+        record.write_text(json.dumps(saved, indent=2))
+    for service in SERVICES:
+        subprocess.run(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                f"strata_{service}",
+                "load-demo",
+                "--tenant-id",
+                saved["tenant_id"],
+            ],
+            check=True,
+        )
+    return saved
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="strata", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply every database's migrations")
+
+    tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(
+        dest="action", required=True
+    )
+    tenant_create = tenant.add_parser("create", help="create a tenant and its first admin key")
+    tenant_create.add_argument("name")
+    tenant.add_parser("list", help="list tenants")
+
+    key = commands.add_parser("key", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    key_create = key.add_parser("create", help="create an API key (printed once)")
+    key_create.add_argument("--tenant", required=True, type=uuid.UUID)
+    key_create.add_argument("--name", required=True)
+    key_create.add_argument(
+        "--role", required=True, action="append", choices=[r.value for r in Role]
+    )
+    key_create.add_argument("--employee-id", type=uuid.UUID)
+    key_list = key.add_parser("list", help="list a tenant's keys")
+    key_list.add_argument("--tenant", required=True, type=uuid.UUID)
+    key_revoke = key.add_parser("revoke", help="revoke a key")
+    key_revoke.add_argument("key_id", type=uuid.UUID)
+    key_revoke.add_argument("--tenant", required=True, type=uuid.UUID)
+
+    demo_cmd = commands.add_parser("demo", help="create the demo tenant once and load demo data")
+    demo_cmd.add_argument("--quiet", action="store_true")
+
+    args = parser.parse_args(argv)
+    settings = GatewaySettings()
+    if args.command == "migrate":
+        migrate_all()
+    elif args.command == "tenant" and args.action == "create":
+        created: TenantCreated = _run(
+            settings, lambda s: access_service.create_tenant(s, args.name)
+        )
+        _print(created)
+    elif args.command == "tenant":
+        _print(_run(settings, access_service.list_tenants))
+    elif args.command == "key" and args.action == "create":
+        body = ApiKeyCreate(
+            name=args.name, roles=[Role(r) for r in args.role], employee_id=args.employee_id
+        )
+        _print(
+            _run(settings, lambda s: access_service.create_key(s, args.tenant, body), args.tenant)
+        )
+    elif args.command == "key" and args.action == "list":
+        _print(_run(settings, access_service.list_all_keys, args.tenant))
+    elif args.command == "key":
+        _print(_run(settings, lambda s: access_service.revoke_key(s, args.key_id), args.tenant))
+    elif args.command == "demo":
+        saved = demo(settings)
+        if not args.quiet:
+            base = f"http://{settings.host}:{settings.port}"
+            print(
+                f"\nStrata: docs at {base}/docs\n"
+                f"Demo tenant {saved['tenant_id']}\n"
+                f"Demo admin key (development only): {saved['admin_key']}\n"
+                f'Try: curl -H "Authorization: Bearer {saved["admin_key"]}" '
+                f"{base}/api/v1/goals/me\n"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+
+import strata_gateway
+from strata_gateway.access.endpoints import router as access_router
+from strata_gateway.auth import Authenticator, AuthenticatorRef, EdgeMiddleware
+from strata_gateway.openapi import SpecCache, merge
+from strata_gateway.proxy import PROXY_METHODS, proxy
+from strata_gateway.settings import GatewaySettings
+from strata_kit.app import create_service_app
+from strata_kit.http import create_upstream_client
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway's ASGI app."""
+    settings = settings or GatewaySettings()
+    authenticator = AuthenticatorRef()
+
+    async def start(app: FastAPI) -> None:
+        app.state.upstreams = {
+            name: create_upstream_client(
+                url,
+                connect_timeout=settings.connect_timeout_seconds,
+                read_timeout=settings.read_timeout_seconds,
+                pool_size=settings.upstream_pool_size,
+            )
+            for name, url in settings.upstreams().items()
+        }
+        authenticator.set(Authenticator(settings, app.state.sessionmaker))
+        app.state.specs = SpecCache(
+            app.state.upstreams, settings.platform.internal_token_secret.get_secret_value()
+        )
+
+    async def stop(app: FastAPI) -> None:
+        for client in app.state.upstreams.values():
+            await client.aclose()
+
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location"],
+        ),
+        Middleware(EdgeMiddleware, settings=settings, authenticator=authenticator),
+    ]
+    app = create_service_app(
+        settings,
+        title="Strata API",
+        description=(strata_gateway.__doc__ or "").strip(),
+        routers=[access_router],
+        on_startup=[start],
+        on_shutdown=[stop],
+        middleware=middleware if settings.cors_origins else middleware[1:],
+        verify_identity=False,
+        openapi_url=None,
+    )
+
+    async def openapi_document(request: Request) -> JSONResponse:
+        services, missing = await request.app.state.specs.fetch_all()
+        document: dict[str, Any] = merge(
+            app.openapi(), services, missing=missing, public_prefixes=settings.public_prefixes
+        )
+        return JSONResponse(document)
+
+    async def docs(_: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Strata API")
+
+    app.add_route("/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)
+    app.add_route("/docs", docs, methods=["GET"], include_in_schema=False)
+    app.add_route(
+        "/api/v1/{service}/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False
+    )
+    return app

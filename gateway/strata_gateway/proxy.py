@@ -1,0 +1,91 @@
+"""Forwarding `/api/v1/<service>/...` to the service, with the caller's internal token.
+
+One pooled client per upstream (aiohttp transport, see `strata_kit.http`). An upstream
+that cannot be reached answers 503, one that does not answer in time 504, both as problem
+details; the client never hangs longer than the configured read timeout.
+"""
+
+import httpx
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
+from strata_kit.context import current_request_id
+from strata_kit.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from strata_kit.logging import get_logger
+
+log = get_logger(__name__)
+
+# Request headers a service may see. Credentials never travel past the gateway.
+_FORWARDED = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "content-type",
+        "if-match",
+        "if-none-match",
+        "if-modified-since",
+        "idempotency-key",
+        "prefer",
+    }
+)
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "server",
+        "date",
+        REQUEST_ID_HEADER.lower(),
+    }
+)
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+async def proxy(request: Request) -> Response:
+    """Forward one request to its service and relay the answer."""
+    service = request.path_params["service"]
+    upstream: httpx.AsyncClient | None = request.app.state.upstreams.get(service)
+    if upstream is None:
+        raise NotFound(f"There is no API named {service!r}.")
+    headers = {k: v for k, v in request.headers.items() if k in _FORWARDED}
+    headers[IDENTITY_HEADER] = request.scope["state"]["identity_token"]
+    headers[REQUEST_ID_HEADER] = current_request_id() or ""
+    body = await request.body()
+    target = request.url.path
+    if request.url.query:
+        target = f"{target}?{request.url.query}"
+    outgoing = upstream.build_request(request.method, target, content=body, headers=headers)
+    try:
+        answer = await upstream.send(outgoing, stream=True)
+    except httpx.ConnectTimeout as exc:
+        log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
+        raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc
+    except httpx.TimeoutException as exc:
+        log.warning("upstream.timeout", service=service, error=type(exc).__name__)
+        raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
+    except httpx.TransportError as exc:
+        log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
+        raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc
+    relayed = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
+    if "content-length" in answer.headers:
+        try:
+            content = await answer.aread()
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
+        finally:
+            await answer.aclose()
+        return Response(content, status_code=answer.status_code, headers=relayed)
+    relayed.pop("content-length", None)
+    return StreamingResponse(
+        answer.aiter_raw(),
+        status_code=answer.status_code,
+        headers=relayed,
+        background=BackgroundTask(answer.aclose),
+    )

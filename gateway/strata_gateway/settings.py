@@ -1,0 +1,74 @@
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from strata_kit.settings import KitSettings
+
+SERVICES = ("goals", "reviews", "feedback", "analytics")
+
+
+class GatewaySettings(KitSettings):
+    """Settings of the gateway (environment prefix `GATEWAY_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+    port: int = 8000
+
+    goals_url: str = Field(
+        default="http://127.0.0.1:8001", description="Base URL of the goals service."
+    )
+    reviews_url: str = Field(
+        default="http://127.0.0.1:8002", description="Base URL of the reviews service."
+    )
+    feedback_url: str = Field(
+        default="http://127.0.0.1:8003", description="Base URL of the feedback service."
+    )
+    analytics_url: str = Field(
+        default="http://127.0.0.1:8004", description="Base URL of the analytics service."
+    )
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    read_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="An upstream slower than this answers 504."
+    )
+    upstream_pool_size: int = Field(default=100, ge=1)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies get 413.")
+    rate_limit_per_minute: int = Field(default=1200, ge=1, description="Sustained rate per key.")
+    rate_limit_burst: int = Field(default=200, ge=1, description="Requests allowed at once.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS."
+    )
+    api_key_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a verified key is trusted without a lookup."
+    )
+    public_prefixes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["/api/v1/reviews/external/"],
+        description="Paths served without a key (external raters' token links).",
+    )
+
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_key: SecretStr | None = Field(
+        default=None, description="HMAC secret or PEM public key verifying portal JWTs."
+    )
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["RS256"])
+    jwt_tenant_claim: str = "tenant_id"
+    jwt_roles_claim: str = "roles"
+    jwt_employee_claim: str = "employee_id"
+
+    @field_validator("cors_origins", "public_prefixes", "jwt_algorithms", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "goals": self.goals_url,
+            "reviews": self.reviews_url,
+            "feedback": self.feedback_url,
+            "analytics": self.analytics_url,
+        }
