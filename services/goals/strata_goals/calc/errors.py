@@ -10,7 +10,12 @@ an endpoint can answer with one line::
 
 from collections.abc import Sequence
 
-from strata_contracts.goals.calc import AhpCellProblem, CalcProblem, WeightProblem
+from strata_contracts.goals.calc import (
+    AhpCellProblem,
+    CalcProblem,
+    IndicatorProblem,
+    WeightProblem,
+)
 
 
 class CalcError(ValueError):
@@ -29,6 +34,21 @@ class ScoringError(CalcError):
         super().__init__(detail, [CalcProblem(pointer=pointer, code=code, detail=detail)])
         self.pointer = pointer
         self.code = code
+
+
+class InvalidIndicatorError(ScoringError):
+    """The indicator's scoring parameters are invalid: the problems `validate_indicator` finds.
+
+    `pointer` and `code` are those of the first problem; `problems` lists them all.
+    """
+
+    def __init__(self, problems: Sequence[IndicatorProblem]) -> None:
+        first = problems[0]
+        CalcError.__init__(
+            self, f"the indicator's scoring parameters are invalid: {first.detail}", problems
+        )
+        self.pointer = first.pointer
+        self.code = first.code
 
 
 class PlanWeightsError(CalcError):
