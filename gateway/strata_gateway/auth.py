@@ -53,16 +53,17 @@ class Authenticator:
         self._tokens: dict[IdentityClaims, tuple[str, float]] = {}
 
     async def authenticate(self, headers: list[tuple[bytes, bytes]]) -> IdentityClaims:
-        credential = internal = None
+        bearer = api_key = internal = None
         for name, value in headers:
             if name == _AUTHORIZATION:
                 scheme, _, token = value.decode("latin-1").partition(" ")
                 if scheme.lower() == "bearer" and token.strip():
-                    credential = token.strip()
+                    bearer = token.strip()
             elif name == _API_KEY and value:
-                credential = value.decode("latin-1").strip()
+                api_key = value.decode("latin-1").strip()
             elif name == _INTERNAL:
                 internal = value.decode("latin-1")
+        credential = bearer or api_key
         if credential is not None:
             if credential.startswith("strata_"):
                 return await self._verify_api_key(credential)

@@ -1,0 +1,128 @@
+"""Forwarding: what reaches the service, what comes back, and failure modes."""
+
+import httpx
+import pytest
+
+from strata_contracts.identity import REQUEST_ID_HEADER
+
+from .conftest import bearer, echo_identity
+
+
+@pytest.fixture
+async def admin(make_tenant):
+    created = await make_tenant()
+    return bearer(created.admin_key.secret)
+
+
+class TestUpstreamFailures:
+    async def test_upstream_down_is_503_problem(self, client, upstream, admin):
+        def down(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        upstream("goals", down)
+        response = await client.get("/api/v1/goals/me", headers=admin)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "goals" in response.json()["detail"]
+
+    async def test_upstream_slow_is_504_problem(self, client, upstream, admin):
+        def slow(request: httpx.Request) -> httpx.Response:
+            raise httpx.ReadTimeout("timed out", request=request)
+
+        upstream("goals", slow)
+        response = await client.get("/api/v1/goals/me", headers=admin)
+        assert response.status_code == 504
+        assert response.json()["title"] == "Upstream timed out"
+
+    async def test_connect_timeout_is_503(self, client, upstream, admin):
+        def unreachable(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectTimeout("no route", request=request)
+
+        upstream("goals", unreachable)
+        assert (await client.get("/api/v1/goals/me", headers=admin)).status_code == 503
+
+    async def test_one_service_down_leaves_the_others_working(self, client, upstream, admin):
+        def down(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("refused", request=request)
+
+        upstream("goals", down)
+        upstream("reviews", echo_identity("reviews"))
+        assert (await client.get("/api/v1/goals/me", headers=admin)).status_code == 503
+        assert (await client.get("/api/v1/reviews/me", headers=admin)).status_code == 200
+
+    async def test_unknown_service_is_404(self, client, admin):
+        response = await client.get("/api/v1/payroll/anything", headers=admin)
+        assert response.status_code == 404
+        assert "payroll" in response.json()["detail"]
+
+
+class TestForwarding:
+    async def test_method_path_query_body_and_headers_reach_the_service(
+        self, client, upstream, admin
+    ):
+        seen: list[httpx.Request] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(
+                201,
+                json={"ok": True},
+                headers={
+                    "ETag": '"v2"',
+                    "Location": "/api/v1/goals/things/1",
+                    "Connection": "close",
+                },
+            )
+
+        upstream("goals", handler)
+        response = await client.post(
+            "/api/v1/goals/things?limit=5&cursor=abc",
+            headers={
+                **admin,
+                "If-Match": '"v1"',
+                "Idempotency-Key": "k-1",
+                REQUEST_ID_HEADER: "trace-123",
+            },
+            json={"name": "x"},
+        )
+        request = seen[0]
+        assert request.method == "POST"
+        assert request.url.path == "/api/v1/goals/things"
+        assert request.url.query == b"limit=5&cursor=abc"
+        assert request.content == b'{"name":"x"}'
+        assert request.headers["if-match"] == '"v1"'
+        assert request.headers["idempotency-key"] == "k-1"
+        assert request.headers[REQUEST_ID_HEADER] == "trace-123"
+        assert response.status_code == 201
+        assert response.headers["etag"] == '"v2"'
+        assert response.headers["location"] == "/api/v1/goals/things/1"
+        assert response.headers[REQUEST_ID_HEADER.lower()] == "trace-123"
+        assert response.json() == {"ok": True}
+
+    async def test_service_problem_details_pass_through_unchanged(self, client, upstream, admin):
+        problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "closed"}
+        upstream(
+            "goals",
+            lambda r: httpx.Response(
+                409, json=problem, headers={"Content-Type": "application/problem+json"}
+            ),
+        )
+        response = await client.put("/api/v1/goals/cycles/1", headers=admin, json={})
+        assert response.status_code == 409
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json() == problem
+
+    async def test_streamed_answer_is_relayed(self, client, upstream, admin):
+        async def rows():
+            for i in range(3):
+                yield f'{{"row": {i}}}\n'.encode()
+
+        upstream(
+            "analytics",
+            lambda r: httpx.Response(
+                200, content=rows(), headers={"Content-Type": "application/x-ndjson"}
+            ),
+        )
+        response = await client.get("/api/v1/analytics/export", headers=admin)
+        assert response.status_code == 200
+        assert response.text.splitlines() == ['{"row": 0}', '{"row": 1}', '{"row": 2}']
