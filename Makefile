@@ -70,7 +70,7 @@ lint: install  ## ruff format check, ruff, import-linter, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy shared/contracts/strata_contracts shared/kit/strata_kit gateway/strata_gateway services/*/strata_*
+	$(BIN)/mypy -p strata_contracts -p strata_kit -p strata_gateway -p strata_goals -p strata_reviews -p strata_feedback -p strata_analytics
 
 format: install  ## Apply ruff format and autofixes
 	$(BIN)/ruff format .

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.pagination import Page
@@ -23,6 +24,9 @@ from strata_kit.errors import InvalidInput
 
 Row = TypeVar("Row")
 Item = TypeVar("Item", bound=BaseModel)
+
+Column = ColumnElement[Any] | InstrumentedAttribute[Any] | Mapped[Any]
+"""A column to sort or filter on: `Model.field` or `col(Model.field)`."""
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -82,9 +86,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _coerce(column: ColumnElement[Any], value: Any) -> Any:
+def _key(column: Column) -> str:
+    key = getattr(column, "key", None)
+    if not isinstance(key, str):
+        raise TypeError(f"cannot paginate on an unnamed expression {column!r}")
+    return key
+
+
+def _coerce(column: Column, value: Any) -> Any:
     try:
-        python_type = column.type.python_type
+        python_type = getattr(column, "type").python_type  # noqa: B009 (Mapped hides .type)
     except NotImplementedError:
         return value
     if python_type is datetime and isinstance(value, str):
@@ -98,11 +109,11 @@ async def paginate(
     session: AsyncSession,
     statement: Select[Any],
     *,
-    sort: ColumnElement[Any],
-    id_column: ColumnElement[Any],
+    sort: Column,
+    id_column: Column,
     params: PageParams,
     to_item: Callable[[Any], Item],
-    updated_column: ColumnElement[Any] | None = None,
+    updated_column: Column | None = None,
 ) -> Page[Item]:
     """Run `statement` as one page ordered by `(sort, id)`."""
     if params.updated_since is not None and updated_column is not None:
@@ -125,5 +136,5 @@ async def paginate(
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, sort.key), getattr(last, id_column.key)])  # type: ignore[attr-defined]
+        next_cursor = encode_cursor([getattr(last, _key(sort)), getattr(last, _key(id_column))])
     return Page[Item](items=[to_item(r) for r in rows], next_cursor=next_cursor)

@@ -70,7 +70,7 @@ class KitSettings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="Where this process reaches other services: always through the gateway.",
     )
-    platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())  # type: ignore[call-arg]
+    platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,1 @@
+"""Cross-service and end-to-end tests (real processes, real HTTP)."""
