@@ -1,4 +1,4 @@
-from strata_goals.models import metadata
+from strata_goals.tables import metadata
 from strata_kit.migrations import run_env
 
 run_env(metadata)

@@ -1,0 +1,37 @@
+"""What every router of the goals service shares: the path prefix, role gates, and the
+error responses declared in the OpenAPI document."""
+
+from typing import Any
+
+from strata_contracts.identity import Role
+from strata_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
+from strata_kit.identity import require_roles
+
+PREFIX = "/api/v1/goals"
+
+HR = require_roles(Role.HR, Role.ADMIN)
+"""HR and admin: the whole tenant, configuration and exceptions."""
+ORG_WRITE = require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)
+"""Who may change the organisation: HR, admin, and the HRIS integration."""
+
+_DESCRIPTIONS = {
+    400: "Bad request.",
+    401: "No valid identity.",
+    403: "The caller's role or reporting line does not allow this.",
+    404: "No such object in the caller's tenant.",
+    409: "The object's state does not allow this now.",
+    412: "The object changed since it was read.",
+    422: "Invalid input; `errors` names each bad field.",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the problem-details answers a route can give."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _DESCRIPTIONS.get(status, "Error."),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

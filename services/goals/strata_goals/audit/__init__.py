@@ -1,0 +1,1 @@
+"""The audit trail: every change to what decides an evaluation, queryable by HR."""

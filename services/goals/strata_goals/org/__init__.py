@@ -1,0 +1,1 @@
+"""The organisation: org units, positions (posts), employees and reporting lines."""

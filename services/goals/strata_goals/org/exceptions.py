@@ -1,0 +1,25 @@
+"""Errors of the organisation domain."""
+
+from strata_kit.errors import Conflict, NotFound
+
+
+class OrgUnitNotFound(NotFound):
+    title = "Org unit not found"
+    slug = "org-unit-not-found"
+
+
+class PositionNotFound(NotFound):
+    title = "Position not found"
+    slug = "position-not-found"
+
+
+class EmployeeNotFound(NotFound):
+    title = "Employee not found"
+    slug = "employee-not-found"
+
+
+class DuplicateKey(Conflict):
+    """An external id or code that another row of the tenant already has."""
+
+    title = "Duplicate key"
+    slug = "duplicate-key"

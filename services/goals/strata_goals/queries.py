@@ -1,0 +1,69 @@
+"""Query helpers shared by the repositories: the session's tenant (for the few Core queries,
+such as recursive CTEs, that the ORM tenant guard does not rewrite), `IN` lists in chunks,
+and the one page ordering every list uses."""
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.pagination import Page
+from strata_kit.db import NO_TENANT, TenantModel
+from strata_kit.pagination import PageParams, paginate
+
+T = TypeVar("T")
+Item = TypeVar("Item", bound=BaseModel)
+IN_CHUNK = 5000
+"""Values per `IN (...)` list: well under SQLite's and asyncpg's bound-parameter limits."""
+
+
+def session_tenant(session: AsyncSession) -> uuid.UUID:
+    tenant = session.info.get("tenant_id", NO_TENANT)
+    assert isinstance(tenant, uuid.UUID)
+    return tenant
+
+
+def chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`, for `IN (...)` queries over large sets."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def page_of(
+    session: AsyncSession,
+    statement: Select[Any],
+    model: type[TenantModel],
+    params: PageParams,
+    to_item: Callable[[Any], Item],
+) -> Page[Item]:
+    """One page of `statement` over `model`, oldest first (ties broken by id), with
+    `updated_since` on `updated_at`."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return await paginate(
+        session,
+        statement,
+        sort=table.c.created_at,
+        id_column=table.c.id,
+        params=params,
+        to_item=to_item,
+        updated_column=table.c.updated_at,
+    )
+
+
+M = TypeVar("M", bound=TenantModel)
+
+
+def add_row(session: AsyncSession, model: type[M], **values: Any) -> M:
+    """A new row of the session's tenant, added to the session (flushed with the rest)."""
+    row = model(tenant_id=session_tenant(session), **values)
+    session.add(row)
+    return row
