@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -13,7 +13,7 @@ class GatewaySettings(KitSettings):
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
-    service_name: str = "gateway"
+    service_name: ClassVar[str] = "gateway"
     port: int = 8000
 
     goals_url: str = Field(

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
 from strata_kit.settings import KitSettings
@@ -8,5 +10,5 @@ class AnalyticsSettings(KitSettings):
 
     model_config = SettingsConfigDict(env_prefix="ANALYTICS_", extra="ignore")
 
-    service_name: str = "analytics"
+    service_name: ClassVar[str] = "analytics"
     port: int = 8004

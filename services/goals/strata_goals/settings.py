@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
 from strata_kit.settings import KitSettings
@@ -8,5 +10,5 @@ class GoalsSettings(KitSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOALS_", extra="ignore")
 
-    service_name: str = "goals"
+    service_name: ClassVar[str] = "goals"
     port: int = 8001

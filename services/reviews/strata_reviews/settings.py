@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
 from strata_kit.settings import KitSettings
@@ -8,5 +10,5 @@ class ReviewsSettings(KitSettings):
 
     model_config = SettingsConfigDict(env_prefix="REVIEWS_", extra="ignore")
 
-    service_name: str = "reviews"
+    service_name: ClassVar[str] = "reviews"
     port: int = 8002
