@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from strata_contracts.client import StrataApi
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
 from strata_contracts.pagination import Page
 
@@ -44,3 +45,9 @@ class GoalsClient(StrataApi):
     async def get_position(self, position_id: UUID) -> PositionRead:
         """One position (post) of the caller's tenant."""
         return await self.request("GET", f"{self.prefix}/positions/{position_id}", PositionRead)
+
+    # --- cycles -----------------------------------------------------------------------
+
+    async def get_cycle(self, cycle_id: UUID) -> CycleRead:
+        """One performance cycle with its phase."""
+        return await self.request("GET", f"{self.prefix}/cycles/{cycle_id}", CycleRead)
