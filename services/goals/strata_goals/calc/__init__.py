@@ -9,6 +9,7 @@ from strata_goals.calc.errors import (
     AhpMatrixError,
     BalanceRuleError,
     CalcError,
+    InvalidIndicatorError,
     PlanWeightsError,
     ScoringError,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "AhpMatrixError",
     "BalanceRuleError",
     "CalcError",
+    "InvalidIndicatorError",
     "PlanWeightsError",
     "ScoringError",
     "ahp_weights",

@@ -110,10 +110,16 @@ def _parse(entry: object) -> Fraction | None:
     if isinstance(entry, Decimal | float):
         return Fraction(entry) if math.isfinite(entry) else None
     if isinstance(entry, str):
+        # "3", "0.2", "1/3", and "1/1.5" (the reciprocal of a fine-scale value)
         try:
-            return Fraction(entry.strip())
+            parts = [Fraction(part.strip()) for part in entry.split("/")]
+            if len(parts) == 1:
+                return parts[0]
+            if len(parts) == 2:
+                return parts[0] / parts[1]
         except (ValueError, ZeroDivisionError):
             return None
+        return None
     return None
 
 
@@ -337,7 +343,8 @@ def _inconsistencies(
         for j in range(i + 1, n):
             ratio = float(exact[i][j]) * weights[j] / weights[i]
             ranked.append((max(ratio, 1 / ratio), i, j, ratio))
-    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+    # Ties (to float noise) keep matrix order, so equal deviations list predictably.
+    ranked.sort(key=lambda r: (-round(r[0], 9), r[1], r[2]))
     found: list[AhpInconsistency] = []
     for deviation, i, j, ratio in ranked:
         if len(found) >= limit:
