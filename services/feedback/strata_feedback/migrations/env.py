@@ -1,4 +1,4 @@
-from strata_feedback.models import metadata
+from strata_feedback.tables import metadata
 from strata_kit.migrations import run_env
 
 run_env(metadata)

@@ -1,0 +1,73 @@
+"""Errors of the interviews domain."""
+
+from uuid import UUID
+
+from strata_kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+
+
+class InterviewNotFound(NotFound):
+    title = "Interview not found"
+    slug = "interview-not-found"
+
+    def __init__(self, interview_id: UUID) -> None:
+        super().__init__(f"No interview {interview_id} that you can see.")
+
+
+class InterviewExists(Conflict):
+    title = "Interview already scheduled"
+    slug = "interview-exists"
+
+    def __init__(self, existing_id: UUID | None) -> None:
+        super().__init__(
+            "The employee already has an interview for this cycle; reschedule it, or cancel it "
+            "first.",
+            existing_interview_id=str(existing_id) if existing_id else None,
+        )
+
+
+class AppealPending(Conflict):
+    title = "Appeal pending"
+    slug = "appeal-pending"
+
+    def __init__(self, appeal_id: UUID) -> None:
+        super().__init__(
+            "The interview has an appeal that is not resolved yet; it closes when the appeal "
+            "is resolved.",
+            appeal_id=str(appeal_id),
+        )
+
+
+class ManagerSideOnly(Forbidden):
+    title = "Manager or HR only"
+    slug = "manager-side-only"
+
+
+class EmployeeOnly(Forbidden):
+    title = "The employee only"
+    slug = "employee-only"
+
+
+class NotInReportingLine(Forbidden):
+    title = "Not in your reporting line"
+    slug = "not-in-reporting-line"
+
+
+class VersionMismatch(PreconditionFailed):
+    title = "The interview changed"
+    slug = "version-mismatch"
+
+    def __init__(self, current: int) -> None:
+        super().__init__(
+            "The interview changed since you read it (If-Match does not match); read it again.",
+            current_etag=etag(current),
+        )
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def parse_etag(value: str) -> int | None:
+    """The version in an ETag we issued, or None for anything else."""
+    raw = value.strip().removeprefix("W/").strip('"')
+    return int(raw) if raw.isdigit() else None

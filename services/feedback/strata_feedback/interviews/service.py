@@ -1,0 +1,532 @@
+"""Business rules of feedback interviews: scheduling, the state machine, the record,
+acknowledgement and disagreement."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.feedback import events
+from strata_contracts.feedback.interviews import (
+    GapRead,
+    InterviewAcknowledge,
+    InterviewCancel,
+    InterviewClose,
+    InterviewCreate,
+    InterviewDispute,
+    InterviewHold,
+    InterviewRead,
+    InterviewReschedule,
+    InterviewSummary,
+    ParticipantRead,
+    RecordUpdate,
+)
+from strata_contracts.feedback.vocabulary import InterviewKind, InterviewStatus
+from strata_contracts.identity import IdentityClaims
+from strata_contracts.pagination import Page
+from strata_feedback.access import Viewer
+from strata_feedback.improvement.repository import ImprovementRepository
+from strata_feedback.interviews.exceptions import (
+    AppealPending,
+    EmployeeOnly,
+    InterviewExists,
+    InterviewNotFound,
+    ManagerSideOnly,
+    NotInReportingLine,
+    VersionMismatch,
+    parse_etag,
+)
+from strata_feedback.interviews.models import Interview, InterviewGap, InterviewParticipant
+from strata_feedback.interviews.repository import InterviewRepository
+from strata_feedback.trail import audit, emit
+from strata_feedback.transitions import StateMachine
+from strata_kit.audit import snapshot
+from strata_kit.db import utcnow
+from strata_kit.errors import Forbidden, InvalidInput, field
+from strata_kit.logging import get_logger
+from strata_kit.pagination import PageParams, paginate
+
+log = get_logger(__name__)
+
+
+class InterviewAction(StrEnum):
+    RESCHEDULE = "reschedule"
+    CANCEL = "cancel"
+    HOLD = "hold"
+    EDIT_RECORD = "edit_record"
+    COMMENT = "comment"
+    ACKNOWLEDGE = "acknowledge"
+    DISPUTE = "dispute"
+    CLOSE = "close"
+    PLAN = "plan_improvement"
+    APPEAL = "appeal"
+
+
+S, A = InterviewStatus, InterviewAction
+MACHINE: StateMachine[InterviewStatus, InterviewAction] = StateMachine(
+    "interview",
+    InterviewStatus,
+    {
+        (S.SCHEDULED, A.RESCHEDULE): S.SCHEDULED,
+        (S.SCHEDULED, A.CANCEL): S.CANCELLED,
+        (S.SCHEDULED, A.HOLD): S.HELD,
+        (S.SCHEDULED, A.EDIT_RECORD): S.SCHEDULED,
+        (S.SCHEDULED, A.COMMENT): S.SCHEDULED,
+        (S.SCHEDULED, A.PLAN): S.SCHEDULED,
+        (S.HELD, A.EDIT_RECORD): S.HELD,
+        (S.HELD, A.PLAN): S.HELD,
+        (S.HELD, A.COMMENT): S.HELD,
+        (S.HELD, A.ACKNOWLEDGE): S.ACKNOWLEDGED,
+        (S.HELD, A.DISPUTE): S.DISPUTED,
+        (S.DISPUTED, A.APPEAL): S.DISPUTED,
+        (S.ACKNOWLEDGED, A.CLOSE): S.CLOSED,
+        (S.DISPUTED, A.CLOSE): S.CLOSED,
+    },
+)
+"""Every allowed move of an interview; anything else answers 409."""
+
+MANAGER_FIELDS = ("strengths", "shortcomings", "gaps", "agreed_points", "manager_comment")
+
+
+def _snap(interview: Interview) -> dict[str, Any]:
+    return snapshot(interview, exclude={"created_at", "updated_at"}) or {}
+
+
+class InterviewService:
+    # --- reads ---------------------------------------------------------------------
+
+    async def get(self, session: AsyncSession, viewer: Viewer, interview_id: UUID) -> Interview:
+        """The interview, if the caller may see it (else 404, whether or not it exists)."""
+        interview = await InterviewRepository(session).get(interview_id)
+        if interview is None or not await viewer.sees_employee(
+            interview.employee_id, interview.manager_id
+        ):
+            raise InterviewNotFound(interview_id)
+        return interview
+
+    async def read(self, session: AsyncSession, interview: Interview) -> InterviewRead:
+        repo = InterviewRepository(session)
+        participants = await repo.participants(interview.id)
+        gaps = await repo.gaps(interview.id)
+        return InterviewRead.model_validate(
+            {
+                **interview.model_dump(),
+                "participants": [ParticipantRead.model_validate(p) for p in participants],
+                "gaps": [GapRead.model_validate(g) for g in gaps],
+            }
+        )
+
+    async def page(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        params: PageParams,
+        *,
+        employee_id: UUID | None = None,
+        manager_id: UUID | None = None,
+        cycle_id: UUID | None = None,
+        status: InterviewStatus | None = None,
+        scheduled_from: datetime | None = None,
+        scheduled_to: datetime | None = None,
+    ) -> Page[InterviewSummary]:
+        visible = await viewer.filter(col(Interview.employee_id), col(Interview.manager_id))
+        stmt = InterviewRepository(session).list_statement(
+            visible=visible,
+            employee_id=employee_id,
+            manager_id=manager_id,
+            cycle_id=cycle_id,
+            status=status,
+            scheduled_from=scheduled_from,
+            scheduled_to=scheduled_to,
+        )
+        return await paginate(
+            session,
+            stmt,
+            sort=col(Interview.scheduled_at),
+            id_column=col(Interview.id),
+            params=params,
+            to_item=InterviewSummary.model_validate,
+            updated_column=col(Interview.updated_at),
+        )
+
+    # --- scheduling ----------------------------------------------------------------
+
+    async def schedule(
+        self, session: AsyncSession, viewer: Viewer, data: InterviewCreate
+    ) -> Interview:
+        """Schedule an interview: HR for anyone, a manager for their reporting line."""
+        manager_id = await self._manager_of_record(viewer, data)
+        if manager_id == data.employee_id:
+            raise InvalidInput(
+                "An employee cannot be their own manager of record.",
+                errors=[field("manager_id", "equals employee_id")],
+            )
+        seen: set[UUID] = {data.employee_id, manager_id}
+        for i, participant in enumerate(data.participants):
+            if participant.employee_id in seen:
+                raise InvalidInput(
+                    "A participant is listed twice, or is the employee or the manager.",
+                    errors=[field(f"participants/{i}/employee_id", "already attends")],
+                )
+            seen.add(participant.employee_id)
+        repo = InterviewRepository(session)
+        if data.cycle_id is not None:
+            existing = await repo.live_for_cycle(data.employee_id, data.cycle_id)
+            if existing is not None:
+                raise InterviewExists(existing.id)
+        interview = Interview(
+            tenant_id=viewer.identity.tenant_id,
+            employee_id=data.employee_id,
+            manager_id=manager_id,
+            cycle_id=data.cycle_id,
+            kind=InterviewKind.CYCLE if data.cycle_id else InterviewKind.AD_HOC,
+            scheduled_at=data.scheduled_at,
+            duration_minutes=data.duration_minutes,
+            location=data.location,
+            meeting_link=str(data.meeting_link) if data.meeting_link else None,
+        )
+        repo.add(interview)
+        try:
+            await repo.flush()
+        except IntegrityError as exc:  # a concurrent schedule for the same cycle won
+            raise InterviewExists(None) from exc
+        repo.add(
+            *(
+                InterviewParticipant(
+                    tenant_id=viewer.identity.tenant_id,
+                    interview_id=interview.id,
+                    employee_id=p.employee_id,
+                    role=p.role,
+                )
+                for p in data.participants
+            )
+        )
+        await audit(
+            session,
+            viewer.identity,
+            entity_type="interview",
+            entity_id=interview.id,
+            action="scheduled",
+            after={
+                **_snap(interview),
+                "participants": [p.model_dump(mode="json") for p in data.participants],
+            },
+        )
+        log.info("interview.scheduled", interview_id=str(interview.id))
+        return interview
+
+    async def _manager_of_record(self, viewer: Viewer, data: InterviewCreate) -> UUID:
+        if viewer.writes_tenant:
+            employee = await viewer.directory.employee(data.employee_id)
+            if employee is None:
+                raise InvalidInput(
+                    "The employee is not known in this tenant.",
+                    errors=[field("employee_id", "no such employee")],
+                )
+            manager_id = data.manager_id or employee.manager_id
+            if manager_id is None:
+                raise InvalidInput(
+                    "The employee has no manager on record; name the manager.",
+                    errors=[field("manager_id", "required: the employee has no manager")],
+                )
+            return manager_id
+        if viewer.employee_id is None:
+            raise Forbidden("Scheduling as a manager needs an identity with an employee id.")
+        if data.manager_id is not None and data.manager_id != viewer.employee_id:
+            raise ManagerSideOnly(
+                "A manager schedules as the manager of record; HR can name another."
+            )
+        # Asked of goals directly (not the degrading `viewer.reports()`): scheduling must
+        # not go ahead on a reporting line nobody could check.
+        if data.employee_id not in await viewer.directory.reports_of(viewer.employee_id):
+            raise NotInReportingLine("The employee is not in your reporting line.")
+        return viewer.employee_id
+
+    async def for_write(
+        self, session: AsyncSession, viewer: Viewer, interview_id: UUID, if_match: str | None
+    ) -> Interview:
+        interview = await InterviewRepository(session).get(interview_id, for_update=True)
+        if interview is None or not await viewer.sees_employee(
+            interview.employee_id, interview.manager_id
+        ):
+            raise InterviewNotFound(interview_id)
+        if (
+            if_match is not None
+            and if_match.strip() != "*"
+            and parse_etag(if_match) != interview.version
+        ):
+            raise VersionMismatch(interview.version)
+        return interview
+
+    @staticmethod
+    def require_manager_side(viewer: Viewer, interview: Interview) -> None:
+        if not (viewer.writes_tenant or viewer.is_person(interview.manager_id)):
+            raise ManagerSideOnly("Only the manager of record or HR can do this.")
+
+    @staticmethod
+    def require_employee(viewer: Viewer, interview: Interview) -> None:
+        if not viewer.is_person(interview.employee_id):
+            raise EmployeeOnly("Only the interviewed employee can do this.")
+
+    async def _moved(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        interview: Interview,
+        action: InterviewAction,
+        before: dict[str, Any],
+        reason: str | None = None,
+        extra_after: dict[str, Any] | None = None,
+    ) -> None:
+        interview.version += 1
+        await audit(
+            session,
+            identity,
+            entity_type="interview",
+            entity_id=interview.id,
+            action=action.value,
+            before=before,
+            after={**_snap(interview), **(extra_after or {})},
+            reason=reason,
+        )
+        await session.flush()
+        log.info("interview.changed", interview_id=str(interview.id), action=action.value)
+
+    async def reschedule(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewReschedule,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_manager_side(viewer, interview)
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.RESCHEDULE)
+        interview.scheduled_at = data.scheduled_at
+        if data.duration_minutes is not None:
+            interview.duration_minutes = data.duration_minutes
+        if data.location is not None:
+            interview.location = data.location
+        if data.meeting_link is not None:
+            interview.meeting_link = str(data.meeting_link)
+        interview.reschedule_count += 1
+        await self._moved(session, viewer.identity, interview, A.RESCHEDULE, before, data.reason)
+        return interview
+
+    async def cancel(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewCancel,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_manager_side(viewer, interview)
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.CANCEL)
+        interview.cancelled_at = utcnow()
+        interview.cancel_reason = data.reason
+        await self._moved(session, viewer.identity, interview, A.CANCEL, before, data.reason)
+        return interview
+
+    async def hold(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewHold,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_manager_side(viewer, interview)
+        now = utcnow()
+        if data.held_at is not None and data.held_at > now:
+            raise InvalidInput(
+                "An interview cannot be held in the future.",
+                errors=[field("held_at", "in the future")],
+            )
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.HOLD)
+        interview.held_at = data.held_at or now
+        await self._moved(session, viewer.identity, interview, A.HOLD, before)
+        await emit(
+            session,
+            type=events.INTERVIEW_HELD,
+            subject=f"interview/{interview.id}",
+            data=events.InterviewHeld(
+                interview_id=interview.id,
+                employee_id=interview.employee_id,
+                manager_id=interview.manager_id,
+                cycle_id=interview.cycle_id,
+                held_at=interview.held_at,
+            ),
+        )
+        return interview
+
+    # --- the record ----------------------------------------------------------------
+
+    async def update_record(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: RecordUpdate,
+        if_match: str | None = None,
+    ) -> Interview:
+        """The manager side writes the record; the employee writes their own comment."""
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        given = data.model_fields_set
+        manager_part = given & set(MANAGER_FIELDS)
+        if manager_part:
+            self.require_manager_side(viewer, interview)
+        if "employee_comment" in given:
+            self.require_employee(viewer, interview)
+        if not given:
+            raise InvalidInput("Nothing to change.", errors=[field("", "no field given")])
+        action = A.EDIT_RECORD if manager_part else A.COMMENT
+        interview.status = MACHINE.next(interview.status, action)
+        repo = InterviewRepository(session)
+        before = {**_snap(interview), "gaps": await self._gap_snaps(repo, interview.id)}
+        for name in ("strengths", "shortcomings", "agreed_points"):
+            if name in given:
+                setattr(interview, name, list(getattr(data, name) or []))
+        if "manager_comment" in given:
+            interview.manager_comment = data.manager_comment
+        if "employee_comment" in given:
+            interview.employee_comment = data.employee_comment
+        if "gaps" in given:
+            await repo.delete_gaps(interview.id)
+            repo.add(
+                *(
+                    InterviewGap(
+                        tenant_id=viewer.identity.tenant_id,
+                        interview_id=interview.id,
+                        position=i,
+                        description=gap.description,
+                        root_cause=gap.root_cause,
+                        indicator_id=gap.indicator_id,
+                        note=gap.note,
+                    )
+                    for i, gap in enumerate(data.gaps or [])
+                )
+            )
+        await repo.flush()
+        await self._moved(
+            session,
+            viewer.identity,
+            interview,
+            action,
+            before,
+            extra_after={"gaps": await self._gap_snaps(repo, interview.id)},
+        )
+        return interview
+
+    @staticmethod
+    async def _gap_snaps(repo: InterviewRepository, interview_id: UUID) -> list[dict[str, Any]]:
+        return [
+            GapRead.model_validate(g).model_dump(mode="json", exclude={"id"})
+            for g in await repo.gaps(interview_id)
+        ]
+
+    # --- acknowledgement -----------------------------------------------------------
+
+    async def acknowledge(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewAcknowledge,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_employee(viewer, interview)
+        open_action_ids = await ImprovementRepository(session).open_ids_for_interview(interview.id)
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.ACKNOWLEDGE)
+        interview.acknowledged_at = utcnow()
+        if data.comment is not None:
+            interview.employee_comment = data.comment
+        await self._moved(session, viewer.identity, interview, A.ACKNOWLEDGE, before)
+        await emit(
+            session,
+            type=events.INTERVIEW_ACKNOWLEDGED,
+            subject=f"interview/{interview.id}",
+            data=events.InterviewAcknowledged(
+                interview_id=interview.id,
+                employee_id=interview.employee_id,
+                manager_id=interview.manager_id,
+                cycle_id=interview.cycle_id,
+                acknowledged_at=interview.acknowledged_at,
+                improvement_action_ids=open_action_ids,
+            ),
+        )
+        return interview
+
+    async def dispute(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewDispute,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_employee(viewer, interview)
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.DISPUTE)
+        interview.disputed_at = utcnow()
+        interview.dispute_reason = data.reason
+        await self._moved(session, viewer.identity, interview, A.DISPUTE, before, data.reason)
+        await emit(
+            session,
+            type=events.INTERVIEW_DISPUTED,
+            subject=f"interview/{interview.id}",
+            data=events.InterviewDisputed(
+                interview_id=interview.id,
+                employee_id=interview.employee_id,
+                manager_id=interview.manager_id,
+                cycle_id=interview.cycle_id,
+                disputed_at=interview.disputed_at,
+            ),
+        )
+        return interview
+
+    async def close(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        interview_id: UUID,
+        data: InterviewClose,
+        if_match: str | None = None,
+    ) -> Interview:
+        interview = await self.for_write(session, viewer, interview_id, if_match)
+        self.require_manager_side(viewer, interview)
+        MACHINE.next(interview.status, A.CLOSE)
+        pending = await InterviewRepository(session).unresolved_appeal(interview.id)
+        if pending is not None:
+            raise AppealPending(pending.id)
+        await self.close_now(session, viewer.identity, interview, data.note)
+        return interview
+
+    async def close_now(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        interview: Interview,
+        reason: str | None,
+    ) -> None:
+        """Close an acknowledged or disputed interview (also when its appeal is resolved)."""
+        before = _snap(interview)
+        interview.status = MACHINE.next(interview.status, A.CLOSE)
+        interview.closed_at = utcnow()
+        await self._moved(session, identity, interview, A.CLOSE, before, reason)
+
+
+interview_service = InterviewService()
