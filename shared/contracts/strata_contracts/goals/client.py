@@ -5,6 +5,7 @@ from uuid import UUID
 from strata_contracts.client import StrataApi
 from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
+from strata_contracts.goals.plans import PlanExplanation, PlanScoreRead
 from strata_contracts.pagination import Page
 
 
@@ -51,3 +52,21 @@ class GoalsClient(StrataApi):
     async def get_cycle(self, cycle_id: UUID) -> CycleRead:
         """One performance cycle with its phase."""
         return await self.request("GET", f"{self.prefix}/cycles/{cycle_id}", CycleRead)
+
+    # --- plans ------------------------------------------------------------------------
+
+    async def get_plan_explanation(self, employee_id: UUID, cycle_id: UUID) -> PlanExplanation:
+        """How the employee's score for the cycle was computed, every step shown."""
+        return await self.request(
+            "GET",
+            f"{self.prefix}/employees/{employee_id}/cycles/{cycle_id}/explanation",
+            PlanExplanation,
+        )
+
+    async def get_plan_score(self, employee_id: UUID, cycle_id: UUID) -> PlanScoreRead:
+        """The employee's weighted plan score for the cycle."""
+        return await self.request(
+            "GET",
+            f"{self.prefix}/employees/{employee_id}/cycles/{cycle_id}/score",
+            PlanScoreRead,
+        )
