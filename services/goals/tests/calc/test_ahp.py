@@ -10,6 +10,7 @@ root by bisection in 60-digit decimals, and the eigenvector by Gaussian eliminat
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -17,6 +18,7 @@ from fractions import Fraction
 import pytest
 
 from strata_goals.calc import AhpMatrixError, CalcError, ahp_weights, random_index
+from strata_goals.calc.ahp import MatrixEntry
 
 F = Fraction
 
@@ -36,10 +38,13 @@ def reference_eigen(matrix: list[list[Fraction]]) -> tuple[list[Decimal], Decima
     c[n] = F(1)
     m = [[F(0)] * n for _ in range(n)]
     for k in range(1, n + 1):
-        am = [[sum(matrix[i][t] * m[t][j] for t in range(n)) for j in range(n)] for i in range(n)]
-        m = [[am[i][j] + (c[n - k + 1] if i == j else 0) for j in range(n)] for i in range(n)]
-        a_m = [[sum(matrix[i][t] * m[t][j] for t in range(n)) for j in range(n)] for i in range(n)]
-        c[n - k] = -sum(a_m[i][i] for i in range(n)) / k
+        am = [
+            [sum((matrix[i][t] * m[t][j] for t in range(n)), F(0)) for j in range(n)]
+            for i in range(n)
+        ]
+        m = [[am[i][j] + (c[n - k + 1] if i == j else F(0)) for j in range(n)] for i in range(n)]
+        trace = sum((sum((matrix[i][t] * m[t][i] for t in range(n)), F(0)) for i in range(n)), F(0))
+        c[n - k] = -trace / k
     with localcontext() as ctx:
         ctx.prec = 60
         coefficients = [Decimal(x.numerator) / Decimal(x.denominator) for x in c]
@@ -298,9 +303,11 @@ class TestAcceptedEntries:
         assert ahp_weights([[1, "2/3"], [1.5, 1]]).weights == pytest.approx([0.4, 0.6])
 
 
-def problems_of(matrix: list[list[object]], **kwargs: object) -> list[tuple[str, str]]:
+def problems_of(
+    matrix: Sequence[Sequence[MatrixEntry]], labels: list[str] | None = None
+) -> list[tuple[str, str]]:
     with pytest.raises(AhpMatrixError) as caught:
-        ahp_weights(matrix, **kwargs)  # type: ignore[arg-type]
+        ahp_weights(matrix, labels=labels)
     return [(p.pointer, p.code) for p in caught.value.problems]
 
 
@@ -350,7 +357,7 @@ class TestMatrixRefused:
         [("abc", "not_a_number"), ("1/0", "not_a_number"), (float("nan"), "not_a_number"),
          (True, "not_a_number"), (0, "not_positive"), (-3, "not_positive")],
     )  # fmt: skip
-    def test_entries_that_are_not_positive_numbers(self, entry: object, code: str) -> None:
+    def test_entries_that_are_not_positive_numbers(self, entry: MatrixEntry, code: str) -> None:
         assert problems_of([[1, entry], [1, 1]])[0] == ("matrix/0/1", code)
 
     def test_every_problem_is_reported_at_once(self) -> None:

@@ -24,7 +24,9 @@ FIN, CUS, INT, LRN = (
 )
 
 
-def weights(fin: str = "0", cus: str = "0", int_: str = "0", lrn: str = "0") -> dict:  # type: ignore[type-arg]
+def weights(
+    fin: str = "0", cus: str = "0", int_: str = "0", lrn: str = "0"
+) -> dict[Perspective, Decimal]:
     return {FIN: D(fin), CUS: D(cus), INT: D(int_), LRN: D(lrn)}
 
 

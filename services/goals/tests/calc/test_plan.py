@@ -7,7 +7,9 @@ import pytest
 
 from strata_contracts.goals.calc import (
     IndicatorScoringSpec,
+    PerspectiveScore,
     PlanItem,
+    PlanScore,
     RubricLevel,
     WeightItem,
     WeightProblemCode,
@@ -82,7 +84,9 @@ COMPLAINTS = IndicatorScoringSpec(
 IDS = {name: uuid4() for name in ("contracts", "pipeline", "crm", "complaints")}
 
 
-def sales_plan(*, complaints_measured: bool = True, pipeline: Perspective = Perspective.CUSTOMER):  # type: ignore[no-untyped-def]
+def sales_plan(
+    *, complaints_measured: bool = True, pipeline: Perspective = Perspective.CUSTOMER
+) -> list[PlanItem]:
     return [
         PlanItem(
             indicator_id=IDS["contracts"],
@@ -116,7 +120,7 @@ def sales_plan(*, complaints_measured: bool = True, pipeline: Perspective = Pers
     ]
 
 
-def by_perspective(result, perspective):  # type: ignore[no-untyped-def]
+def by_perspective(result: PlanScore, perspective: Perspective) -> PerspectiveScore:
     return next(p for p in result.perspectives if p.perspective is perspective)
 
 

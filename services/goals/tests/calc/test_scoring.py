@@ -20,11 +20,15 @@ def quantitative(
     )
 
 
-def ratio(direction: Direction = Direction.HIGHER_IS_BETTER, **params: object):  # type: ignore[no-untyped-def]
+def ratio(
+    direction: Direction = Direction.HIGHER_IS_BETTER, **params: object
+) -> IndicatorScoringSpec:
     return quantitative(ScoringMethod.RATIO, direction, **params)
 
 
-def interpolation(direction: Direction = Direction.HIGHER_IS_BETTER, **params: object):  # type: ignore[no-untyped-def]
+def interpolation(
+    direction: Direction = Direction.HIGHER_IS_BETTER, **params: object
+) -> IndicatorScoringSpec:
     return quantitative(ScoringMethod.INTERPOLATION, direction, **params)
 
 

@@ -5,7 +5,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from strata_contracts.goals.calc import WeightItem, WeightProblemCode
+from strata_contracts.goals.calc import WeightItem, WeightProblem, WeightProblemCode
 from strata_goals.calc import CalcError, validate_weights
 
 D = Decimal
@@ -16,9 +16,14 @@ def items(*weights: str, ids: list[UUID] | None = None) -> list[WeightItem]:
     return [WeightItem(indicator_id=i, weight=D(w)) for i, w in zip(ids, weights, strict=True)]
 
 
-def check(weights: list[WeightItem], **kwargs: object):  # type: ignore[no-untyped-def]
-    bounds = {"min_weight": D(5), "max_weight": D(40)} | kwargs
-    return validate_weights(weights, **bounds)  # type: ignore[arg-type]
+def check(
+    weights: list[WeightItem],
+    *,
+    min_weight: Decimal | None = D(5),
+    max_weight: Decimal | None = D(40),
+    total: Decimal = D(100),
+) -> list[WeightProblem]:
+    return validate_weights(weights, min_weight=min_weight, max_weight=max_weight, total=total)
 
 
 class TestValidWeights:
