@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import ORMExecuteState, registry, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, declared_attr, registry, with_loader_criteria
 from sqlmodel import Field, Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,12 +65,23 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class TenantModel(SQLModel):
-    """Columns every tenant-owned row has. Subclass through the service's own base."""
+    """Columns every tenant-owned row has. Subclass through the service's own base.
+
+    `version` is SQLAlchemy's version counter: every UPDATE is a compare-and-swap on it, so
+    two writers who read the same version cannot both win (the loser's flush raises
+    `StaleDataError`, answered 412). It is also the row's ETag (`strata_kit.concurrency`).
+    """
 
     tenant_id: uuid.UUID = Field(primary_key=True)
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        table = getattr(cls, "__table__", None)
+        return {"version_id_col": table.c.version} if table is not None else {}
 
 
 class TenantSession(Session):

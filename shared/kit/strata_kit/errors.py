@@ -12,8 +12,10 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from strata_contracts.identity import REQUEST_ID_HEADER
 from strata_contracts.problem import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldProblem, Problem
 from strata_kit.logging import get_logger
 
@@ -91,6 +93,12 @@ class PreconditionFailed(AppError):
     status = 412
     title = "Precondition failed"
     slug = "precondition-failed"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    title = "Precondition required"
+    slug = "precondition-required"
 
 
 class PayloadTooLarge(AppError):
@@ -189,16 +197,31 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, dict(exc.headers) if exc.headers else None)
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unhandled_error", path=request.url.path, error=type(exc).__name__)
+        # Starlette runs this handler in its outermost middleware, after the request-context
+        # middleware has unbound the request id and outside its header echo: pass the id
+        # to the log line and the response explicitly, or the 500 cannot be traced.
+        request_id = request.scope.get("state", {}).get("request_id")
+        log.exception(
+            "http.unhandled_error",
+            path=request.url.path,
+            error=type(exc).__name__,
+            request_id=request_id,
+        )
         problem = Problem(
             title="Internal server error",
             status=500,
             detail="An unexpected error occurred; quote the request id when reporting it.",
             instance=request.url.path,
-            request_id=request.scope.get("state", {}).get("request_id"),
+            request_id=request_id,
         )
-        return problem_response(problem)
+        return problem_response(problem, {REQUEST_ID_HEADER: request_id} if request_id else None)
 
+    async def on_stale(request: Request, exc: Exception) -> JSONResponse:
+        # Another writer changed the row between our read and our write (version CAS).
+        error = PreconditionFailed("The resource was changed by someone else; read it again.")
+        return problem_response(error.to_problem(request))
+
+    app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -33,6 +33,9 @@ class PlatformSettings(BaseSettings):
     )
     internal_token_ttl_seconds: int = Field(default=60, ge=5, le=3600)
     data_dir: Path = Field(default=Path("var/data"), description="Where SQLite files live.")
+    require_if_match: bool = Field(
+        default=False, description="Updates and deletes without `If-Match` answer 428."
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:
