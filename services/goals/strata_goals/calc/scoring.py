@@ -4,7 +4,8 @@ Conventions (see also `strata_contracts.goals.calc`):
 
 - Arithmetic in `Decimal` at the context's precision (28 digits); the score is quantised
   once, at the end, to 4 places (`0.0001`, ROUND_HALF_UP), its percent to 2 places.
-- 0 ≤ score ≤ cap for every method; the steps say when the cap or the floor of 0 applied.
+- 0 ≤ score ≤ cap for every method: no method yields a negative score (each clamps
+  or floors at 0 in its own step), and a final step applies the cap when exceeded.
 - The spec is checked with `validate_indicator` first: a spec it accepts always scores,
   one it rejects raises `InvalidIndicatorError` with the same problems.
 
@@ -147,16 +148,6 @@ def _result(
             )
         )
         raw, capped = spec.cap, True
-    elif raw < 0:
-        steps.append(
-            _step(
-                f"{approx(raw)} is below 0 {ARROW} 0",
-                formula="max(score, 0)",
-                values={"score": raw},
-                result=ZERO,
-            )
-        )
-        raw = ZERO
     score = quantise_score(raw)
     percent = quantise_percent(score * HUNDRED)
     rounded = "" if score == raw else f" (rounded to 4 places from {approx(raw)})"
