@@ -10,6 +10,7 @@ from starlette.requests import Request
 import strata_gateway
 from strata_gateway.access.endpoints import router as access_router
 from strata_gateway.auth import Authenticator, AuthenticatorRef, EdgeMiddleware
+from strata_gateway.idempotency import IdempotencyMiddleware
 from strata_gateway.openapi import SpecCache, merge
 from strata_gateway.proxy import PROXY_METHODS, proxy
 from strata_gateway.settings import GatewaySettings
@@ -50,6 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location"],
         ),
         Middleware(EdgeMiddleware, settings=settings, authenticator=authenticator),
+        Middleware(IdempotencyMiddleware, ttl_seconds=settings.idempotency_ttl_seconds),
     ]
     app = create_service_app(
         settings,

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKeyConstraint
+from sqlalchemy import JSON, ForeignKeyConstraint, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from strata_kit.db import TenantModel, UtcDateTime, new_registry, utcnow
@@ -40,3 +40,19 @@ class ApiKey(GatewayModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_type=JSON)
     employee_id: uuid.UUID | None = None
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class IdempotencyRecord(GatewayModel, table=True):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed to retries."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("tenant_id", "subject", "key"),)
+
+    subject: str = Field(max_length=200, description="The caller the key belongs to.")
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64, description="SHA-256 of method, path and body.")
+    completed: bool = False
+    status_code: int | None = None
+    headers: list[list[str]] = Field(default_factory=list, sa_type=JSON)
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)

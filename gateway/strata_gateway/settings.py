@@ -43,6 +43,9 @@ class GatewaySettings(KitSettings):
     api_key_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a verified key is trusted without a lookup."
     )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400, ge=60, description="How long an Idempotency-Key is remembered."
+    )
     public_prefixes: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["/api/v1/reviews/external/"],
         description="Paths served without a key (external raters' token links).",

@@ -20,7 +20,9 @@ class AccessRepository:
         return await self.session.get(Tenant, tenant_id)
 
     async def list_tenants(self) -> list[Tenant]:
-        return list((await self.session.exec(select(Tenant).order_by(col(Tenant.created_at)))).all())
+        return list(
+            (await self.session.exec(select(Tenant).order_by(col(Tenant.created_at)))).all()
+        )
 
     async def find_tenant_by_name(self, name: str) -> Tenant | None:
         return (await self.session.exec(select(Tenant).where(Tenant.name == name))).first()
