@@ -257,6 +257,9 @@ class Flow:
         self.as_ = as_
         self.people = people
 
+    when = staticmethod(when)
+    day = staticmethod(day)
+
     def manager(self, employee: uuid.UUID | None = None) -> dict[str, str]:
         return self.as_(employee or self.people.sales_head, Role.MANAGER, Role.EMPLOYEE)
 

@@ -1,10 +1,11 @@
 """Routes of feedback interviews: `/api/v1/feedback/interviews`."""
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.feedback.interviews import (
@@ -22,11 +23,11 @@ from strata_contracts.feedback.interviews import (
 from strata_contracts.feedback.vocabulary import InterviewStatus
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_feedback.interviews.exceptions import etag
 from strata_feedback.interviews.models import Interview
-from strata_feedback.interviews.service import interview_service
+from strata_feedback.interviews.service import Guard, interview_service
 from strata_feedback.responses import problems
 from strata_feedback.upstream import ViewerDep
+from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -37,12 +38,21 @@ IfMatch = Annotated[
     str | None,
     Header(description="The ETag you read; the write answers 412 if the interview changed since."),
 ]
+
+
+def guard(request: Request, if_match: IfMatch = None) -> Guard:
+    """The If-Match check (`strata_kit.concurrency`), applied to the interview once loaded;
+    the header is declared here so the OpenAPI document shows it."""
+    return partial(check_if_match, request)
+
+
+GuardDep = Annotated[Guard, Depends(guard)]
 MANAGER_SIDE = require_roles(Role.MANAGER, Role.HR, Role.ADMIN)
 PERSON = require_roles(Role.EMPLOYEE, Role.MANAGER, Role.HR, Role.ADMIN)
 
 
 async def _answer(session: AsyncSession, interview: Interview, response: Response) -> InterviewRead:
-    response.headers["ETag"] = etag(interview.version)
+    set_etag(response, interview)
     return await interview_service.read(session, interview)
 
 
@@ -105,10 +115,10 @@ async def reschedule_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """Move a scheduled interview to another time or place, with a reason."""
-    interview = await interview_service.reschedule(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.reschedule(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -121,10 +131,10 @@ async def cancel_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """Cancel a scheduled interview, with a reason (the cycle's slot frees up)."""
-    interview = await interview_service.cancel(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.cancel(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -135,10 +145,10 @@ async def hold_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """Record that the interview took place."""
-    interview = await interview_service.hold(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.hold(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -149,10 +159,10 @@ async def update_interview_record(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """Write the record: strengths, shortcomings, gaps with root causes, agreed points, comments."""
-    interview = await interview_service.update_record(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.update_record(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -165,10 +175,10 @@ async def acknowledge_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """The employee acknowledges the held interview's record."""
-    interview = await interview_service.acknowledge(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.acknowledge(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -179,10 +189,10 @@ async def dispute_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """The employee disagrees with the held interview's record, with a written reason."""
-    interview = await interview_service.dispute(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.dispute(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)
 
 
@@ -195,8 +205,8 @@ async def close_interview(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
-    if_match: IfMatch = None,
+    check: GuardDep,
 ) -> InterviewRead:
     """Close an acknowledged interview, or a disputed one whose appeal (if any) is resolved."""
-    interview = await interview_service.close(session, viewer, interview_id, data, if_match)
+    interview = await interview_service.close(session, viewer, interview_id, data, check)
     return await _answer(session, interview, response)

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from strata_kit.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from strata_kit.errors import Conflict, Forbidden, NotFound
 
 
 class InterviewNotFound(NotFound):
@@ -50,24 +50,3 @@ class EmployeeOnly(Forbidden):
 class NotInReportingLine(Forbidden):
     title = "Not in your reporting line"
     slug = "not-in-reporting-line"
-
-
-class VersionMismatch(PreconditionFailed):
-    title = "The interview changed"
-    slug = "version-mismatch"
-
-    def __init__(self, current: int) -> None:
-        super().__init__(
-            "The interview changed since you read it (If-Match does not match); read it again.",
-            current_etag=etag(current),
-        )
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def parse_etag(value: str) -> int | None:
-    """The version in an ETag we issued, or None for anything else."""
-    raw = value.strip().removeprefix("W/").strip('"')
-    return int(raw) if raw.isdigit() else None

@@ -62,7 +62,6 @@ class Interview(FeedbackModel, table=True):
     agreed_points: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     manager_comment: str | None = Field(default=None, sa_type=sa.Text)
     employee_comment: str | None = Field(default=None, sa_type=sa.Text)
-    version: int = 1
 
 
 class InterviewParticipant(FeedbackModel, table=True):

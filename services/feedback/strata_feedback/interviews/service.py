@@ -1,6 +1,7 @@
 """Business rules of feedback interviews: scheduling, the state machine, the record,
 acknowledgement and disagreement."""
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -37,8 +38,6 @@ from strata_feedback.interviews.exceptions import (
     InterviewNotFound,
     ManagerSideOnly,
     NotInReportingLine,
-    VersionMismatch,
-    parse_etag,
 )
 from strata_feedback.interviews.models import Interview, InterviewGap, InterviewParticipant
 from strata_feedback.interviews.repository import InterviewRepository
@@ -88,6 +87,9 @@ MACHINE: StateMachine[InterviewStatus, InterviewAction] = StateMachine(
     },
 )
 """Every allowed move of an interview; anything else answers 409."""
+
+Guard = Callable[[Interview], None]
+"""A precondition checked on the loaded row before it changes (the endpoint's If-Match)."""
 
 MANAGER_FIELDS = ("strengths", "shortcomings", "gaps", "agreed_points", "manager_comment")
 
@@ -205,6 +207,7 @@ class InterviewService:
                 for p in data.participants
             )
         )
+        await repo.flush()
         await audit(
             session,
             viewer.identity,
@@ -247,19 +250,15 @@ class InterviewService:
         return viewer.employee_id
 
     async def for_write(
-        self, session: AsyncSession, viewer: Viewer, interview_id: UUID, if_match: str | None
+        self, session: AsyncSession, viewer: Viewer, interview_id: UUID, guard: Guard | None
     ) -> Interview:
         interview = await InterviewRepository(session).get(interview_id, for_update=True)
         if interview is None or not await viewer.sees_employee(
             interview.employee_id, interview.manager_id
         ):
             raise InterviewNotFound(interview_id)
-        if (
-            if_match is not None
-            and if_match.strip() != "*"
-            and parse_etag(if_match) != interview.version
-        ):
-            raise VersionMismatch(interview.version)
+        if guard is not None:
+            guard(interview)
         return interview
 
     @staticmethod
@@ -282,7 +281,9 @@ class InterviewService:
         reason: str | None = None,
         extra_after: dict[str, Any] | None = None,
     ) -> None:
-        interview.version += 1
+        # Touch the row so its version (the ETag) moves even when only child rows changed.
+        interview.updated_at = utcnow()
+        await session.flush()
         await audit(
             session,
             identity,
@@ -302,9 +303,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewReschedule,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         before = _snap(interview)
         interview.status = MACHINE.next(interview.status, A.RESCHEDULE)
@@ -325,9 +326,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewCancel,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         before = _snap(interview)
         interview.status = MACHINE.next(interview.status, A.CANCEL)
@@ -342,9 +343,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewHold,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         now = utcnow()
         if data.held_at is not None and data.held_at > now:
@@ -378,10 +379,10 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: RecordUpdate,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
         """The manager side writes the record; the employee writes their own comment."""
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         given = data.model_fields_set
         manager_part = given & set(MANAGER_FIELDS)
         if manager_part:
@@ -417,14 +418,16 @@ class InterviewService:
                     for i, gap in enumerate(data.gaps or [])
                 )
             )
+        interview.updated_at = utcnow()  # the version (ETag) moves even if only gaps changed
         await repo.flush()
-        await self._moved(
+        await audit(
             session,
             viewer.identity,
-            interview,
-            action,
-            before,
-            extra_after={"gaps": await self._gap_snaps(repo, interview.id)},
+            entity_type="interview",
+            entity_id=interview.id,
+            action=action.value,
+            before=before,
+            after={**_snap(interview), "gaps": await self._gap_snaps(repo, interview.id)},
         )
         return interview
 
@@ -443,9 +446,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewAcknowledge,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_employee(viewer, interview)
         open_action_ids = await ImprovementRepository(session).open_ids_for_interview(interview.id)
         before = _snap(interview)
@@ -475,9 +478,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewDispute,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_employee(viewer, interview)
         before = _snap(interview)
         interview.status = MACHINE.next(interview.status, A.DISPUTE)
@@ -504,9 +507,9 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewClose,
-        if_match: str | None = None,
+        guard: Guard | None = None,
     ) -> Interview:
-        interview = await self.for_write(session, viewer, interview_id, if_match)
+        interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         MACHINE.next(interview.status, A.CLOSE)
         pending = await InterviewRepository(session).unresolved_appeal(interview.id)
