@@ -89,10 +89,10 @@ def random_index(n: int) -> float:
 
 
 def scale_text(value: Fraction) -> str:
-    """A scale value as people write it: `3`, `1/5`, `1.5`, `1/1.5`."""
-    if value >= 1:
-        return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-    return f"1/{scale_text(1 / value)}"
+    """A scale value as an entry the API accepts back: `3`, `1.5`, `1/5`, `2/3`."""
+    if value >= 1 and value.denominator != 1:
+        return f"{float(value):g}"
+    return str(value)
 
 
 def _nearest(value: Fraction, scale: Sequence[Fraction]) -> Fraction:

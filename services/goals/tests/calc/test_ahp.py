@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import pytest
 
+from strata_contracts.goals.calc import AhpRequest
 from strata_goals.calc import AhpMatrixError, CalcError, ahp_weights, random_index
 from strata_goals.calc.ahp import MatrixEntry
 
@@ -339,6 +340,13 @@ class TestMatrixRefused:
             ahp_weights([[1, 0.3], [3, 1]])
         assert "nearest is 1/3" in caught.value.problems[0].detail
         assert caught.value.cell_problems[0].value == "0.3"
+
+    def test_the_nearest_value_is_written_as_the_api_reads_it(self) -> None:
+        # 0.68 is 2 % off 1/1.5: the message suggests "2/3", an entry AhpRequest parses
+        with pytest.raises(AhpMatrixError) as caught:
+            ahp_weights([[1, 0.68], [1.5, 1]])
+        assert "nearest is 2/3" in caught.value.problems[0].detail
+        assert AhpRequest(matrix=[[1, F("2/3")], [F("1.5"), 1]]).matrix[0][1] == F(2, 3)
 
     def test_a_missing_reciprocal(self) -> None:
         # (0, 1) = 3 but (1, 0) = 1/4
