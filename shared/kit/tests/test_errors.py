@@ -1,0 +1,125 @@
+"""Problem details (RFC 9457): every error of an app made by `create_service_app`."""
+
+from kittest_service import SECRET_IN_ERROR
+
+from strata_contracts.identity import Role
+
+PROBLEM = "application/problem+json"
+WIDGETS = "/api/v1/kittest/widgets"
+
+
+class TestDomainErrors:
+    async def test_an_app_error_answers_its_status_title_type_and_detail(
+        self, client, identity_headers
+    ):
+        response = await client.post(
+            f"{WIDGETS}/then-fail", json={"name": "bolt"}, headers=identity_headers(Role.HR)
+        )
+        assert response.status_code == 423
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json() == {
+            "type": "https://strata.dev/problems/widget-locked",
+            "title": "Widget locked",
+            "status": 423,
+            "detail": "Widgets are locked today.",
+            "instance": f"{WIDGETS}/then-fail",
+            "request_id": response.headers["x-request-id"],
+            "widget_name": "bolt",
+        }
+
+    async def test_a_not_found_error_answers_404(self, client, identity_headers):
+        response = await client.get(
+            f"{WIDGETS}/00000000-0000-4000-8000-000000000000", headers=identity_headers()
+        )
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM
+        body = response.json()
+        assert body["type"] == "https://strata.dev/problems/not-found"
+        assert body["detail"] == "No such widget."
+
+
+class TestValidationErrors:
+    async def test_each_bad_field_gets_one_entry_pointing_at_it(self, client, identity_headers):
+        response = await client.post(
+            WIDGETS,
+            params={"dry_run": "perhaps"},
+            json={"name": "", "quantity": -1},
+            headers=identity_headers(),
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == PROBLEM
+        body = response.json()
+        assert body["type"] == "https://strata.dev/problems/validation"
+        assert body["status"] == 422
+        assert sorted(e["pointer"] for e in body["errors"]) == [
+            "/body/name",
+            "/body/quantity",
+            "/query/dry_run",
+        ]
+        assert all(e["detail"] and e["code"] for e in body["errors"])
+
+    async def test_a_missing_body_points_at_the_body(self, client, identity_headers):
+        response = await client.post(WIDGETS, headers=identity_headers())
+        assert response.status_code == 422
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/body"]
+
+    async def test_a_bad_path_parameter_points_at_the_path(self, client, identity_headers):
+        response = await client.get(f"{WIDGETS}/not-a-uuid", headers=identity_headers())
+        assert response.status_code == 422
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/path/widget_id"]
+
+
+class TestRoutingErrors:
+    async def test_an_unknown_route_is_404_problem(self, client, identity_headers):
+        response = await client.get("/api/v1/kittest/nothing-here", headers=identity_headers())
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM
+        body = response.json()
+        assert body["title"] == "Not found"
+        assert body["instance"] == "/api/v1/kittest/nothing-here"
+
+    async def test_a_wrong_method_is_405_problem_naming_the_allowed_ones(
+        self, client, identity_headers
+    ):
+        response = await client.delete("/api/v1/kittest/boom", headers=identity_headers())
+        assert response.status_code == 405
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["title"] == "Method not allowed"
+        assert response.headers["allow"] == "GET"
+
+
+class TestUnhandledErrors:
+    async def test_a_bug_answers_500_without_leaking_the_exception(self, client, identity_headers):
+        response = await client.get(
+            "/api/v1/kittest/boom", headers={**identity_headers(), "X-Request-ID": "trace-me-1"}
+        )
+        assert response.status_code == 500
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Internal server error",
+            "status": 500,
+            "detail": "An unexpected error occurred; quote the request id when reporting it.",
+            "instance": "/api/v1/kittest/boom",
+            "request_id": "trace-me-1",
+        }
+        for leak in (SECRET_IN_ERROR, "Boom", "Traceback", "kittest_service.py"):
+            assert leak not in response.text
+
+    async def test_the_500_echoes_the_request_id_header(self, client, identity_headers):
+        response = await client.get(
+            "/api/v1/kittest/boom", headers={**identity_headers(), "X-Request-ID": "trace-me-2"}
+        )
+        assert response.status_code == 500
+        assert response.headers["x-request-id"] == "trace-me-2"
+
+    async def test_the_error_is_logged_with_the_request_id(
+        self, client, identity_headers, json_logs
+    ):
+        logs = json_logs()
+        await client.get(
+            "/api/v1/kittest/boom", headers={**identity_headers(), "X-Request-ID": "trace-me-3"}
+        )
+        [line] = logs.events("http.unhandled_error")
+        assert line["request_id"] == "trace-me-3"
+        assert line["error"] == "Boom"
