@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from strata_kit.runner import run_cli
+from strata_reviews.demo import load_demo
 from strata_reviews.settings import ReviewsSettings
 
 
@@ -11,6 +12,7 @@ def main() -> None:
         app_factory="strata_reviews.main:create_app",
         settings_factory=ReviewsSettings,
         migrations_dir=Path(__file__).parent / "migrations",
+        demo_loader=load_demo,
         argv=sys.argv[1:],
     )
 

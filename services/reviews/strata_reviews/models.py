@@ -1,6 +1,16 @@
-"""The reviews service's table base: its own registry and metadata (its own database)."""
+"""The reviews service's table base: its own registry and metadata (its own database),
+plus the two tables every service declares once (audit trail and outbox)."""
 
-from strata_kit.db import TenantModel, new_registry
+import uuid
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_kit.audit import AuditFields
+from strata_kit.db import NO_TENANT, TenantModel, new_registry
+from strata_kit.outbox import OutboxFields
 
 registry = new_registry()
 metadata = registry.metadata
@@ -8,3 +18,37 @@ metadata = registry.metadata
 
 class ReviewsModel(TenantModel, registry=registry):
     """Base of every tenant-owned table of the reviews service."""
+
+
+class AuditRecord(AuditFields, ReviewsModel, table=True):
+    __tablename__ = "audit_record"
+
+
+class OutboxEvent(OutboxFields, ReviewsModel, table=True):
+    __tablename__ = "outbox_event"
+
+
+def enum_type(enum: type[StrEnum]) -> Any:
+    """A portable column for a string enum: its values in a VARCHAR (no native type)."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def tenant_fk(columns: list[str], table: str, targets: list[str]) -> sa.ForeignKeyConstraint:
+    """A foreign key to another row of the same tenant: `tenant_id` leads both sides."""
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", *columns], [f"{table}.tenant_id", *(f"{table}.{t}" for t in targets)]
+    )
+
+
+def session_tenant(session: AsyncSession) -> uuid.UUID:
+    """The tenant `session` is bound to: new rows are written for it (and only it)."""
+    tenant = session.info.get("tenant_id")
+    if not isinstance(tenant, uuid.UUID) or tenant == NO_TENANT:
+        raise PermissionError("a tenant-owned row needs a tenant-bound session")
+    return tenant

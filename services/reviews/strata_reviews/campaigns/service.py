@@ -1,0 +1,656 @@
+"""Campaigns: set up (draft), open (invitations issued), closed (results readable).
+
+A campaign keeps the template version it was set up with; a newer version of the
+template changes nothing in it. Ratees are recorded with their placement (unit,
+manager) when added: reporting-line access and completion per department use it.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.goals.org import EmployeeRead
+from strata_contracts.goals.vocabulary import EmployeeStatus
+from strata_contracts.identity import IdentityClaims, Role
+from strata_contracts.pagination import Page
+from strata_contracts.problem import FieldProblem
+from strata_contracts.reviews import events
+from strata_contracts.reviews.campaigns import (
+    CampaignCreate,
+    CampaignRateeRead,
+    CampaignRead,
+    CampaignScope,
+    CampaignUpdate,
+    RateesAdd,
+    RelationshipRule,
+)
+from strata_contracts.reviews.vocabulary import (
+    CampaignStatus,
+    InvitationStatus,
+    NominationStatus,
+    Relationship,
+    ScopeKind,
+)
+from strata_kit.audit import record_audit, snapshot
+from strata_kit.errors import InvalidInput, field
+from strata_kit.outbox import record_event
+from strata_kit.pagination import PageParams, paginate
+from strata_reviews.access import is_hr
+from strata_reviews.campaigns.exceptions import (
+    CampaignClosed,
+    CampaignNotFound,
+    CampaignNotOpen,
+    CampaignNotReady,
+    RateeNotFound,
+)
+from strata_reviews.campaigns.models import Campaign, CampaignRatee, CampaignRelationship
+from strata_reviews.campaigns.repository import CampaignRepository
+from strata_reviews.campaigns.state import ensure_draft
+from strata_reviews.invitations.repository import InvitationRepository
+from strata_reviews.invitations.service import invitation_service
+from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
+from strata_reviews.nominations.repository import NominationRepository
+from strata_reviews.org import OrgDirectory
+from strata_reviews.templates.service import template_service
+
+DEFAULT_RULES = (
+    RelationshipRule(relationship=Relationship.SELF, min_raters=0, max_raters=1),
+    RelationshipRule(relationship=Relationship.SUPERVISOR, min_raters=0, max_raters=1),
+    RelationshipRule(relationship=Relationship.PEER, min_raters=3, max_raters=5),
+    RelationshipRule(relationship=Relationship.DIRECT_REPORT, min_raters=0, max_raters=10),
+    RelationshipRule(relationship=Relationship.CUSTOMER, min_raters=0, max_raters=5),
+)
+OPEN_CHANGES = frozenset({"name", "due_at", "closes_at"})
+
+
+def validate_rules(rules: Sequence[RelationshipRule], pointer: str) -> list[FieldProblem]:
+    """One rule per relationship, min <= max; one self-assessment and one supervisor at
+    most (the supervisor group is never anonymous, so a second supervisor could read the
+    first one's answers from the group's figures)."""
+    errors: list[FieldProblem] = []
+    seen: set[Relationship] = set()
+    for n, rule in enumerate(rules):
+        where = f"{pointer}/{n}"
+        if rule.relationship in seen:
+            errors.append(field(f"{where}/relationship", "listed twice", "duplicate"))
+        seen.add(rule.relationship)
+        if rule.min_raters > rule.max_raters:
+            errors.append(field(f"{where}/min_raters", "above max_raters", "min_above_max"))
+        if (
+            rule.relationship in (Relationship.SELF, Relationship.SUPERVISOR)
+            and rule.max_raters > 1
+        ):
+            errors.append(
+                field(
+                    f"{where}/max_raters", f"at most 1 {rule.relationship.value} rater", "too_many"
+                )
+            )
+    if not rules:
+        errors.append(field(pointer, "name at least one relationship", "empty"))
+    return errors
+
+
+def validate_dates(opens_at: datetime, due_at: datetime, closes_at: datetime) -> list[FieldProblem]:
+    errors = []
+    if closes_at <= opens_at:
+        errors.append(field("closes_at", "must be after opens_at", "before_open"))
+    elif not opens_at <= due_at <= closes_at:
+        errors.append(field("due_at", "must be between opens_at and closes_at", "out_of_range"))
+    return errors
+
+
+def validate_scope(scope: CampaignScope) -> list[FieldProblem]:
+    errors = []
+    if scope.kind is ScopeKind.ORG_UNIT and scope.org_unit_id is None:
+        errors.append(field("scope/org_unit_id", "required for an org_unit scope", "missing"))
+    if scope.kind is not ScopeKind.ORG_UNIT and scope.org_unit_id is not None:
+        errors.append(field("scope/org_unit_id", "only for an org_unit scope", "not_allowed"))
+    if scope.kind is ScopeKind.EMPLOYEES and not scope.employee_ids:
+        errors.append(field("scope/employee_ids", "name at least one employee", "missing"))
+    if scope.kind is not ScopeKind.EMPLOYEES and scope.employee_ids is not None:
+        errors.append(field("scope/employee_ids", "only for an employees scope", "not_allowed"))
+    return errors
+
+
+def campaign_read(campaign: Campaign, rules: Sequence[CampaignRelationship]) -> CampaignRead:
+    return CampaignRead(
+        id=campaign.id,
+        created_at=campaign.created_at,
+        updated_at=campaign.updated_at,
+        name=campaign.name,
+        cycle_id=campaign.cycle_id,
+        template_id=campaign.template_id,
+        template_version_id=campaign.template_version_id,
+        template_version=campaign.template_version,
+        status=campaign.status,
+        scope_kind=campaign.scope_kind,
+        scope_org_unit_id=campaign.scope_org_unit_id,
+        relationships=[
+            RelationshipRule(
+                relationship=r.relationship, min_raters=r.min_raters, max_raters=r.max_raters
+            )
+            for r in rules
+        ],
+        anonymity_threshold=campaign.anonymity_threshold,
+        name_supervisor=campaign.name_supervisor,
+        opens_at=campaign.opens_at,
+        due_at=campaign.due_at,
+        closes_at=campaign.closes_at,
+        opened_at=campaign.opened_at,
+        closed_at=campaign.closed_at,
+    )
+
+
+def ratee_row(tenant_id: UUID, campaign_id: UUID, employee: EmployeeRead) -> CampaignRatee:
+    return CampaignRatee(
+        tenant_id=tenant_id,
+        campaign_id=campaign_id,
+        employee_id=employee.id,
+        name=employee.name,
+        org_unit_id=employee.org_unit_id,
+        manager_id=employee.manager_id,
+    )
+
+
+class CampaignService:
+    async def create(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: CampaignCreate,
+        directory: OrgDirectory,
+    ) -> CampaignRead:
+        rules = list(data.relationships) if data.relationships is not None else list(DEFAULT_RULES)
+        due_at = data.due_at or data.closes_at
+        errors = [
+            *validate_rules(rules, "relationships"),
+            *validate_dates(data.opens_at, due_at, data.closes_at),
+            *validate_scope(data.scope),
+        ]
+        if errors:
+            raise InvalidInput("The campaign is not valid.", errors=errors)
+        version = await template_service.resolve_version(
+            session, data.template_id, data.template_version, pointer="template_version"
+        )
+        employees = await self._resolve_scope(data.scope, directory)
+        campaign = Campaign(
+            tenant_id=session_tenant(session),
+            name=data.name,
+            cycle_id=data.cycle_id,
+            template_id=data.template_id,
+            template_version_id=version.id,
+            template_version=version.number,
+            scope_kind=data.scope.kind,
+            scope_org_unit_id=data.scope.org_unit_id,
+            anonymity_threshold=data.anonymity_threshold,
+            name_supervisor=data.name_supervisor,
+            opens_at=data.opens_at,
+            due_at=due_at,
+            closes_at=data.closes_at,
+        )
+        session.add(campaign)
+        await session.flush()
+        rows = self._rule_rows(campaign, rules)
+        session.add_all(rows)
+        session.add_all(ratee_row(campaign.tenant_id, campaign.id, e) for e in employees)
+        await session.flush()
+        await record_audit(
+            session,
+            AuditRecord,
+            identity=identity,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="created",
+            after={
+                **(snapshot(campaign) or {}),
+                "relationships": [r.model_dump(mode="json") for r in rules],
+                "ratees": [str(e.id) for e in employees],
+            },
+        )
+        return campaign_read(campaign, rows)
+
+    async def get_row(self, session: AsyncSession, campaign_id: UUID) -> Campaign:
+        """The campaign row (its `version` is the ETag)."""
+        return await self._get(CampaignRepository(session), campaign_id)
+
+    async def read(self, session: AsyncSession, campaign: Campaign) -> CampaignRead:
+        return campaign_read(campaign, await CampaignRepository(session).rules(campaign.id))
+
+    async def list_campaigns(
+        self,
+        session: AsyncSession,
+        cycle_id: UUID | None,
+        status: CampaignStatus | None,
+        params: PageParams,
+    ) -> Page[CampaignRead]:
+        repo = CampaignRepository(session)
+        page = await paginate(
+            session,
+            repo.list_statement(cycle_id=cycle_id, status=status),
+            sort=Campaign.created_at,  # type: ignore[arg-type]
+            id_column=Campaign.id,  # type: ignore[arg-type]
+            params=params,
+            to_item=lambda row: row,
+            updated_column=Campaign.updated_at,  # type: ignore[arg-type]
+        )
+        rules: dict[UUID, list[CampaignRelationship]] = {}
+        for rule in await repo.rules_of([c.id for c in page.items]):
+            rules.setdefault(rule.campaign_id, []).append(rule)
+        return Page[CampaignRead](
+            items=[campaign_read(c, rules.get(c.id, [])) for c in page.items],
+            next_cursor=page.next_cursor,
+        )
+
+    async def update(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        data: CampaignUpdate,
+        now: datetime,
+    ) -> CampaignRead:
+        """Draft: change anything. Open: rename, move the due date, extend the close.
+        Closed: frozen (answers and results must not change after the fact)."""
+        repo = CampaignRepository(session)
+        campaign = await self._get(repo, campaign_id)
+        changes = data.model_dump(exclude_unset=True)
+        nulls = [field(k, "cannot be null", "null") for k, v in changes.items() if v is None]
+        if nulls:
+            raise InvalidInput("Fields cannot be cleared.", errors=nulls)
+        if campaign.status is CampaignStatus.CLOSED:
+            raise CampaignClosed("A closed campaign is frozen.")
+        if campaign.status is CampaignStatus.OPEN:
+            frozen = sorted(set(changes) - OPEN_CHANGES)
+            if frozen:
+                raise CampaignNotOpen(
+                    "An open campaign changes only its name, due date and closing date.",
+                    errors=[field(k, "fixed once the campaign is open", "frozen") for k in frozen],
+                )
+            if "closes_at" in changes and (
+                data.closes_at is not None
+                and (data.closes_at < campaign.closes_at or data.closes_at <= now)
+            ):
+                raise InvalidInput(
+                    "An open campaign's closing can only move later, into the future.",
+                    errors=[field("closes_at", "earlier than the current closing", "earlier")],
+                )
+        before = {**(snapshot(campaign) or {})}
+        opens_at = data.opens_at or campaign.opens_at
+        closes_at = data.closes_at or campaign.closes_at
+        due_at = data.due_at or (
+            closes_at if campaign.due_at == campaign.closes_at else campaign.due_at
+        )
+        errors = validate_dates(opens_at, due_at, closes_at)
+        if data.relationships is not None:
+            errors.extend(validate_rules(data.relationships, "relationships"))
+        if errors:
+            raise InvalidInput("The campaign is not valid.", errors=errors)
+        if data.template_version is not None:
+            version = await template_service.resolve_version(
+                session, campaign.template_id, data.template_version, pointer="template_version"
+            )
+            campaign.template_version_id = version.id
+            campaign.template_version = version.number
+        if data.relationships is not None:
+            await self._replace_rules(session, campaign, data.relationships)
+        for key in ("name", "anonymity_threshold", "name_supervisor"):
+            if key in changes:
+                setattr(campaign, key, changes[key])
+        campaign.opens_at, campaign.due_at, campaign.closes_at = opens_at, due_at, closes_at
+        session.add(campaign)
+        await session.flush()
+        rules = await repo.rules(campaign_id)
+        await record_audit(
+            session,
+            AuditRecord,
+            identity=identity,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="updated",
+            before=before,
+            after={
+                **(snapshot(campaign) or {}),
+                "relationships": [
+                    {"relationship": r.relationship.value, "min": r.min_raters, "max": r.max_raters}
+                    for r in rules
+                ],
+            },
+        )
+        return campaign_read(campaign, rules)
+
+    async def open(
+        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
+    ) -> CampaignRead:
+        """Issue an invitation per approved nomination, and a self-assessment per ratee
+        when the campaign asks for one. Every proposed nomination must be decided and
+        every ratee must have the minimum number of raters per relationship."""
+        repo = CampaignRepository(session)
+        campaign = await self._get(repo, campaign_id)
+        ensure_draft(campaign)
+        if now >= campaign.closes_at:
+            raise CampaignNotReady(
+                "The closing date has passed; move it first.",
+                errors=[field("closes_at", "in the past", "past")],
+            )
+        ratees = await repo.ratees(campaign_id)
+        if not ratees:
+            raise CampaignNotReady("The campaign reviews nobody.")
+        nominations = NominationRepository(session)
+        proposed = await nominations.with_status(campaign_id, NominationStatus.PROPOSED)
+        if proposed:
+            raise CampaignNotReady(
+                f"{len(proposed)} nominations await a decision.",
+                pending_nominations=[str(n.id) for n in proposed],
+            )
+        approved = await nominations.with_status(campaign_id, NominationStatus.APPROVED)
+        rules = await repo.rules(campaign_id)
+        counts = Counter((n.ratee_id, n.relationship) for n in approved)
+        shortfalls = [
+            {
+                "ratee_id": str(ratee.employee_id),
+                "relationship": rule.relationship.value,
+                "approved": counts[(ratee.employee_id, rule.relationship)],
+                "min_raters": rule.min_raters,
+            }
+            for ratee in ratees
+            for rule in rules
+            if rule.relationship is not Relationship.SELF
+            and counts[(ratee.employee_id, rule.relationship)] < rule.min_raters
+        ]
+        if shortfalls:
+            raise CampaignNotReady(
+                "Some ratees have fewer approved raters than the minimum.", shortfalls=shortfalls
+            )
+        invited = 0
+        if any(r.relationship is Relationship.SELF for r in rules):
+            for ratee in ratees:
+                await invitation_service.issue(
+                    session,
+                    campaign,
+                    ratee_id=ratee.employee_id,
+                    relationship=Relationship.SELF,
+                    rater_employee_id=ratee.employee_id,
+                )
+                invited += 1
+        for nomination in approved:
+            await invitation_service.issue(
+                session,
+                campaign,
+                ratee_id=nomination.ratee_id,
+                relationship=nomination.relationship,
+                rater_employee_id=nomination.rater_employee_id,
+                external_name=nomination.external_name,
+                external_email=nomination.external_email,
+                nomination_id=nomination.id,
+            )
+            invited += 1
+        before = snapshot(campaign)
+        campaign.status = CampaignStatus.OPEN
+        campaign.opened_at = now
+        session.add(campaign)
+        await session.flush()
+        await record_audit(
+            session,
+            AuditRecord,
+            identity=identity,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="opened",
+            before=before,
+            after=snapshot(campaign),
+        )
+        await record_event(
+            session,
+            OutboxEvent,
+            type=events.CAMPAIGN_OPENED,
+            subject=f"campaign/{campaign.id}",
+            data=events.CampaignOpened(
+                campaign_id=campaign.id,
+                cycle_id=campaign.cycle_id,
+                name=campaign.name,
+                opened_at=now,
+                due_at=campaign.due_at,
+                closes_at=campaign.closes_at,
+                ratees=len(ratees),
+                invitations=invited,
+            ),
+        )
+        return campaign_read(campaign, rules)
+
+    async def close(
+        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
+    ) -> CampaignRead:
+        """Freeze the answers; each ratee's results become readable."""
+        repo = CampaignRepository(session)
+        campaign = await self._get(repo, campaign_id)
+        if campaign.status is not CampaignStatus.OPEN:
+            raise CampaignNotOpen(
+                f"The campaign is {campaign.status.value}; only an open one closes."
+            )
+        invitations = await InvitationRepository(session).of_campaign(campaign_id)
+        before = snapshot(campaign)
+        campaign.status = CampaignStatus.CLOSED
+        campaign.closed_at = now
+        session.add(campaign)
+        await session.flush()
+        await record_audit(
+            session,
+            AuditRecord,
+            identity=identity,
+            entity_type="campaign",
+            entity_id=campaign.id,
+            action="closed",
+            before=before,
+            after=snapshot(campaign),
+        )
+        await record_event(
+            session,
+            OutboxEvent,
+            type=events.CAMPAIGN_CLOSED,
+            subject=f"campaign/{campaign.id}",
+            data=events.CampaignClosed(
+                campaign_id=campaign.id,
+                cycle_id=campaign.cycle_id,
+                closed_at=now,
+                invitations=len(invitations),
+                submitted=sum(i.status is InvitationStatus.SUBMITTED for i in invitations),
+            ),
+        )
+        for ratee in await repo.ratees(campaign_id):
+            await record_event(
+                session,
+                OutboxEvent,
+                type=events.RESULTS_READY,
+                subject=f"campaign/{campaign.id}",
+                data=events.ResultsReady(
+                    campaign_id=campaign.id,
+                    cycle_id=campaign.cycle_id,
+                    ratee_id=ratee.employee_id,
+                    closed_at=now,
+                ),
+            )
+        return campaign_read(campaign, await repo.rules(campaign_id))
+
+    # --- ratees -----------------------------------------------------------------------
+
+    async def list_ratees(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        params: PageParams,
+    ) -> Page[CampaignRateeRead]:
+        """HR and integrations: every ratee; a manager: their reports; others: themselves."""
+        repo = CampaignRepository(session)
+        await self._get(repo, campaign_id)
+        if is_hr(identity) or identity.has_any(Role.INTEGRATION):
+            statement = repo.ratees_statement(campaign_id)
+        elif identity.employee_id is None:
+            return Page[CampaignRateeRead](items=[])
+        else:
+            statement = repo.ratees_statement(
+                campaign_id,
+                visible_to=identity.employee_id,
+                as_manager=identity.has_any(Role.MANAGER),
+            )
+        return await paginate(
+            session,
+            statement,
+            sort=CampaignRatee.created_at,  # type: ignore[arg-type]
+            id_column=CampaignRatee.id,  # type: ignore[arg-type]
+            params=params,
+            to_item=CampaignRateeRead.model_validate,
+            updated_column=CampaignRatee.updated_at,  # type: ignore[arg-type]
+        )
+
+    async def add_ratees(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        data: RateesAdd,
+        directory: OrgDirectory,
+    ) -> list[CampaignRateeRead]:
+        """Add employees to a draft campaign (those already in it are left as they are)."""
+        repo = CampaignRepository(session)
+        campaign = await self._get(repo, campaign_id)
+        ensure_draft(campaign)
+        present = await repo.ratee_ids(campaign_id)
+        wanted = [(n, e) for n, e in enumerate(data.employee_ids) if e not in present]
+        employees = await self._lookup(_first_each(wanted), directory, "employee_ids")
+        rows = [ratee_row(campaign.tenant_id, campaign_id, e) for e in employees]
+        session.add_all(rows)
+        await session.flush()
+        for row in rows:
+            await record_audit(
+                session,
+                AuditRecord,
+                identity=identity,
+                entity_type="campaign",
+                entity_id=campaign_id,
+                action="ratee_added",
+                after=snapshot(row),
+            )
+        return [CampaignRateeRead.model_validate(r) for r in rows]
+
+    async def remove_ratee(
+        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, employee_id: UUID
+    ) -> None:
+        """Take a ratee (and their nominations) out of a draft campaign."""
+        repo = CampaignRepository(session)
+        campaign = await self._get(repo, campaign_id)
+        ensure_draft(campaign)
+        ratee = await repo.get_ratee(campaign_id, employee_id)
+        if ratee is None:
+            raise RateeNotFound(f"Employee {employee_id} is not reviewed in this campaign.")
+        await NominationRepository(session).delete_of_ratee(campaign_id, employee_id)
+        await record_audit(
+            session,
+            AuditRecord,
+            identity=identity,
+            entity_type="campaign",
+            entity_id=campaign_id,
+            action="ratee_removed",
+            before=snapshot(ratee),
+        )
+        await repo.delete_ratee(ratee)
+        await session.flush()
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _get(self, repo: CampaignRepository, campaign_id: UUID) -> Campaign:
+        campaign = await repo.get(campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(f"No campaign {campaign_id}.")
+        return campaign
+
+    def _rule_rows(
+        self, campaign: Campaign, rules: Sequence[RelationshipRule]
+    ) -> list[CampaignRelationship]:
+        return [
+            CampaignRelationship(
+                tenant_id=campaign.tenant_id,
+                campaign_id=campaign.id,
+                relationship=r.relationship,
+                min_raters=r.min_raters,
+                max_raters=r.max_raters,
+                position=n,
+            )
+            for n, r in enumerate(rules)
+        ]
+
+    async def _replace_rules(
+        self, session: AsyncSession, campaign: Campaign, rules: Sequence[RelationshipRule]
+    ) -> None:
+        """New rules may not drop a relationship in use nor go below what is nominated."""
+        in_use = await NominationRepository(session).count_for_relationships(campaign.id)
+        by_relationship = {r.relationship: (n, r) for n, r in enumerate(rules)}
+        errors = []
+        for relationship, count in in_use.items():
+            if relationship not in by_relationship:
+                errors.append(
+                    field("relationships", f"{relationship.value} has nominations", "in_use")
+                )
+            elif by_relationship[relationship][1].max_raters < count:
+                n = by_relationship[relationship][0]
+                errors.append(
+                    field(
+                        f"relationships/{n}/max_raters",
+                        f"a ratee has {count} {relationship.value} nominations",
+                        "below_nominated",
+                    )
+                )
+        if errors:
+            raise InvalidInput("The relationships conflict with nominations.", errors=errors)
+        repo = CampaignRepository(session)
+        await repo.delete_rules(campaign.id)
+        await session.flush()
+        session.add_all(self._rule_rows(campaign, rules))
+
+    async def _resolve_scope(
+        self, scope: CampaignScope, directory: OrgDirectory
+    ) -> list[EmployeeRead]:
+        if scope.kind is ScopeKind.EMPLOYEES:
+            wanted = list(enumerate(scope.employee_ids or []))
+            return await self._lookup(_first_each(wanted), directory, "scope/employee_ids")
+        employees = await directory.list_employees(org_unit_id=scope.org_unit_id)
+        active = [e for e in employees if e.status is EmployeeStatus.ACTIVE]
+        if not active:
+            pointer = "scope/org_unit_id" if scope.kind is ScopeKind.ORG_UNIT else "scope/kind"
+            raise InvalidInput(
+                "Nobody active is in scope.",
+                errors=[field(pointer, "no active employee in scope", "empty")],
+            )
+        return sorted(active, key=lambda e: (e.name, e.id))
+
+    async def _lookup(
+        self, employee_ids: Sequence[tuple[int, UUID]], directory: OrgDirectory, pointer: str
+    ) -> list[EmployeeRead]:
+        """The employees, each named by its index in the request when unknown."""
+        found: list[EmployeeRead] = []
+        errors: list[FieldProblem] = []
+        for n, employee_id in employee_ids:
+            employee = await directory.get_employee(employee_id)
+            if employee is None or employee.status is EmployeeStatus.TERMINATED:
+                errors.append(field(f"{pointer}/{n}", "unknown or terminated employee", "unknown"))
+            else:
+                found.append(employee)
+        if errors:
+            raise InvalidInput("Some employees cannot be reviewed.", errors=errors)
+        return found
+
+
+def _first_each(pairs: Sequence[tuple[int, UUID]]) -> list[tuple[int, UUID]]:
+    seen: set[UUID] = set()
+    out = []
+    for n, employee_id in pairs:
+        if employee_id not in seen:
+            seen.add(employee_id)
+            out.append((n, employee_id))
+    return out
+
+
+campaign_service = CampaignService()
