@@ -13,6 +13,8 @@ HR = require_roles(Role.HR, Role.ADMIN)
 """HR and admin: the whole tenant, configuration and exceptions."""
 ORG_WRITE = require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)
 """Who may change the organisation: HR, admin, and the HRIS integration."""
+RESULTS = require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)
+"""Who may see results across the tenant (they show individual scores)."""
 
 _DESCRIPTIONS = {
     400: "Bad request.",

@@ -2,8 +2,14 @@ from fastapi import FastAPI
 
 import strata_goals
 from strata_goals.audit.endpoints import router as audit_router
+from strata_goals.cycles.endpoints import router as cycles_router
 from strata_goals.org.endpoints import router as org_router
+from strata_goals.plans.endpoints import router as plans_router
+from strata_goals.policy.endpoints import router as policy_router
+from strata_goals.scorecard.endpoints import router as scorecard_router
 from strata_goals.settings import GoalsSettings
+from strata_goals.strategy.endpoints import router as strategy_router
+from strata_goals.weights.endpoints import router as weights_router
 from strata_kit.app import create_service_app
 
 
@@ -13,5 +19,14 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
         settings or GoalsSettings(),
         title="Strata goals",
         description=(strata_goals.__doc__ or "").strip(),
-        routers=[org_router, audit_router],
+        routers=[
+            org_router,
+            strategy_router,
+            weights_router,
+            scorecard_router,
+            cycles_router,
+            plans_router,
+            policy_router,
+            audit_router,
+        ],
     )

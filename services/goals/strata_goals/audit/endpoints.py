@@ -33,7 +33,7 @@ async def list_audit_records(
     until: datetime | None = None,
 ) -> Page[AuditRecordRead]:
     """The audit trail, oldest first, filtered by entity, actor, action or time (HR, admin)."""
-    return await audit_service.list(
+    return await audit_service.list_records(
         session,
         params,
         entity_type=entity_type,

@@ -41,7 +41,7 @@ class AuditService:
             reason=reason,
         )
 
-    async def list(
+    async def list_records(
         self,
         session: AsyncSession,
         params: PageParams,

@@ -211,6 +211,10 @@ class EmployeeRepository:
         )
         return select(line.c.id)
 
+    async def reporting_line(self, manager_id: uuid.UUID) -> set[uuid.UUID]:
+        line = self.reports_statement(manager_id)
+        return set(await self.session.exec(line))  # type: ignore[call-overload]
+
     def visible_statement(self, employee_id: uuid.UUID) -> Select[Any]:
         """Ids of `employee_id` and their whole reporting line."""
         tenant = session_tenant(self.session)

@@ -6,7 +6,6 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.events import EmployeeUpserted, OrgUnitChanged, PositionChanged
@@ -31,6 +30,7 @@ from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
 from strata_goals.audit.service import audit_service
+from strata_goals.changes import patch_changes
 from strata_goals.events import emit
 from strata_goals.org.exceptions import (
     DuplicateKey,
@@ -115,19 +115,6 @@ def looping(starts: Iterable[K], parent_of: Mapping[K, K | None]) -> set[K]:
     return on_loop
 
 
-def _changes(data: BaseModel, required: set[str]) -> dict[str, Any]:
-    """The fields a PATCH body sets; `null` clears an optional field and is refused for a
-    required one."""
-    changes = data.model_dump(exclude_unset=True)
-    nulls = sorted(name for name in required if name in changes and changes[name] is None)
-    if nulls:
-        raise InvalidInput(
-            "Required fields cannot be cleared.",
-            errors=[field(name, "cannot be null") for name in nulls],
-        )
-    return changes
-
-
 class OrgService:
     # --- org units ---------------------------------------------------------------------
 
@@ -182,7 +169,7 @@ class OrgService:
         repo = OrgUnitRepository(session)
         unit = await self.get_org_unit(session, org_unit_id)
         before = snapshot(unit)
-        changes = _changes(data, {"name"})
+        changes = patch_changes(data, {"name"})
         await self._unique(
             repo.find_by,
             "org unit",
@@ -369,7 +356,7 @@ class OrgService:
         repo = PositionRepository(session)
         position = await self.get_position(session, position_id)
         before = snapshot(position)
-        changes = _changes(data, {"title", "org_unit_id"})
+        changes = patch_changes(data, {"title", "org_unit_id"})
         await self._unique(
             repo.find_by,
             "position",
@@ -547,7 +534,7 @@ class OrgService:
         repo = EmployeeRepository(session)
         employee = await self.get_employee(session, employee_id)
         before = snapshot(employee)
-        changes = _changes(data, {"name", "email", "org_unit_id", "status"})
+        changes = patch_changes(data, {"name", "email", "org_unit_id", "status"})
         changes.pop("effective_on", None)
         await self._unique(
             repo.find_by, "employee", exclude=employee.id, external_id=changes.get("external_id")
@@ -818,6 +805,12 @@ class OrgService:
         integration see the tenant; a person sees their own; a manager their reporting line."""
         if identity.has_any(Role.HR, Role.ADMIN, Role.INTEGRATION):
             return True
+        return await self.is_self_or_above(session, identity, employee_id)
+
+    async def is_self_or_above(
+        self, session: AsyncSession, identity: IdentityClaims, employee_id: uuid.UUID
+    ) -> bool:
+        """Whether the caller is the employee, or a manager anywhere above them."""
         if identity.employee_id is None:
             return False
         if identity.employee_id == employee_id:
@@ -826,6 +819,14 @@ class OrgService:
             return False
         chain = await EmployeeRepository(session).manager_chain(employee_id)
         return any(m.id == identity.employee_id for m in chain)
+
+    async def reporting_line(
+        self, session: AsyncSession, manager_id: uuid.UUID | None
+    ) -> set[uuid.UUID]:
+        """Everyone below `manager_id`, direct and indirect (empty without a manager)."""
+        if manager_id is None:
+            return set()
+        return await EmployeeRepository(session).reporting_line(manager_id)
 
     async def ensure_can_see(
         self, session: AsyncSession, identity: IdentityClaims, employee_id: uuid.UUID

@@ -85,12 +85,14 @@ class ScoringParameters(_Strict):
 
     Quantitative: `unit`, `direction`, `baseline`, `threshold` (minimum acceptable),
     `target`, `stretch`, or a target band (`band_low`..`band_high`, `band_tolerance`), or
-    value `bands`. Qualitative: anchored `rubric` levels. `method` defaults to `rubric` for
-    qualitative indicators and `interpolation` for quantitative ones.
+    value `bands`. Qualitative: anchored `rubric` levels.
     """
 
     kind: IndicatorKind = IndicatorKind.QUANTITATIVE
-    method: ScoringMethod | None = None
+    method: ScoringMethod | None = Field(
+        default=None,
+        description="Default: `rubric` for qualitative, `interpolation` for quantitative.",
+    )
     unit: Annotated[str, StringConstraints(max_length=32)] | None = None
     direction: Direction | None = None
     baseline: Measure | None = None
@@ -110,13 +112,6 @@ class ScoringParameters(_Strict):
     rubric: list[RubricLevel] = Field(default_factory=list, max_length=20)
     frequency: Frequency = Frequency.MONTHLY
     data_source: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-    @model_validator(mode="after")
-    def _default_method(self) -> Self:
-        if self.method is None:
-            qualitative = self.kind is IndicatorKind.QUALITATIVE
-            self.method = ScoringMethod.RUBRIC if qualitative else ScoringMethod.INTERPOLATION
-        return self
 
 
 class ScoringParametersRead(BaseModel):

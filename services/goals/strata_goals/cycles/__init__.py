@@ -1,0 +1,1 @@
+"""Performance cycles: cadence, phases and their gates, freezing and audited reopening."""

@@ -1,0 +1,38 @@
+"""Queries of cycles."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.goals.vocabulary import CyclePhase
+from strata_goals.cycles.models import Cycle, CyclePhaseChange
+from strata_goals.queries import session_tenant
+
+
+class CycleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, cycle_id: uuid.UUID) -> Cycle | None:
+        return await self.session.get(Cycle, (session_tenant(self.session), cycle_id))
+
+    def list_statement(self, *, phase: CyclePhase | None) -> Select[Any]:
+        stmt = select(Cycle)
+        if phase is not None:
+            stmt = stmt.where(Cycle.phase == phase)
+        return stmt
+
+    async def in_phase(self, phase: CyclePhase) -> Sequence[Cycle]:
+        return (await self.session.exec(select(Cycle).where(Cycle.phase == phase))).all()
+
+    async def phase_changes(self, cycle_id: uuid.UUID) -> Sequence[CyclePhaseChange]:
+        stmt = (
+            select(CyclePhaseChange)
+            .where(CyclePhaseChange.cycle_id == cycle_id)
+            .order_by(col(CyclePhaseChange.created_at), col(CyclePhaseChange.id))
+        )
+        return (await self.session.exec(stmt)).all()

@@ -1,0 +1,1 @@
+"""Plans and performance agreements: versions, signatures, check-ins, actuals, scores."""

@@ -1,0 +1,278 @@
+"""Routes of plans and agreements, check-ins, actuals and scores.
+
+An employee sees their own plans, a manager those of their reporting line, HR and
+integrations the tenant's; anyone else's plan answers 403, another tenant's 404.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from strata_contracts.goals.plans import (
+    ActualBulkCreate,
+    ActualBulkResult,
+    ActualCreate,
+    ActualRead,
+    AgreementRead,
+    CheckInCreate,
+    CheckInRead,
+    OverdueCheckIn,
+    PlanCreate,
+    PlanExplanation,
+    PlanRead,
+    PlanScoreRead,
+    PlanSign,
+    PlanStatus,
+    PlanSummary,
+    PlanVersionCreate,
+    PlanVersionRead,
+    PlanWeightsSet,
+)
+from strata_contracts.identity import Role
+from strata_contracts.pagination import Page
+from strata_goals.api import PREFIX, errors
+from strata_goals.plans.service import plan_service
+from strata_kit.db import SessionDep
+from strata_kit.identity import TenantCaller, require_roles
+from strata_kit.pagination import PageParams, page_params
+
+router = APIRouter(prefix=PREFIX, tags=["plans"])
+Params = Annotated[PageParams, Depends(page_params)]
+ACTUALS_WRITE = require_roles(Role.HR, Role.ADMIN, Role.MANAGER, Role.INTEGRATION)
+
+
+@router.post(
+    "/plans",
+    response_model=PlanRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 409, 422),
+)
+async def create_plan(data: PlanCreate, session: SessionDep, identity: TenantCaller) -> PlanRead:
+    """Open an employee's plan for a cycle in planning (version 1: proposed, or the post's)."""
+    return await plan_service.create(session, identity, data)
+
+
+@router.get("/plans", response_model=Page[PlanSummary], responses=errors(422))
+async def list_plans(
+    session: SessionDep,
+    identity: TenantCaller,
+    params: Params,
+    cycle_id: uuid.UUID | None = None,
+    employee_id: uuid.UUID | None = None,
+    plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
+) -> Page[PlanSummary]:
+    """The plans the caller may see (own, reporting line, or tenant), filtered."""
+    return await plan_service.list_plans(
+        session, identity, params, cycle_id=cycle_id, employee_id=employee_id, status=plan_status
+    )
+
+
+@router.get("/plans/{plan_id}", response_model=PlanRead, responses=errors(403, 404))
+async def get_plan(plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller) -> PlanRead:
+    """Read a plan with its current version, items and signatures."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.read(session, plan)
+
+
+@router.get(
+    "/employees/{employee_id}/cycles/{cycle_id}/plan",
+    response_model=PlanRead,
+    responses=errors(403, 404),
+)
+async def get_employee_plan(
+    employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> PlanRead:
+    """Read an employee's plan for a cycle."""
+    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
+    return await plan_service.read(session, plan)
+
+
+@router.get(
+    "/plans/{plan_id}/versions",
+    response_model=list[PlanVersionRead],
+    responses=errors(403, 404),
+)
+async def list_plan_versions(
+    plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> list[PlanVersionRead]:
+    """Every version of the plan, oldest first, with its items and signatures."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.versions(session, plan)
+
+
+@router.post(
+    "/plans/{plan_id}/versions",
+    response_model=PlanRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 404, 409, 422),
+)
+async def propose_plan_version(
+    plan_id: uuid.UUID, data: PlanVersionCreate, session: SessionDep, identity: TenantCaller
+) -> PlanRead:
+    """Propose a new version (employee proposes, manager revises); both must sign it."""
+    return await plan_service.propose_version(session, identity, plan_id, data)
+
+
+@router.put(
+    "/plans/{plan_id}/weights",
+    response_model=PlanRead,
+    responses=errors(403, 404, 409, 422),
+)
+async def set_plan_weights(
+    plan_id: uuid.UUID, data: PlanWeightsSet, session: SessionDep, identity: TenantCaller
+) -> PlanRead:
+    """Reweight the plan's items as a new version; after planning, HR only, with a reason."""
+    return await plan_service.set_weights(session, identity, plan_id, data)
+
+
+@router.post(
+    "/plans/{plan_id}/signatures",
+    response_model=PlanRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 404, 409, 422),
+)
+async def sign_plan(
+    plan_id: uuid.UUID, data: PlanSign, session: SessionDep, identity: TenantCaller
+) -> PlanRead:
+    """Sign the current version as employee or manager; both signatures make the agreement."""
+    return await plan_service.sign(session, identity, plan_id, data)
+
+
+@router.get("/plans/{plan_id}/agreement", response_model=AgreementRead, responses=errors(403, 404))
+async def get_agreement(
+    plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> AgreementRead:
+    """The performance agreement: the version both signed, who signed and when."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.agreement(session, plan)
+
+
+# --- check-ins -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/plans/{plan_id}/check-ins",
+    response_model=CheckInRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(403, 404, 409, 422),
+)
+async def record_check_in(
+    plan_id: uuid.UUID, data: CheckInCreate, session: SessionDep, identity: TenantCaller
+) -> CheckInRead:
+    """Record a coaching check-in: progress per indicator, obstacles, the manager's guidance."""
+    return await plan_service.record_check_in(session, identity, plan_id, data)
+
+
+@router.get(
+    "/plans/{plan_id}/check-ins",
+    response_model=Page[CheckInRead],
+    responses=errors(403, 404, 422),
+)
+async def list_check_ins(
+    plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller, params: Params
+) -> Page[CheckInRead]:
+    """The plan's check-ins, oldest first."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.list_check_ins(session, plan, params)
+
+
+@router.get(
+    "/check-ins/overdue", response_model=list[OverdueCheckIn], responses=errors(403, 404, 422)
+)
+async def list_overdue_check_ins(
+    session: SessionDep,
+    identity: TenantCaller,
+    cycle_id: uuid.UUID | None = None,
+    days: Annotated[
+        int | None, Query(ge=1, le=366, description="Default: the policy's interval.")
+    ] = None,
+) -> list[OverdueCheckIn]:
+    """Who in coaching has had no check-in lately (a manager's reporting line, or HR's tenant)."""
+    return await plan_service.overdue_check_ins(session, identity, cycle_id=cycle_id, days=days)
+
+
+# --- actuals -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/plans/{plan_id}/actuals",
+    response_model=ActualRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ACTUALS_WRITE],
+    responses=errors(403, 404, 409, 422),
+)
+async def record_actual(
+    plan_id: uuid.UUID, data: ActualCreate, session: SessionDep, identity: TenantCaller
+) -> ActualRead:
+    """Record an actual value (or level) for a plan item, with its source (audited)."""
+    return await plan_service.record_actual(session, identity, plan_id, data)
+
+
+@router.get(
+    "/plans/{plan_id}/actuals",
+    response_model=Page[ActualRead],
+    responses=errors(403, 404, 422),
+)
+async def list_actuals(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    identity: TenantCaller,
+    params: Params,
+    key: Annotated[uuid.UUID | None, Query(description="Only this plan item.")] = None,
+) -> Page[ActualRead]:
+    """Every actual recorded for the plan, oldest first (the latest per item counts)."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.list_actuals(session, plan, params, key)
+
+
+@router.post(
+    "/actuals/bulk",
+    response_model=ActualBulkResult,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)],
+    responses=errors(403, 409, 422),
+)
+async def record_actuals_bulk(
+    data: ActualBulkCreate, session: SessionDep, identity: TenantCaller
+) -> ActualBulkResult:
+    """Record actuals for many employees of a cycle, by employee and indicator; all or nothing."""
+    return await plan_service.record_actuals_bulk(session, identity, data)
+
+
+# --- scores --------------------------------------------------------------------------------
+
+
+@router.get("/plans/{plan_id}/score", response_model=PlanScoreRead, responses=errors(403, 404, 409))
+async def get_plan_score(
+    plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> PlanScoreRead:
+    """The plan's weighted score with its per-perspective breakdown."""
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    return await plan_service.score(session, plan)
+
+
+@router.get(
+    "/employees/{employee_id}/cycles/{cycle_id}/score",
+    response_model=PlanScoreRead,
+    responses=errors(403, 404, 409),
+)
+async def get_employee_score(
+    employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> PlanScoreRead:
+    """An employee's weighted plan score for a cycle."""
+    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
+    return await plan_service.score(session, plan)
+
+
+@router.get(
+    "/employees/{employee_id}/cycles/{cycle_id}/explanation",
+    response_model=PlanExplanation,
+    responses=errors(403, 404, 409),
+)
+async def explain_employee_score(
+    employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
+) -> PlanExplanation:
+    """Every step of an employee's score for a cycle: parameters, actuals, scores, total."""
+    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
+    return await plan_service.explain(session, plan)

@@ -1,0 +1,1 @@
+"""The Balanced Scorecard: perspective weights, balance rules and reports, attainment."""

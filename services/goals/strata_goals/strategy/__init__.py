@@ -1,0 +1,1 @@
+"""Strategy and the KPI cascade: objectives, indicators, links, templates, cascade, coverage."""
