@@ -1,5 +1,7 @@
+import asyncio
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -10,10 +12,15 @@ from starlette.requests import Request
 import strata_gateway
 from strata_gateway.access.endpoints import router as access_router
 from strata_gateway.auth import Authenticator, AuthenticatorRef, EdgeMiddleware
+from strata_gateway.events.endpoints import internal as internal_events_router
+from strata_gateway.events.endpoints import router as events_router
 from strata_gateway.idempotency import IdempotencyMiddleware
 from strata_gateway.openapi import SpecCache, merge
 from strata_gateway.proxy import PROXY_METHODS, proxy
 from strata_gateway.settings import GatewaySettings
+from strata_gateway.webhooks.dispatcher import WebhookDispatcher
+from strata_gateway.webhooks.dispatcher import stop as stop_task
+from strata_gateway.webhooks.endpoints import router as webhooks_router
 from strata_kit.app import create_service_app
 from strata_kit.http import create_upstream_client
 
@@ -37,8 +44,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.specs = SpecCache(
             app.state.upstreams, settings.platform.internal_token_secret.get_secret_value()
         )
+        app.state.webhook_http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        app.state.dispatcher = WebhookDispatcher(
+            app.state.sessionmaker, settings, app.state.webhook_http
+        )
+        app.state.dispatch_task = (
+            asyncio.create_task(app.state.dispatcher.run_forever(), name="webhook-dispatcher")
+            if settings.webhook_dispatch
+            else None
+        )
 
     async def stop(app: FastAPI) -> None:
+        if app.state.dispatch_task is not None:
+            await stop_task(app.state.dispatch_task)
+        await app.state.webhook_http.aclose()
         for client in app.state.upstreams.values():
             await client.aclose()
 
@@ -57,7 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings,
         title="Strata API",
         description=(strata_gateway.__doc__ or "").strip(),
-        routers=[access_router],
+        routers=[access_router, events_router, internal_events_router, webhooks_router],
         on_startup=[start],
         on_shutdown=[stop],
         middleware=middleware if settings.cors_origins else middleware[1:],

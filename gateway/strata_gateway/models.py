@@ -2,8 +2,18 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKeyConstraint, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from strata_kit.db import TenantModel, UtcDateTime, new_registry, utcnow
@@ -56,3 +66,68 @@ class IdempotencyRecord(GatewayModel, table=True):
     headers: list[list[str]] = Field(default_factory=list, sa_type=JSON)
     body: bytes | None = Field(default=None, sa_type=LargeBinary)
     expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class Event(GatewayTable, table=True):
+    """An event received from a service's relay: stored once (by id), in a total order.
+
+    Not tenant-owned in the `TenantModel` sense (its key is the global `position`), so every
+    query on it filters `tenant_id` explicitly (see events/repository.py).
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_tenant_id_position", "tenant_id", "position"),)
+
+    position: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    id: uuid.UUID = Field(unique=True)
+    tenant_id: uuid.UUID
+    type: str = Field(max_length=128, index=True)
+    schema_version: int = 1
+    subject: str = Field(max_length=200)
+    source: str = Field(max_length=100, description="The service whose relay sent it.")
+    occurred_at: datetime = Field(sa_type=UtcDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class WebhookSubscription(GatewayModel, table=True):
+    """A tenant's endpoint that receives events, signed per the Standard Webhooks spec."""
+
+    __tablename__ = "webhook_subscription"
+
+    url: str = Field(max_length=2000)
+    description: str | None = Field(default=None, max_length=500)
+    event_types: list[str] = Field(default_factory=list, sa_type=JSON)
+    secret: str = Field(max_length=100, description="`whsec_…` signing secret.")
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=500)
+
+
+class WebhookDelivery(GatewayModel, table=True):
+    """One event to one subscription: its attempts and outcome (the delivery log)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "subscription_id"],
+            ["webhook_subscription.tenant_id", "webhook_subscription.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("tenant_id", "subscription_id", "event_id"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+
+    subscription_id: uuid.UUID
+    event_id: uuid.UUID
+    event_position: int = Field(sa_type=BigInteger)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

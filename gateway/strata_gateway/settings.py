@@ -46,6 +46,26 @@ class GatewaySettings(KitSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=60, description="How long an Idempotency-Key is remembered."
     )
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [
+            5.0,
+            30.0,
+            120.0,
+            600.0,
+            1800.0,
+            3600.0,
+            7200.0,
+            14400.0,
+            28800.0,
+            43200.0,
+        ],
+        description="Seconds between webhook attempts (comma-separated); then it is failed.",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_allow_private_urls: bool = Field(
+        default=False, description="Allow webhook URLs on loopback/private addresses."
+    )
+    webhook_dispatch: bool = Field(default=True, description="Run the webhook dispatcher here.")
     public_prefixes: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["/api/v1/reviews/external/"],
         description="Paths served without a key (external raters' token links).",
@@ -61,7 +81,9 @@ class GatewaySettings(KitSettings):
     jwt_roles_claim: str = "roles"
     jwt_employee_claim: str = "employee_id"
 
-    @field_validator("cors_origins", "public_prefixes", "jwt_algorithms", mode="before")
+    @field_validator(
+        "cors_origins", "public_prefixes", "jwt_algorithms", "webhook_retry_schedule", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -25,3 +25,28 @@ class EventEnvelope(BaseModel, Generic[DataT]):
     occurred_at: datetime
     subject: str = Field(description="The aggregate the event is about, `<kind>/<id>`.")
     data: DataT
+
+
+class EventBatch(BaseModel):
+    """What a service's relay sends the event hub: events in the order they occurred."""
+
+    events: list[EventEnvelope[dict[str, Any]]] = Field(min_length=1, max_length=1000)
+
+
+class EventBatchResult(BaseModel):
+    accepted: int = Field(description="Events stored for the first time.")
+    duplicates: int = Field(description="Events the hub already had (same id), ignored.")
+
+
+class FeedEvent(EventEnvelope[dict[str, Any]]):
+    """An event as the feed serves it, with its place in the hub's total order."""
+
+    position: int = Field(description="Increasing position in the feed; resume after it.")
+
+
+class EventFeedPage(BaseModel):
+    """A page of the ordered event feed. Pass `next_cursor` back to continue; it is present
+    even on the last page, so a poller can wait for events that come later."""
+
+    items: list[FeedEvent]
+    next_cursor: str

@@ -7,6 +7,7 @@ context and identity middlewares, problem-details handlers, `/healthz`, `/readyz
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -22,8 +23,11 @@ from strata_contracts.identity import IdentityClaims, IdentityRead
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import install_problem_handlers
+from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
 from strata_kit.logging import configure_logging, get_logger
+from strata_kit.outbox import OutboxFields
+from strata_kit.relay import OutboxRelay, hub_deliverer
 from strata_kit.settings import KitSettings
 
 log = get_logger("strata.app")
@@ -52,9 +56,12 @@ def create_service_app(
     middleware: Sequence[Middleware] = (),
     verify_identity: bool = True,
     openapi_url: str | None = "/openapi.json",
+    outbox: type[OutboxFields] | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app from its settings and routers.
 
+    With `outbox` (the service's outbox table), an `OutboxRelay` runs for the app's lifetime
+    and sends recorded events to the gateway's hub (unless `<APP>_EVENT_RELAY=false`).
     `middleware` runs inside the request-context middleware, outermost first. The gateway
     passes `verify_identity=False` (it authenticates callers itself) and serves its own
     merged OpenAPI document (`openapi_url=None`).
@@ -77,6 +84,17 @@ def create_service_app(
             app.state.sessionmaker = create_sessionmaker(engine)
             for hook in on_startup:
                 await hook(app)
+            if outbox is not None and settings.event_relay:
+                hub = create_upstream_client(settings.gateway_url)
+                stack.push_async_callback(hub.aclose)
+                secret = settings.platform.internal_token_secret.get_secret_value()
+                app.state.relay = OutboxRelay(
+                    app.state.sessionmaker,
+                    outbox,
+                    hub_deliverer(hub, service=service, secret=secret),
+                )
+                task = asyncio.create_task(app.state.relay.run_forever(), name="outbox-relay")
+                stack.push_async_callback(_cancel, task)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
@@ -115,6 +133,12 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def identity_read(service: str, identity: IdentityClaims) -> IdentityRead:

@@ -187,6 +187,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        if session.info.get("events_recorded"):
+            relay = getattr(request.app.state, "relay", None)
+            if relay is not None:
+                relay.wake()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit (or roll back) when the endpoint returns, before the response is
+# sent. With FastAPI's default scope the commit ran after the client already had its 2xx, so
+# a write refused at commit (a constraint checked on flush) was acknowledged yet not stored.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -20,15 +20,18 @@ from strata_kit.db import UtcDateTime, utcnow
 
 
 class OutboxFields(SQLModel):
-    """Columns of an outbox row."""
+    """Columns of an outbox row. `schema_version` versions `data` for its `type` (the row's
+    own `version` is the row's concurrency counter, from `TenantModel`)."""
 
     type: str = Field(max_length=128)
-    version: int = Field(default=1)
+    schema_version: int = Field(default=1)
     subject: str = Field(max_length=200, index=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     published_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 E = TypeVar("E", bound=OutboxFields)
@@ -46,11 +49,12 @@ async def record_event(
     """Add a domain event to the outbox in the current transaction."""
     row = table(
         type=type,
-        version=version,
+        schema_version=version,
         subject=subject,
         data=data.model_dump(mode="json"),
     )
     session.add(row)
+    session.info["events_recorded"] = True
     return row
 
 
@@ -61,7 +65,7 @@ def to_envelope(
     return EventEnvelope[dict[str, Any]](
         id=event_id,
         type=row.type,
-        version=row.version,
+        version=row.schema_version,
         tenant_id=tenant_id,
         occurred_at=row.occurred_at,
         subject=row.subject,

@@ -69,6 +69,9 @@ class KitSettings(BaseSettings):
         default=None, description="JSON log lines; default on in production, off otherwise."
     )
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    event_relay: bool = Field(
+        default=True, description="Run the outbox relay in this process (services only)."
+    )
     gateway_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where this process reaches other services: always through the gateway.",

@@ -137,7 +137,7 @@ def database_url(
 
 @pytest.fixture
 def settings(settings_factory: Callable[..., KitSettings], database_url: str) -> KitSettings:
-    return settings_factory(database_url=database_url, database_pool_size=2)
+    return settings_factory(database_url=database_url, database_pool_size=2, event_relay=False)
 
 
 @pytest.fixture

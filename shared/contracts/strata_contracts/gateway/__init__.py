@@ -1,9 +1,10 @@
-"""Contracts of the gateway's own API: tenants and API keys."""
+"""Contracts of the gateway's own API: tenants, API keys, webhook subscriptions."""
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from strata_contracts.identity import Role
 
@@ -50,3 +51,62 @@ class TenantCreated(BaseModel):
 
     tenant: TenantRead
     admin_key: ApiKeyCreated
+
+
+class WebhookCreate(BaseModel):
+    """Subscribe an HTTPS endpoint to the tenant's events."""
+
+    url: AnyHttpUrl = Field(description="Where events are POSTed (HTTPS in production).")
+    event_types: list[str] = Field(
+        default_factory=list,
+        description="Event types to send (`goals.plan.signed`, or `goals.*`); empty: all.",
+    )
+    description: str | None = Field(default=None, max_length=500)
+
+
+class WebhookUpdate(BaseModel):
+    url: AnyHttpUrl | None = None
+    event_types: list[str] | None = None
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool | None = None
+
+
+class WebhookRead(BaseModel):
+    id: UUID
+    url: str
+    event_types: list[str]
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(WebhookRead):
+    """Returned once, at creation: verify deliveries with this secret (Standard Webhooks)."""
+
+    secret: str = Field(description="`whsec_…` signing secret. Store it now.")
+
+
+class WebhookDeliveryRead(BaseModel):
+    id: UUID
+    subscription_id: UUID
+    event_id: UUID
+    event_position: int
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookReplay(BaseModel):
+    """Send again every matching event after a feed position (0: from the beginning)."""
+
+    after_position: int = Field(default=0, ge=0)
+
+
+class WebhookReplayResult(BaseModel):
+    queued: int
