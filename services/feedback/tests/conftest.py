@@ -21,10 +21,10 @@ import pytest
 from fastapi import FastAPI
 
 import strata_feedback
-from strata_contracts.feedback.preread import PlanResults
-from strata_contracts.goals.calc import PlanItem
+from strata_contracts.goals.calc import PlanItemScore, PlanScore
 from strata_contracts.goals.org import EmployeeRead
-from strata_contracts.goals.vocabulary import EmployeeStatus, Perspective
+from strata_contracts.goals.plans import PlanExplanation
+from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus, Perspective
 from strata_contracts.identity import IDENTITY_HEADER, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
@@ -51,7 +51,7 @@ class FakeGateway:
 
     org_unit: uuid.UUID = field(default_factory=uuid.uuid4)
     employees: dict[uuid.UUID, EmployeeRead] = field(default_factory=dict)
-    plans: dict[tuple[uuid.UUID, uuid.UUID], PlanResults] = field(default_factory=dict)
+    plans: dict[tuple[uuid.UUID, uuid.UUID], PlanExplanation] = field(default_factory=dict)
     results_360: dict[uuid.UUID, list[RateeResultsSummary]] = field(default_factory=dict)
     goals_down: bool = False
     reviews_down: bool = False
@@ -75,24 +75,47 @@ class FakeGateway:
         )
         return employee_id
 
-    def plan(self, cycle_id: uuid.UUID, employee_id: uuid.UUID) -> PlanResults:
-        plan = PlanResults(
+    def plan(self, cycle_id: uuid.UUID, employee_id: uuid.UUID) -> PlanExplanation:
+        """An agreed, scored plan: 14 contracts against 12 (weight 40), complaints 60 %."""
+        items = [
+            PlanItemScore(
+                indicator_id=uuid.uuid4(),
+                name="Monthly signed contracts",
+                perspective=Perspective.FINANCIAL,
+                weight=Decimal("40"),
+                score=Decimal("1.1667"),
+                contribution=Decimal("0.7778"),
+            ),
+            PlanItemScore(
+                indicator_id=uuid.uuid4(),
+                name="Customer complaints",
+                perspective=Perspective.CUSTOMER,
+                weight=Decimal("20"),
+                score=Decimal("0.6000"),
+                contribution=Decimal("0.2000"),
+            ),
+        ]
+        plan = PlanExplanation(
             employee_id=employee_id,
+            employee_name=self.employees[employee_id].name,
             cycle_id=cycle_id,
-            items=[
-                PlanItem(
-                    indicator_id=uuid.uuid4(),
-                    name="Monthly signed contracts",
-                    perspective=Perspective.FINANCIAL,
-                    weight=Decimal("40"),
-                ),
-                PlanItem(
-                    indicator_id=uuid.uuid4(),
-                    name="Customer complaints",
-                    perspective=Perspective.CUSTOMER,
-                    weight=Decimal("20"),
-                ),
-            ],
+            cycle_name="November",
+            phase=CyclePhase.FEEDBACK,
+            plan_id=uuid.uuid4(),
+            version=1,
+            agreed=True,
+            items=[],
+            plan_score=PlanScore(
+                total=Decimal("0.9778"),
+                percent=Decimal("97.78"),
+                provisional=False,
+                total_weight=Decimal("60"),
+                scored_weight=Decimal("60"),
+                items=items,
+                perspectives=[],
+                unscored=[],
+                steps=[],
+            ),
         )
         self.plans[(cycle_id, employee_id)] = plan
         return plan
@@ -147,8 +170,8 @@ class FakeGateway:
         if len(parts) == 2 and parts[0] == "employees":
             found = self.employees.get(uuid.UUID(parts[1]))
             return _json(found) if found else _problem(404, "Not found")
-        if len(parts) == 5 and parts[0] == "cycles" and parts[4] == "plan-results":
-            plan = self.plans.get((uuid.UUID(parts[1]), uuid.UUID(parts[3])))
+        if len(parts) == 5 and parts[0] == "employees" and parts[4] == "explanation":
+            plan = self.plans.get((uuid.UUID(parts[3]), uuid.UUID(parts[1])))
             return _json(plan) if plan else _problem(404, "Not found")
         return _problem(404, "Not found")
 

@@ -15,15 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strata_contracts.client import ApiError, ServiceUnavailable
 from strata_contracts.feedback.interviews import InterviewSummary
 from strata_contracts.feedback.preread import (
-    GOALS_PLAN_RESULTS_PATH,
     MissingPart,
     MissingReason,
-    PlanResults,
     PreRead,
     Summary360,
 )
 from strata_contracts.feedback.vocabulary import PrereadPart
 from strata_contracts.goals.client import GoalsClient
+from strata_contracts.goals.plans import PlanExplanation
 from strata_contracts.reviews.client import ReviewsClient
 from strata_feedback.access import Viewer
 from strata_feedback.improvement.service import improvement_service
@@ -48,7 +47,7 @@ class PartMissing(Exception):
         self.missing = missing
 
 
-async def fetch_plan(goals: GoalsClient, interview: Interview) -> PlanResults:
+async def fetch_plan(goals: GoalsClient, interview: Interview) -> PlanExplanation:
     if interview.cycle_id is None:
         raise PartMissing(
             MissingPart(
@@ -57,10 +56,7 @@ async def fetch_plan(goals: GoalsClient, interview: Interview) -> PlanResults:
                 detail="An ad hoc interview has no cycle, so no plan to review.",
             )
         )
-    path = GOALS_PLAN_RESULTS_PATH.format(
-        cycle_id=interview.cycle_id, employee_id=interview.employee_id
-    )
-    return await goals.request("GET", path, PlanResults)
+    return await goals.get_plan_explanation(interview.employee_id, interview.cycle_id)
 
 
 async def fetch_reviews(reviews: ReviewsClient, interview: Interview) -> Summary360:
@@ -153,7 +149,7 @@ class PrereadService:
         )
         plan_or_error, reviews_or_error = remote
         missing: list[MissingPart] = []
-        plan: PlanResults | None = None
+        plan: PlanExplanation | None = None
         summary: Summary360 | None = None
         if isinstance(plan_or_error, BaseException):
             missing.append(self._noted(PrereadPart.PLAN, plan_or_error, interview))

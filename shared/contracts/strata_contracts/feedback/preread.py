@@ -7,36 +7,15 @@ A part that cannot be had is listed in `missing` with the reason; the rest is st
 
 from datetime import datetime
 from enum import StrEnum
-from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from strata_contracts.feedback.improvement import ImprovementPlanRead
 from strata_contracts.feedback.interviews import InterviewSummary
 from strata_contracts.feedback.notes import NoteRead
 from strata_contracts.feedback.vocabulary import PrereadPart
-from strata_contracts.goals.calc import PlanItem, PlanScore
+from strata_contracts.goals.plans import PlanExplanation
 from strata_contracts.reviews.results import RateeResultsSummary
-
-GOALS_PLAN_RESULTS_PATH = "/api/v1/goals/cycles/{cycle_id}/employees/{employee_id}/plan-results"
-"""Where the pre-read reads an employee's plan, KPI results and score explanation for a
-cycle (served by the goals service through the gateway; the caller's rights apply)."""
-
-
-class PlanResults(BaseModel):
-    """The employee's plan for the cycle with its KPI results and score explanation, as goals
-    reports it. Fields beyond these are passed through unchanged."""
-
-    model_config = ConfigDict(extra="allow")
-
-    employee_id: UUID
-    cycle_id: UUID
-    items: list[PlanItem] = Field(
-        default_factory=list, description="Each indicator: weight, actual and scored steps."
-    )
-    score: PlanScore | None = Field(
-        default=None, description="The plan's total with its per-perspective explanation."
-    )
 
 
 class Summary360(BaseModel):
@@ -82,7 +61,9 @@ class PreRead(BaseModel):
 
     interview: InterviewSummary
     assembled_at: datetime
-    plan: PlanResults | None
+    plan: PlanExplanation | None = Field(
+        description="The plan for the cycle, its KPI actuals and every step of its score (goals)."
+    )
     reviews: Summary360 | None
     previous_interview: InterviewSummary | None = Field(
         description="The employee's last held interview before this one; None for a first."

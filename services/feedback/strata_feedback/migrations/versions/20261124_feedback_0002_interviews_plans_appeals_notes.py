@@ -3,7 +3,7 @@ notes, tenant settings, the audit trail and the outbox.
 
 Revision ID: feedback_0002
 Revises: feedback_0001
-Create Date: 2026-11-24 01:20:35.844209
+Create Date: 2026-11-24 01:29:55.166086
 """
 
 from collections.abc import Sequence
@@ -150,11 +150,14 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("schema_version", sa.Integer(), nullable=False),
         sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_outbox_event")),
     )
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
