@@ -1,8 +1,12 @@
 from fastapi import FastAPI
 
 import strata_analytics
+from strata_analytics.ingest.endpoints import router as ingest_router
+from strata_analytics.ingest.service import CONSUMER, ingest_service
+from strata_analytics.models import ConsumerCursor
 from strata_analytics.settings import AnalyticsSettings
 from strata_kit.app import create_service_app
+from strata_kit.relay import ConsumerSpec
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
@@ -11,4 +15,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
         settings or AnalyticsSettings(),
         title="Strata analytics",
         description=(strata_analytics.__doc__ or "").strip(),
+        routers=[ingest_router],
+        consumer=ConsumerSpec(
+            name=CONSUMER, cursor_table=ConsumerCursor, apply=ingest_service.apply
+        ),
     )

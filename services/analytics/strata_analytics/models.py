@@ -1,6 +1,9 @@
 """The analytics service's table base: its own registry and metadata (its own database)."""
 
+from sqlmodel import SQLModel
+
 from strata_kit.db import TenantModel, new_registry
+from strata_kit.relay import ConsumerCursorFields
 
 registry = new_registry()
 metadata = registry.metadata
@@ -8,3 +11,13 @@ metadata = registry.metadata
 
 class AnalyticsModel(TenantModel, registry=registry):
     """Base of every tenant-owned table of the analytics service."""
+
+
+class AnalyticsTable(SQLModel, registry=registry):
+    """Base of the analytics service's platform-level tables (not owned by a tenant)."""
+
+
+class ConsumerCursor(ConsumerCursorFields, AnalyticsTable, table=True):
+    """Where the analytics consumer stands in the gateway's event feed."""
+
+    __tablename__ = "consumer_cursor"

@@ -27,7 +27,7 @@ from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
 from strata_kit.logging import configure_logging, get_logger
 from strata_kit.outbox import OutboxFields
-from strata_kit.relay import OutboxRelay, hub_deliverer
+from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.settings import KitSettings
 
 log = get_logger("strata.app")
@@ -57,6 +57,7 @@ def create_service_app(
     verify_identity: bool = True,
     openapi_url: str | None = "/openapi.json",
     outbox: type[OutboxFields] | None = None,
+    consumer: ConsumerSpec | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app from its settings and routers.
 
@@ -94,6 +95,20 @@ def create_service_app(
                     hub_deliverer(hub, service=service, secret=secret),
                 )
                 task = asyncio.create_task(app.state.relay.run_forever(), name="outbox-relay")
+                stack.push_async_callback(_cancel, task)
+            if consumer is not None and settings.event_consumer:
+                feed = create_upstream_client(settings.gateway_url)
+                stack.push_async_callback(feed.aclose)
+                app.state.consumer = EventConsumer(
+                    app.state.sessionmaker,
+                    feed,
+                    name=consumer.name,
+                    secret=settings.platform.internal_token_secret.get_secret_value(),
+                    cursor_table=consumer.cursor_table,
+                    apply=consumer.apply,
+                    types=consumer.types,
+                )
+                task = asyncio.create_task(app.state.consumer.run_forever(), name="event-consumer")
                 stack.push_async_callback(_cancel, task)
             log.info("app.started", port=settings.port)
             yield

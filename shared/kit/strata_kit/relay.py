@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -187,6 +188,17 @@ class ConsumerCursorFields(SQLModel):
 
 
 Apply = Callable[[AsyncSession, FeedEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """What a service consumes: `create_service_app(consumer=ConsumerSpec(...))` runs an
+    `EventConsumer` for the app's lifetime (unless `<APP>_EVENT_CONSUMER=false`)."""
+
+    name: str
+    cursor_table: type[Any]
+    apply: Apply
+    types: Sequence[str] = ()
 
 
 class EventConsumer:

@@ -72,6 +72,9 @@ class KitSettings(BaseSettings):
     event_relay: bool = Field(
         default=True, description="Run the outbox relay in this process (services only)."
     )
+    event_consumer: bool = Field(
+        default=True, description="Run this service's event consumer, if it has one."
+    )
     gateway_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where this process reaches other services: always through the gateway.",

@@ -137,7 +137,12 @@ def database_url(
 
 @pytest.fixture
 def settings(settings_factory: Callable[..., KitSettings], database_url: str) -> KitSettings:
-    return settings_factory(database_url=database_url, database_pool_size=2, event_relay=False)
+    return settings_factory(
+        database_url=database_url,
+        database_pool_size=2,
+        event_relay=False,
+        event_consumer=False,
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""Applying feed events and reporting freshness."""
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_analytics.ingest.models import IngestedEvent
+from strata_analytics.ingest.repository import IngestRepository
+from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus, SourceStatus
+from strata_contracts.events import FeedEvent
+from strata_contracts.pagination import Page
+from strata_kit.pagination import PageParams
+
+CONSUMER = "analytics"
+
+
+class IngestService:
+    async def apply(self, session: AsyncSession, event: FeedEvent) -> None:
+        """Store one event (once). Runs in the consumer's cross-tenant transaction."""
+        repository = IngestRepository(session)
+        if await repository.exists(event.tenant_id, event.id):
+            return
+        repository.add(
+            IngestedEvent(
+                tenant_id=event.tenant_id,
+                id=event.id,
+                type=event.type,
+                source=event.type.split(".", 1)[0],
+                schema_version=event.version,
+                subject=event.subject,
+                occurred_at=event.occurred_at,
+                position=event.position,
+                data=event.data,
+            )
+        )
+
+    async def status(self, session: AsyncSession) -> IngestionStatus:
+        repository = IngestRepository(session)
+        sources = [
+            SourceStatus(source=s, events=n, last_occurred_at=o, last_applied_at=a)
+            for s, n, o, a in sorted(await repository.per_source())
+        ]
+        types = await repository.per_type()
+        cursor = await repository.cursor(CONSUMER)  # platform-level: one for all tenants
+        return IngestionStatus(
+            position=cursor.position if cursor else 0,
+            consumer_updated_at=cursor.updated_at if cursor else None,
+            sources=sources,
+            types=types,
+        )
+
+    async def events(
+        self, session: AsyncSession, params: PageParams, types: list[str]
+    ) -> Page[IngestedEventRead]:
+        return await IngestRepository(session).page(params, types)
+
+
+ingest_service = IngestService()
