@@ -555,7 +555,8 @@ class OrgService:
             setattr(employee, name, value)
         if moved:
             current = (await repo.current_placements([employee.id])).get(employee.id)
-            _move(session, employee, current, data.effective_on or today(), "effective_on")
+            explicit = data.effective_on is not None
+            _move(session, employee, current, data.effective_on or today(), explicit=explicit)
         if before != snapshot(employee):
             session.add(employee)
             await session.flush()
@@ -659,6 +660,8 @@ class OrgService:
             manager_id = rows[key]["manager_id"]
             return key_of_id.get(manager_id) if manager_id is not None else None
 
+        hired: list[Employee] = []
+        movers: list[Employee] = []
         # Managers first: rows are inserted in this order, so every manager row exists before
         # the rows that reference it, whatever the batch boundaries of the bulk INSERT.
         for key in topological_order(list(by_key), manager_key):
@@ -666,7 +669,7 @@ class OrgService:
             employee = existing.get(key)
             if employee is None:
                 employee = add_row(session, Employee, id=ids[key], external_id=key, **values)
-                _add_placement(session, employee, values["hire_date"] or effective)
+                hired.append(employee)
                 await self._employee_changed(session, identity, employee, None, "created")
                 counts["created"] += 1
             elif _differs(employee, values):
@@ -678,12 +681,18 @@ class OrgService:
                 for name, value in values.items():
                     setattr(employee, name, value)
                 if moved:
-                    _move(session, employee, current.get(employee.id), effective, None)
+                    movers.append(employee)
                 session.add(employee)
                 await self._employee_changed(session, identity, employee, before, "updated")
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
+        # Placements reference the employee rows: insert those first.
+        await session.flush()
+        for employee in hired:
+            _add_placement(session, employee, employee.hire_date or effective)
+        for employee in movers:
+            _move(session, employee, current.get(employee.id), effective, explicit=False)
         await session.flush()
         return BulkUpsertResult(**counts, ids=ids)
 
@@ -887,16 +896,18 @@ def _move(
     employee: Employee,
     current: EmployeePlacement | None,
     effective: date,
-    pointer: str | None,
+    *,
+    explicit: bool,
 ) -> None:
-    """Close the current placement the day before `effective` and open the new one; a second
-    move on the same day corrects that day's placement instead of leaving an empty period."""
-    if current is not None and effective < current.valid_from:
+    """Close the current placement the day before `effective` and open the new one. A
+    placement that has not begun yet (or began that same day) is corrected instead, so no
+    empty period is left; an explicit date before the current placement is refused."""
+    if current is not None and effective < current.valid_from and explicit:
         raise InvalidInput(
             "A move cannot take effect before the current placement began.",
-            errors=[field(pointer or "effective_on", f"on or after {current.valid_from}")],
+            errors=[field("effective_on", f"on or after {current.valid_from}")],
         )
-    if current is not None and current.valid_from == effective:
+    if current is not None and effective <= current.valid_from:
         current.org_unit_id = employee.org_unit_id
         current.position_id = employee.position_id
         current.manager_id = employee.manager_id

@@ -266,7 +266,9 @@ class PlanService:
         if await PlanRepository(session).get_for(employee.id, cycle.id) is not None:
             raise PlanExists(f"{employee.name} already has a plan in {cycle.name}.")
         plan = add_row(session, Plan, employee_id=employee.id, cycle_id=cycle.id)
+        await session.flush()
         version = self._new_version(session, identity, plan, 1, data.note, None)
+        await session.flush()
         if data.items is not None:
             values = await self._proposed_items(session, data.items, {})
             items = [
@@ -308,6 +310,7 @@ class PlanService:
         version = self._new_version(
             session, identity, plan, plan.current_version + 1, data.note, data.reason
         )
+        await session.flush()
         items = [
             self._add_item(session, plan, version, ordinal, **v) for ordinal, v in enumerate(values)
         ]
@@ -365,6 +368,7 @@ class PlanService:
         version = self._new_version(
             session, identity, plan, plan.current_version + 1, None, data.reason
         )
+        await session.flush()
         items = [
             self._add_item(
                 session,
@@ -502,27 +506,14 @@ class PlanService:
         items = await repo.items([v.id for v in versions.values()])
         signed = await repo.signed_versions(list(plans.values()))
         post_indicators = await IndicatorRepository(session).of_positions(list(indicators))
+        drafts: list[tuple[Employee, Plan]] = []
         for employee in sorted(employees, key=lambda e: (e.created_at, e.id)):
             assert employee.position_id is not None
             indicator = indicators[employee.position_id]
             plan = plans.get(employee.id)
             if plan is None:
                 plan = add_row(session, Plan, employee_id=employee.id, cycle_id=cycle.id)
-                version = self._new_version(
-                    session, identity, plan, 1, "Drafted from the post's indicators.", None
-                )
-                for ordinal, post_indicator in enumerate(post_indicators[employee.position_id]):
-                    self._item_from_indicator(session, plan, version, ordinal, post_indicator)
-                outcome.plans_created += 1
-                outcome.items_added += 1
-                await audit_service.record(
-                    session,
-                    identity,
-                    entity_type="plan",
-                    entity_id=plan.id,
-                    action="created",
-                    after=_plan_state(plan) | {"indicator_id": str(indicator.id)},
-                )
+                drafts.append((employee, plan))
                 continue
             version = versions[plan.id]
             current = items.get(version.id, [])
@@ -552,6 +543,31 @@ class PlanService:
                 entity_id=plan.id,
                 action="item_added",
                 after={"version": version.number, "indicator_id": str(indicator.id)},
+            )
+        # New plans, then their first versions, then items: each level references the one
+        # before, so each goes in its own (bulk) flush.
+        await session.flush()
+        new_versions = [
+            self._new_version(
+                session, identity, plan, 1, "Drafted from the post's indicators.", None
+            )
+            for _, plan in drafts
+        ]
+        await session.flush()
+        for (employee, plan), version in zip(drafts, new_versions, strict=True):
+            assert employee.position_id is not None
+            for ordinal, post_indicator in enumerate(post_indicators[employee.position_id]):
+                self._item_from_indicator(session, plan, version, ordinal, post_indicator)
+            outcome.plans_created += 1
+            outcome.items_added += 1
+            await audit_service.record(
+                session,
+                identity,
+                entity_type="plan",
+                entity_id=plan.id,
+                action="created",
+                after=_plan_state(plan)
+                | {"indicator_id": str(indicators[employee.position_id].id)},
             )
         await session.flush()
         return outcome
