@@ -2,7 +2,9 @@
 
 from sqlmodel import SQLModel
 
+from strata_kit.audit import AuditFields
 from strata_kit.db import TenantModel, new_registry
+from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerCursorFields
 
 registry = new_registry()
@@ -21,3 +23,15 @@ class ConsumerCursor(ConsumerCursorFields, AnalyticsTable, table=True):
     """Where the analytics consumer stands in the gateway's event feed."""
 
     __tablename__ = "consumer_cursor"
+
+
+class AuditRecord(AuditFields, AnalyticsModel, table=True):
+    """Who changed which result, when, from what to what, and why."""
+
+    __tablename__ = "audit_record"
+
+
+class OutboxEvent(OutboxFields, AnalyticsModel, table=True):
+    """Events analytics publishes (calibration finalised, results ready …)."""
+
+    __tablename__ = "outbox_event"
