@@ -5,6 +5,7 @@ import strata_feedback
 from strata_feedback.appeals.endpoints import router as appeals_router
 from strata_feedback.improvement.endpoints import router as improvement_router
 from strata_feedback.interviews.endpoints import router as interviews_router
+from strata_feedback.models import OutboxEvent
 from strata_feedback.notes.endpoints import router as notes_router
 from strata_feedback.preread.endpoints import router as preread_router
 from strata_feedback.settings import FeedbackSettings
@@ -24,6 +25,7 @@ def create_app(
         settings or FeedbackSettings(),
         title="Strata feedback",
         description=(strata_feedback.__doc__ or "").strip(),
+        outbox=OutboxEvent,
         routers=[
             interviews_router,
             preread_router,

@@ -3,6 +3,7 @@ from fastapi import FastAPI
 import strata_goals
 from strata_goals.audit.endpoints import router as audit_router
 from strata_goals.cycles.endpoints import router as cycles_router
+from strata_goals.models import OutboxEvent
 from strata_goals.org.endpoints import router as org_router
 from strata_goals.plans.endpoints import router as plans_router
 from strata_goals.policy.endpoints import router as policy_router
@@ -19,6 +20,7 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
         settings or GoalsSettings(),
         title="Strata goals",
         description=(strata_goals.__doc__ or "").strip(),
+        outbox=OutboxEvent,
         routers=[
             org_router,
             strategy_router,

@@ -7,6 +7,7 @@ from strata_reviews.completion.endpoints import router as completion
 from strata_reviews.disclosure.endpoints import router as disclosure
 from strata_reviews.external.endpoints import router as external
 from strata_reviews.invitations.endpoints import router as invitations
+from strata_reviews.models import OutboxEvent
 from strata_reviews.nominations.endpoints import router as nominations
 from strata_reviews.org import close_goals_http, open_goals_http
 from strata_reviews.responses.endpoints import router as responses
@@ -33,6 +34,7 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         settings or ReviewsSettings(),
         title="Strata reviews",
         description=(strata_reviews.__doc__ or "").strip(),
+        outbox=OutboxEvent,
         routers=ROUTERS,
         on_startup=(open_goals_http,),
         on_shutdown=(close_goals_http,),
