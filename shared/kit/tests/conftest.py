@@ -4,6 +4,7 @@ Test folders are not packages (`--import-mode=importlib`), so the service module
 here once under a fixed name; tests and `migrations/env.py` import it as `kittest_service`.
 """
 
+import functools
 import importlib.util
 import json
 import logging
@@ -46,8 +47,10 @@ def service_migrations() -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings_factory() -> type[KitTestSettings]:
-    return KitTestSettings
+def settings_factory() -> Callable[..., KitTestSettings]:
+    # JSON logs: the development console renders each traceback with its locals, which
+    # takes seconds for a database error.
+    return functools.partial(KitTestSettings, log_json=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,71 @@
+"""`SessionDep`: the request owns the transaction."""
+
+from kittest_service import Widget
+from sqlmodel import select
+
+from strata_contracts.identity import Role
+
+WIDGETS = "/api/v1/kittest/widgets"
+
+
+async def stored_names(session) -> list[str]:
+    return sorted(w.name for w in (await session.exec(select(Widget))).all())
+
+
+class TestRequestTransaction:
+    async def test_a_request_that_raises_after_writing_stores_nothing(
+        self, client, identity_headers, db_session
+    ):
+        response = await client.post(
+            f"{WIDGETS}/then-fail", json={"name": "bolt"}, headers=identity_headers(Role.HR)
+        )
+        assert response.status_code == 423
+        assert await stored_names(db_session) == []
+
+    async def test_a_write_refused_at_commit_is_not_acknowledged(
+        self, client, identity_headers, db_session
+    ):
+        headers = identity_headers(Role.HR)
+        first = await client.post(WIDGETS, json={"name": "bolt"}, headers=headers)
+        assert first.status_code == 201
+        # The endpoint does not flush: the duplicate name is only refused by the commit.
+        second = await client.post(WIDGETS, json={"name": "bolt"}, headers=headers)
+        assert second.status_code == 500
+        assert second.headers["content-type"] == "application/problem+json"
+        [stored] = (await db_session.exec(select(Widget))).all()
+        assert str(stored.id) == first.json()["id"]
+
+    async def test_a_request_that_succeeds_stores_its_write(
+        self, client, identity_headers, db_session, tenant_id
+    ):
+        response = await client.post(
+            WIDGETS, json={"name": "bolt", "quantity": 3}, headers=identity_headers(Role.HR)
+        )
+        assert response.status_code == 201
+        [stored] = (await db_session.exec(select(Widget))).all()
+        assert str(stored.id) == response.json()["id"]
+        assert (stored.name, stored.quantity, stored.tenant_id) == ("bolt", 3, tenant_id)
+
+
+class TestTwoWritesInOneRequest:
+    async def test_a_failing_second_write_undoes_the_first(
+        self, client, identity_headers, db_session
+    ):
+        response = await client.post(
+            f"{WIDGETS}/pair",
+            params={"first": "nut", "second": "nut"},  # the second breaks the unique name
+            headers=identity_headers(Role.HR),
+        )
+        assert response.status_code == 500
+        assert await stored_names(db_session) == []
+
+    async def test_both_writes_are_stored_when_the_request_succeeds(
+        self, client, identity_headers, db_session
+    ):
+        response = await client.post(
+            f"{WIDGETS}/pair",
+            params={"first": "nut", "second": "washer"},
+            headers=identity_headers(Role.HR),
+        )
+        assert response.status_code == 201
+        assert await stored_names(db_session) == ["nut", "washer"]
