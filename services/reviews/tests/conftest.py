@@ -390,6 +390,46 @@ class Flow:
             self.url(campaign, f"/results/{self.org.id(ratee)}"), headers=headers or self.hr
         )
 
+    async def staffed(
+        self,
+        ratee: str,
+        *,
+        supervisor: str | None = None,
+        peers: tuple[str, ...] = (),
+        reports: tuple[str, ...] = (),
+        customers: tuple[str, ...] = (),
+        **body: Any,
+    ) -> dict[str, Any]:
+        """An open campaign for one ratee with exactly these raters (HR nominates them, so
+        they are approved at once), and a self-assessment."""
+        body.setdefault(
+            "relationships",
+            [
+                {"relationship": r, "min_raters": 0, "max_raters": 1 if r in single else 10}
+                for r in ("self", "supervisor", "peer", "direct_report", "customer")
+                for single in [("self", "supervisor")]
+            ],
+        )
+        campaign = await self.campaign([ratee], **body)
+        internal = [("supervisor", [supervisor] if supervisor else []), ("peer", peers)]
+        for relationship, keys in [*internal, ("direct_report", reports)]:
+            for key in keys:
+                response = await self.nominate(
+                    campaign,
+                    ratee,
+                    relationship=relationship,
+                    rater_employee_id=str(self.org.id(key)),
+                )
+                ok(response, 201)
+        for name in customers:
+            await self.customer(campaign, ratee, name)
+        opened = await self.open(campaign)
+        opened["_ratees"] = [ratee]
+        return opened
+
+    async def of(self, campaign: dict[str, Any], relationship: str) -> list[dict[str, Any]]:
+        return [i for i in await self.invitations(campaign) if i["relationship"] == relationship]
+
     async def ready(
         self, ratees: list[str], *, customers: dict[str, list[str]] | None = None, **body: Any
     ) -> dict[str, Any]:
@@ -424,3 +464,26 @@ def answers_for(
 @pytest.fixture
 def flow(client: httpx.AsyncClient, hr: Headers, org: Org, clock: Clock, as_: Any) -> Flow:
     return Flow(client, hr, org, clock, as_)
+
+
+@pytest.fixture
+def other_flow(
+    client: httpx.AsyncClient,
+    goals: FakeGoals,
+    clock: Clock,
+    identity_headers: Callable[..., Headers],
+) -> Flow:
+    """The same worked example in a second tenant (its own ids, its own HR)."""
+    tenant = uuid.uuid4()
+    org = load_org(goals, tenant)
+
+    def as_other(key: str, *roles: Role) -> Headers:
+        return identity_headers(
+            *(roles or (Role.EMPLOYEE,)),
+            employee_id=org.id(key),
+            tenant=tenant,
+            subject=f"user:{key}",
+        )
+
+    hr = identity_headers(Role.HR, tenant=tenant, subject="user:other-hr")
+    return Flow(client, hr, org, clock, as_other)
