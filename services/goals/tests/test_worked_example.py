@@ -1,273 +1,15 @@
-"""Acceptance: the domain brief's worked example (section 9), built entirely through the API,
-then checked against values computed by hand: cascade tree, coverage, balance, plan score."""
+"""Acceptance: the domain brief's worked example (section 9), built entirely through the API
+(the `worked_example` fixture in conftest.py), then checked against values computed by hand:
+cascade tree, coverage, balance, plan score."""
 
 from decimal import Decimal
-
-from strata_contracts.identity import Role
 
 D = Decimal
 
 
-async def build_worked_example(api, identity_headers):
-    """A 60-person manufacturer: org, objectives, cascade, post weights, a monthly cycle with
-    the sales representative's plan signed by both sides and actuals recorded."""
-    ids = {}
-    company = await api.org_unit(name="Precision Parts Ltd", code="PPL")
-    sales = await api.org_unit(name="Sales", parent_id=company["id"])
-    production = await api.org_unit(name="Production", parent_id=company["id"])
-    director_post = await api.position(sales["id"], title="Sales director")
-    rep_post = await api.position(sales["id"], title="Sales representative")
-    production_manager_post = await api.position(production["id"], title="Production manager")
-    operator_post = await api.position(production["id"], title="Line operator")
-    ceo = await api.employee(company["id"], name="Chief Executive")
-    director = await api.employee(
-        sales["id"], name="Sales Director", manager_id=ceo["id"], position_id=director_post["id"]
-    )
-    rep = await api.employee(
-        sales["id"], name="Ana Rep", manager_id=director["id"], position_id=rep_post["id"]
-    )
-    plant = await api.employee(
-        production["id"],
-        name="Plant Manager",
-        manager_id=ceo["id"],
-        position_id=production_manager_post["id"],
-    )
-    await api.employee(
-        production["id"],
-        name="Otto Operator",
-        manager_id=plant["id"],
-        position_id=operator_post["id"],
-    )
-
-    async def objective(code, title, perspective):
-        body = {"code": code, "title": title, "perspective": perspective}
-        return (await api.call("POST", "/objectives", body))["id"]
-
-    o_revenue = await objective("O1", "Grow revenue 15 %", "financial")
-    o_delivery = await objective("O2", "On-time delivery 97 %", "customer")
-    o_scrap = await objective("O3", "Scrap rate below 2 %", "internal_process")
-    o_coaching = await objective("O4", "Every team lead trained in coaching", "learning_growth")
-
-    async def indicator(**body):
-        return (await api.call("POST", "/indicators", body))["id"]
-
-    def serves(parent, weight=100, objective=False):
-        key = "objective_id" if objective else "indicator_id"
-        return [{key: parent, "contribution_weight": str(weight)}]
-
-    new_revenue = await indicator(
-        code="S-NCR",
-        name="New-customer revenue",
-        level="department",
-        org_unit_id=sales["id"],
-        perspective="financial",
-        direction="higher_is_better",
-        unit="EUR",
-        threshold="900000",
-        target="1200000",
-        links=serves(o_revenue, objective=True),
-    )
-    satisfaction = await indicator(
-        code="S-CSAT",
-        name="Customer satisfaction score",
-        level="department",
-        org_unit_id=sales["id"],
-        perspective="customer",
-        direction="higher_is_better",
-        unit="score of 5",
-        threshold="4",
-        target="4.5",
-        links=serves(o_delivery, 50, objective=True),
-    )
-    on_time = await indicator(
-        code="P-OTD",
-        name="On-time delivery",
-        level="department",
-        org_unit_id=production["id"],
-        perspective="customer",
-        direction="higher_is_better",
-        unit="%",
-        threshold="93",
-        target="97",
-        links=serves(o_delivery, 50, objective=True),
-    )
-    scrap = await indicator(
-        code="P-SCRAP",
-        name="Scrap rate",
-        level="department",
-        org_unit_id=production["id"],
-        perspective="internal_process",
-        direction="lower_is_better",
-        unit="%",
-        threshold="3",
-        target="2",
-        links=serves(o_scrap, objective=True),
-    )
-    ids["contracts"] = await indicator(
-        code="R-CONTRACTS",
-        name="Monthly signed contracts",
-        level="post",
-        position_id=rep_post["id"],
-        perspective="financial",
-        direction="higher_is_better",
-        unit="contracts",
-        threshold="6",
-        target="10",
-        stretch="14",
-        links=serves(new_revenue, 60),
-    )
-    ids["pipeline"] = await indicator(
-        code="R-PIPELINE",
-        name="Pipeline value",
-        level="post",
-        position_id=rep_post["id"],
-        perspective="financial",
-        direction="higher_is_better",
-        unit="EUR",
-        method="ratio",
-        target="500000",
-        links=serves(new_revenue, 40),
-    )
-    ids["crm"] = await indicator(
-        code="R-CRM",
-        name="CRM data quality",
-        level="post",
-        position_id=rep_post["id"],
-        perspective="internal_process",
-        kind="qualitative",
-        rubric=[
-            {"level": 1, "score": "0.25", "description": "Most records incomplete or stale"},
-            {"level": 2, "score": "0.5", "description": "Key fields often missing"},
-            {"level": 3, "score": "0.75", "description": "Complete, updated weekly"},
-            {"level": 4, "score": "1", "description": "Complete, updated after every contact"},
-            {"level": 5, "score": "1.2", "description": "Exemplary; others learn from it"},
-        ],
-        links=serves(satisfaction, 30),
-    )
-    ids["complaints"] = await indicator(
-        code="R-COMPLAINTS",
-        name="Customer complaints",
-        level="post",
-        position_id=rep_post["id"],
-        perspective="customer",
-        direction="lower_is_better",
-        unit="complaints",
-        threshold="5",
-        target="2",
-        stretch="0",
-        links=serves(satisfaction, 70),
-    )
-    units = await indicator(
-        code="L-UNITS",
-        name="Units per shift",
-        level="post",
-        position_id=operator_post["id"],
-        perspective="internal_process",
-        direction="higher_is_better",
-        threshold="400",
-        target="480",
-        links=serves(on_time),
-    )
-    defects = await indicator(
-        code="L-DEFECTS",
-        name="Defects per 1000 units",
-        level="post",
-        position_id=operator_post["id"],
-        perspective="internal_process",
-        direction="lower_is_better",
-        threshold="15",
-        target="8",
-        links=serves(scrap),
-    )
-    # Safety matters but serves none of this year's objectives: coverage shows it.
-    safety = await indicator(
-        code="L-SAFETY",
-        name="Safety incidents",
-        level="post",
-        position_id=operator_post["id"],
-        perspective="internal_process",
-        direction="target_band",
-        band_low="0",
-        band_high="0",
-    )
-
-    weights = {"contracts": "40", "pipeline": "25", "crm": "15", "complaints": "20"}
-    await api.call(
-        "PUT",
-        f"/positions/{rep_post['id']}/weights",
-        {"items": [{"indicator_id": ids[k], "weight": w} for k, w in weights.items()]},
-    )
-    await api.call(
-        "PUT",
-        f"/positions/{operator_post['id']}/weights",
-        {
-            "items": [
-                {"indicator_id": units, "weight": "40"},
-                {"indicator_id": defects, "weight": "40"},
-                {"indicator_id": safety, "weight": "20"},
-            ]
-        },
-    )
-
-    cycle = await api.call(
-        "POST",
-        "/cycles",
-        {"name": "March 2026", "cadence": "monthly", "starts_on": "2026-03-01"},
-    )
-    plan = await api.call("POST", "/plans", {"employee_id": rep["id"], "cycle_id": cycle["id"]})
-    as_rep = identity_headers(Role.EMPLOYEE, employee_id=rep["id"], subject="user:ana")
-    as_director = identity_headers(Role.MANAGER, employee_id=director["id"], subject="user:dir")
-    await api.call("POST", f"/plans/{plan['id']}/signatures", {"version": 1}, headers=as_rep)
-    await api.call("POST", f"/plans/{plan['id']}/signatures", {"version": 1}, headers=as_director)
-    await api.call(
-        "POST", f"/cycles/{cycle['id']}/transitions", {"to_phase": "coaching"}, expect=200
-    )
-    keys = {item["indicator_id"]: item["key"] for item in plan["current"]["items"]}
-    await api.call(
-        "POST",
-        f"/plans/{plan['id']}/check-ins",
-        {
-            "held_on": "2026-03-15",
-            "progress": [{"key": keys[ids["contracts"]], "value": "7", "on_track": True}],
-            "obstacles": "Two prospects delayed their budget decision.",
-            "guidance": "Ask both for a pilot order this month.",
-        },
-        headers=as_director,
-    )
-    actuals = {"contracts": {"value": "12"}, "pipeline": {"value": "450000"},
-               "crm": {"level": 3}, "complaints": {"value": "3"}}  # fmt: skip
-    for name, actual in actuals.items():
-        await api.call(
-            "POST",
-            f"/plans/{plan['id']}/actuals",
-            {"key": keys[ids[name]], "source": "CRM export", **actual},
-            headers=as_director,
-        )
-    return {
-        **ids,
-        "o_revenue": o_revenue,
-        "o_delivery": o_delivery,
-        "o_scrap": o_scrap,
-        "o_coaching": o_coaching,
-        "new_revenue": new_revenue,
-        "satisfaction": satisfaction,
-        "on_time": on_time,
-        "scrap": scrap,
-        "safety": safety,
-        "director_post": director_post["id"],
-        "production_manager_post": production_manager_post["id"],
-        "rep_post": rep_post["id"],
-        "operator_post": operator_post["id"],
-        "rep": rep["id"],
-        "cycle": cycle["id"],
-        "plan": plan["id"],
-        "as_rep": as_rep,
-    }
-
-
 class TestWorkedExample:
-    async def test_the_sales_representatives_plan_score(self, api, identity_headers):
-        x = await build_worked_example(api, identity_headers)
+    async def test_the_sales_representatives_plan_score(self, api, worked_example):
+        x = worked_example
         score = await api.call("GET", f"/employees/{x['rep']}/cycles/{x['cycle']}/score")
         assert score["agreed"] is True
         items = {i["name"]: D(i["score"]) for i in score["score"]["items"]}
@@ -295,8 +37,8 @@ class TestWorkedExample:
         assert D(perspectives["internal_process"]["score"]) == D("0.75")
         assert perspectives["learning_growth"]["score"] is None
 
-    async def test_the_employee_sees_every_step(self, api, identity_headers):
-        x = await build_worked_example(api, identity_headers)
+    async def test_the_employee_sees_every_step(self, api, worked_example):
+        x = worked_example
         explanation = await api.call(
             "GET", f"/employees/{x['rep']}/cycles/{x['cycle']}/explanation", headers=x["as_rep"]
         )
@@ -310,8 +52,8 @@ class TestWorkedExample:
         assert D(explanation["plan_score"]["total"]) == D("0.9442")
         assert explanation["plan_score"]["steps"]
 
-    async def test_the_cascade_tree_rolls_attainment_up(self, api, identity_headers):
-        x = await build_worked_example(api, identity_headers)
+    async def test_the_cascade_tree_rolls_attainment_up(self, api, worked_example):
+        x = worked_example
         tree = await api.call("GET", "/cascade", params={"cycle_id": x["cycle"]})
         objectives = {o["id"]: o for o in tree["objectives"]}
         assert [o["code"] for o in tree["objectives"]] == ["O1", "O2", "O3", "O4"]
@@ -340,8 +82,8 @@ class TestWorkedExample:
         # The unlinked safety indicator is listed apart.
         assert [n["id"] for n in tree["unlinked"]] == [x["safety"]]
 
-    async def test_the_coverage_report(self, api, identity_headers):
-        x = await build_worked_example(api, identity_headers)
+    async def test_the_coverage_report(self, api, worked_example):
+        x = worked_example
         report = await api.call("GET", "/coverage")
         assert (report["min_indicators"], report["max_indicators"]) == (3, 8)
         assert [o["id"] for o in report["objectives_without_indicators"]] == [x["o_coaching"]]
@@ -359,8 +101,8 @@ class TestWorkedExample:
         narrower = await api.call("GET", "/coverage", params={"min_indicators": 4})
         assert x["operator_post"] in {p["position_id"] for p in narrower["posts_outside_range"]}
 
-    async def test_the_balance_report(self, api, identity_headers):
-        x = await build_worked_example(api, identity_headers)
+    async def test_the_balance_report(self, api, worked_example):
+        x = worked_example
         report = await api.call("GET", "/scorecard/balance")
         posts = {p["position_id"]: p for p in report["posts"]}
         rep = posts[x["rep_post"]]
