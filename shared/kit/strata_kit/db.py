@@ -21,6 +21,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, declared_attr, registry, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Field, Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -104,12 +106,28 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     tenant = state.session.info.get("tenant_id", NO_TENANT)
     options = [
-        with_loader_criteria(mapper.class_, mapper.class_.tenant_id == tenant, include_aliases=True)
-        for mapper in state.all_mappers
-        if issubclass(mapper.class_, TenantModel)
+        with_loader_criteria(entity, entity.tenant_id == tenant, include_aliases=True)
+        for entity in _tenant_entities(state)
     ]
     if options:
         state.statement = state.statement.options(*options)
+
+
+def _tenant_entities(state: ORMExecuteState) -> set[type[TenantModel]]:
+    """Every tenant-owned entity the statement reads, not only those it returns:
+    `all_mappers` misses `select(func.count()).select_from(Employee)` and subqueries."""
+    mappers = [m for m in state.all_mappers if issubclass(m.class_, TenantModel)]
+    found = {m.class_ for m in mappers}
+    bind, statement = state.bind_mapper, state.statement
+    if bind is None or not isinstance(statement, ClauseElement):
+        return found
+    covered = {m.local_table for m in mappers}
+    others = {t for t in find_tables(statement) if t not in covered}
+    if others:
+        for mapper in bind.registry.mappers:
+            if issubclass(mapper.class_, TenantModel) and mapper.local_table in others:
+                found.add(mapper.class_)
+    return found
 
 
 @event.listens_for(TenantSession, "before_flush")
