@@ -279,7 +279,6 @@ class InterviewService:
         action: InterviewAction,
         before: dict[str, Any],
         reason: str | None = None,
-        extra_after: dict[str, Any] | None = None,
     ) -> None:
         # Touch the row so its version (the ETag) moves even when only child rows changed.
         interview.updated_at = utcnow()
@@ -291,7 +290,7 @@ class InterviewService:
             entity_id=interview.id,
             action=action.value,
             before=before,
-            after={**_snap(interview), **(extra_after or {})},
+            after=_snap(interview),
             reason=reason,
         )
         await session.flush()
