@@ -143,6 +143,11 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
                 raise PermissionError("a row of another tenant cannot be written in this session")
         if isinstance(obj, TenantModel) and obj.tenant_id == NO_TENANT:
             raise PermissionError("a tenant-owned row needs a tenant-bound session")
+    for obj in (*session.dirty, *session.deleted):
+        # A row moved to another tenant, or another tenant's row attached to this session
+        # (`session.add(detached_row)`), would otherwise be updated or deleted by id.
+        if isinstance(obj, TenantModel) and obj.tenant_id != tenant:
+            raise PermissionError("a row of another tenant cannot be written in this session")
     for obj in session.dirty:
         if isinstance(obj, TenantModel) and session.is_modified(obj):
             obj.updated_at = utcnow()
