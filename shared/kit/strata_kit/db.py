@@ -83,7 +83,14 @@ class TenantModel(SQLModel):
     tenant_id: uuid.UUID = Field(primary_key=True)
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    # `onupdate` covers UPDATE statements (`update(Model).values(...)`), which bypass the
+    # flush hook below; without it `updated_since` would miss their changes.
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UtcDateTime,
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
     version: int = Field(default=1, nullable=False)
 
     @declared_attr.directive
