@@ -24,6 +24,10 @@ export GATEWAY_GOALS_URL ?= http://127.0.0.1:$(GOALS_PORT)
 export GATEWAY_REVIEWS_URL ?= http://127.0.0.1:$(REVIEWS_PORT)
 export GATEWAY_FEEDBACK_URL ?= http://127.0.0.1:$(FEEDBACK_PORT)
 export GATEWAY_ANALYTICS_URL ?= http://127.0.0.1:$(ANALYTICS_PORT)
+export GOALS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
+export REVIEWS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
+export FEEDBACK_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
+export ANALYTICS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 
 MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 

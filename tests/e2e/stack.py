@@ -52,6 +52,7 @@ class Stack:
             env[f"{app.upper()}_LOG_JSON"] = "true"
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
+            env[f"{service.upper()}_GATEWAY_URL"] = self.url("gateway")
         env.update(self.extra_env)
         return env
 

@@ -68,6 +68,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self._wake = asyncio.Event()
+        self.failing = False
 
     def wake(self) -> None:
         """Look for new rows now rather than at the next tick."""
@@ -106,7 +107,9 @@ class OutboxRelay:
                     session.add(row)
                 await session.commit()
                 log.warning("outbox.delivery_failed", events=len(rows), error=str(exc)[:200])
+                self.failing = True
                 return 0
+            self.failing = False
             for row in rows:
                 row.published_at = now
                 row.attempts += 1
@@ -141,7 +144,10 @@ class OutboxRelay:
             except Exception as exc:  # the loop must outlive a database hiccup
                 log.warning("outbox.relay_error", error=str(exc)[:200])
                 published = 0
-            if published == 0:
+            if self.failing:
+                # The hub is unreachable: new events must not each trigger a new attempt.
+                await asyncio.sleep(self.idle_seconds * 4)
+            elif published == 0:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
