@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
@@ -209,6 +210,18 @@ class EdgeMiddleware:
         detail: str,
         headers: dict[str, str] | None = None,
     ) -> None:
+        if scope["path"].startswith("/scim/"):
+            # SCIM clients expect SCIM's error shape (RFC 7644 §3.12), not problem details.
+            body = {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": str(status),
+                "detail": detail,
+            }
+            response = JSONResponse(
+                body, status_code=status, headers=headers, media_type="application/scim+json"
+            )
+            await response(scope, receive, send)
+            return
         slug = {401: "unauthorized", 413: "payload-too-large", 429: "rate-limited"}[status]
         problem = Problem(
             type=f"{PROBLEM_TYPE_BASE}{slug}",

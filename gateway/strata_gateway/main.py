@@ -16,7 +16,7 @@ from strata_gateway.events.endpoints import internal as internal_events_router
 from strata_gateway.events.endpoints import router as events_router
 from strata_gateway.idempotency import IdempotencyMiddleware
 from strata_gateway.openapi import SpecCache, merge
-from strata_gateway.proxy import PROXY_METHODS, proxy
+from strata_gateway.proxy import PROXY_METHODS, proxy, scim_proxy
 from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.dispatcher import WebhookDispatcher
 from strata_gateway.webhooks.dispatcher import stop as stop_task
@@ -98,5 +98,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_route("/docs", docs, methods=["GET"], include_in_schema=False)
     app.add_route(
         "/api/v1/{service}/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False
+    )
+    app.add_route(
+        "/scim/v2/{path:path}", scim_proxy, methods=PROXY_METHODS, include_in_schema=False
     )
     return app

@@ -50,7 +50,15 @@ PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 async def proxy(request: Request) -> Response:
     """Forward one request to its service and relay the answer."""
-    service = request.path_params["service"]
+    return await forward(request, request.path_params["service"])
+
+
+async def scim_proxy(request: Request) -> Response:
+    """SCIM 2.0 provisioning (`/scim/v2/...`) is served by the goals service."""
+    return await forward(request, "goals")
+
+
+async def forward(request: Request, service: str) -> Response:
     upstream: httpx.AsyncClient | None = request.app.state.upstreams.get(service)
     if upstream is None:
         raise NotFound(f"There is no API named {service!r}.")

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from strata_contracts.identity import REQUEST_ID_HEADER
+from strata_contracts.identity import REQUEST_ID_HEADER, Role
 
 from .conftest import bearer, echo_identity
 
@@ -126,3 +126,33 @@ class TestForwarding:
         response = await client.get("/api/v1/analytics/export", headers=admin)
         assert response.status_code == 200
         assert response.text.splitlines() == ['{"row": 0}', '{"row": 1}', '{"row": 2}']
+
+
+class TestScimRouting:
+    async def test_scim_goes_to_goals_with_the_callers_identity(
+        self, client, upstream, make_tenant, make_key
+    ):
+        created = await make_tenant()
+        key = await make_key(created.tenant.id, Role.INTEGRATION)
+        seen: list[httpx.Request] = []
+
+        def goals(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(
+                200, json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}
+            )
+
+        upstream("goals", goals)
+        response = await client.get(
+            "/scim/v2/Users?filter=userName%20eq%20%22a%22", headers=bearer(key.secret)
+        )
+        assert response.status_code == 200
+        assert seen[0].url.path == "/scim/v2/Users"
+        assert seen[0].url.params["filter"] == 'userName eq "a"'
+
+    async def test_scim_without_a_key_gets_a_scim_error(self, client):
+        response = await client.get("/scim/v2/Users")
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/scim+json"
+        assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        assert response.json()["status"] == "401"
