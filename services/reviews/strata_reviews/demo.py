@@ -26,8 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead
-from strata_contracts.goals.vocabulary import EmployeeStatus
+from strata_contracts.goals.vocabulary import Cadence, CyclePhase, EmployeeStatus
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.reviews.campaigns import CampaignCreate, CampaignScope, RelationshipRule
 from strata_contracts.reviews.nominations import (
@@ -149,11 +150,30 @@ def employees(tenant_id: uuid.UUID) -> list[EmployeeRead]:
     ]
 
 
+def cycle(tenant_id: uuid.UUID) -> CycleRead:
+    """The half-year the campaign belongs to, as goals would answer it."""
+    return CycleRead(
+        id=demo_id(tenant_id, "cycle", CYCLE_KEY),
+        name="2026 first half",
+        cadence=Cadence.HALF_YEARLY,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 6, 30),
+        phase=CyclePhase.ASSESSMENT,
+        phase_changed_at=datetime(2026, 5, 29, 8, 0, tzinfo=UTC),
+        created_at=datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
+        updated_at=datetime(2026, 5, 29, 8, 0, tzinfo=UTC),
+    )
+
+
 class SnapshotDirectory:
     """`OrgDirectory` over the embedded snapshot (the demo cannot reach goals)."""
 
-    def __init__(self, people: list[EmployeeRead]) -> None:
+    def __init__(self, people: list[EmployeeRead], cycles: list[CycleRead]) -> None:
         self._by_id = {e.id: e for e in people}
+        self._cycles = {c.id: c for c in cycles}
+
+    async def get_cycle(self, cycle_id: uuid.UUID) -> CycleRead | None:
+        return self._cycles.get(cycle_id)
 
     async def get_employee(self, employee_id: uuid.UUID) -> EmployeeRead | None:
         return self._by_id.get(employee_id)
@@ -211,7 +231,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
         subject="system:demo-loader", tenant_id=tenant_id, roles=frozenset({Role.ADMIN})
     )
     people = employees(tenant_id)
-    directory = SnapshotDirectory(people)
+    directory = SnapshotDirectory(people, [cycle(tenant_id)])
     key_of = {e.id: e.external_id or "" for e in people}
 
     def eid(external_id: str) -> uuid.UUID:

@@ -1,7 +1,7 @@
 """The organisation, as the reviews service sees it: read from the goals service.
 
-`OrgDirectory` is what nominations and campaign scoping need (an employee; the
-employees of a unit or of a manager). `GoalsDirectory` answers it through the typed
+`OrgDirectory` is what campaigns and nominations need (an employee; the employees of a
+unit or of a manager; a performance cycle). `GoalsDirectory` answers it through the typed
 `GoalsClient` via the gateway, forwarding the caller's own identity token so goals
 applies the caller's rights. The demo loader answers it from a snapshot instead.
 """
@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Request
 
 from strata_contracts.client import ApiError, ServiceUnavailable
 from strata_contracts.goals.client import GoalsClient
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead
 from strata_kit.context import current_request_id
 from strata_kit.errors import AppError, Forbidden, UpstreamTimeout, UpstreamUnavailable
@@ -43,6 +44,10 @@ class OrgDirectory(Protocol):
         """Every employee (of a unit, of a direct manager), all pages."""
         ...
 
+    async def get_cycle(self, cycle_id: UUID) -> CycleRead | None:
+        """The performance cycle, or None when goals does not know it."""
+        ...
+
 
 class GoalsDirectory:
     def __init__(self, client: GoalsClient) -> None:
@@ -51,6 +56,14 @@ class GoalsDirectory:
     async def get_employee(self, employee_id: UUID) -> EmployeeRead | None:
         try:
             return await self._client.get_employee(employee_id)
+        except ApiError as exc:
+            if exc.status == 404 and not isinstance(exc, ServiceUnavailable):
+                return None
+            raise _translate(exc) from exc
+
+    async def get_cycle(self, cycle_id: UUID) -> CycleRead | None:
+        try:
+            return await self._client.get_cycle(cycle_id)
         except ApiError as exc:
             if exc.status == 404 and not isinstance(exc, ServiceUnavailable):
                 return None

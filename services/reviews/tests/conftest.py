@@ -21,8 +21,9 @@ import pytest
 from fastapi import FastAPI
 
 import strata_reviews
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead
-from strata_contracts.goals.vocabulary import EmployeeStatus
+from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
@@ -72,6 +73,7 @@ class FakeGoals:
     """Employees per tenant; answers only callers whose identity token it can verify."""
 
     employees: dict[uuid.UUID, dict[uuid.UUID, EmployeeRead]] = field(default_factory=dict)
+    cycles: dict[uuid.UUID, dict[uuid.UUID, CycleRead]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
     down: bool = False
     status: int | None = None
@@ -79,6 +81,12 @@ class FakeGoals:
     def add(self, tenant_id: uuid.UUID, employee: EmployeeRead) -> EmployeeRead:
         self.employees.setdefault(tenant_id, {})[employee.id] = employee
         return employee
+
+    def cycle(self, tenant_id: uuid.UUID, phase: CyclePhase = CyclePhase.ASSESSMENT) -> CycleRead:
+        template = demo.cycle(tenant_id)
+        cycle = template.model_copy(update={"id": uuid.uuid4(), "phase": phase})
+        self.cycles.setdefault(tenant_id, {})[cycle.id] = cycle
+        return cycle
 
     def employee(
         self,
@@ -119,6 +127,10 @@ class FakeGoals:
             return _problem(401, "Unauthorized")
         people = self.employees.get(claims.tenant_id or uuid.UUID(int=0), {})
         parts = request.url.path.strip("/").split("/")
+        if parts[:4] == ["api", "v1", "goals", "cycles"] and len(parts) == 5:
+            cycles = self.cycles.get(claims.tenant_id or uuid.UUID(int=0), {})
+            cycle = cycles.get(uuid.UUID(parts[4]))
+            return _json(cycle) if cycle else _problem(404, "Not found")
         if parts[:4] != ["api", "v1", "goals", "employees"]:
             return _problem(404, "Not found")
         if len(parts) == 5:
@@ -170,7 +182,10 @@ class Org:
 
 
 def load_org(goals: FakeGoals, tenant_id: uuid.UUID) -> Org:
+    """The worked example's people, and its half-year cycle, in `goals`."""
     people = {e.external_id or "": goals.add(tenant_id, e) for e in demo.employees(tenant_id)}
+    cycle = demo.cycle(tenant_id)
+    goals.cycles.setdefault(tenant_id, {})[cycle.id] = cycle
     return Org(tenant_id, people)
 
 
@@ -263,6 +278,11 @@ class Flow:
     org: Org
     clock: Clock
     as_: Callable[..., Headers]
+    goals: FakeGoals
+
+    def cycle(self, phase: CyclePhase = CyclePhase.ASSESSMENT) -> str:
+        """A new performance cycle in goals."""
+        return str(self.goals.cycle(self.org.tenant_id, phase).id)
 
     async def template(self, **body: Any) -> dict[str, Any]:
         body.setdefault("name", f"360 {uuid.uuid4().hex[:6]}")
@@ -280,7 +300,7 @@ class Flow:
         template = template or await self.template()
         body = {
             "name": f"H1 360 {uuid.uuid4().hex[:6]}",
-            "cycle_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "cycle/2026-H1")),
+            "cycle_id": str(demo.cycle(self.org.tenant_id).id),
             "template_id": template["id"],
             "scope": {"kind": "employees", "employee_ids": [str(self.org.id(r)) for r in ratees]},
             "opens_at": (START + timedelta(days=1)).isoformat(),
@@ -462,8 +482,10 @@ def answers_for(
 
 
 @pytest.fixture
-def flow(client: httpx.AsyncClient, hr: Headers, org: Org, clock: Clock, as_: Any) -> Flow:
-    return Flow(client, hr, org, clock, as_)
+def flow(
+    client: httpx.AsyncClient, hr: Headers, org: Org, clock: Clock, as_: Any, goals: FakeGoals
+) -> Flow:
+    return Flow(client, hr, org, clock, as_, goals)
 
 
 @pytest.fixture
@@ -486,4 +508,4 @@ def other_flow(
         )
 
     hr = identity_headers(Role.HR, tenant=tenant, subject="user:other-hr")
-    return Flow(client, hr, org, clock, as_other)
+    return Flow(client, hr, org, clock, as_other, goals)

@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.org import EmployeeRead
-from strata_contracts.goals.vocabulary import EmployeeStatus
+from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
@@ -175,6 +175,7 @@ class CampaignService:
         version = await template_service.resolve_version(
             session, data.template_id, data.template_version, pointer="template_version"
         )
+        await self._check_cycle(data.cycle_id, directory)
         employees = await self._resolve_scope(data.scope, directory)
         campaign = Campaign(
             tenant_id=session_tenant(session),
@@ -609,6 +610,20 @@ class CampaignService:
         await repo.delete_rules(campaign.id)
         await session.flush()
         session.add_all(self._rule_rows(campaign, rules))
+
+    async def _check_cycle(self, cycle_id: UUID, directory: OrgDirectory) -> None:
+        """The cycle must exist in goals and not be closed (a closed cycle is frozen)."""
+        cycle = await directory.get_cycle(cycle_id)
+        if cycle is None:
+            raise InvalidInput(
+                "No such performance cycle.",
+                errors=[field("cycle_id", "unknown performance cycle", "unknown")],
+            )
+        if cycle.phase is CyclePhase.CLOSED:
+            raise InvalidInput(
+                "The performance cycle is closed.",
+                errors=[field("cycle_id", "the cycle is closed", "closed")],
+            )
 
     async def _resolve_scope(
         self, scope: CampaignScope, directory: OrgDirectory

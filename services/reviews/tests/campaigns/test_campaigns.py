@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from strata_contracts.goals.vocabulary import EmployeeStatus
+from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus
 from strata_contracts.identity import Role
 from strata_reviews.campaigns.models import Campaign, CampaignRatee
 from strata_reviews.models import AuditRecord, OutboxEvent
@@ -17,7 +17,7 @@ def body(flow, template, **overrides):
     start = flow.clock.now()
     return {
         "name": "H1 360",
-        "cycle_id": str(uuid.uuid4()),
+        "cycle_id": flow.cycle(),
         "template_id": template["id"],
         "scope": {"kind": "employees", "employee_ids": [str(flow.org.id("E010"))]},
         "opens_at": (start + timedelta(days=1)).isoformat(),
@@ -134,6 +134,20 @@ class TestCreate:
         response = await client.post(BASE, json=body(flow, template, scope=scope), headers=hr)
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/body/scope/employee_ids/1"
+        assert (await db_session.exec(select(Campaign))).all() == []
+
+    async def test_the_cycle_must_exist_and_be_open(self, client, flow, hr, db_session):
+        template = await flow.template()
+        for cycle, code in (
+            (str(uuid.uuid4()), "unknown"),
+            (flow.cycle(CyclePhase.CLOSED), "closed"),
+        ):
+            response = await client.post(
+                BASE, json=body(flow, template, cycle_id=cycle), headers=hr
+            )
+            assert response.status_code == 422
+            error = response.json()["errors"][0]
+            assert (error["pointer"], error["code"]) == ("/body/cycle_id", code)
         assert (await db_session.exec(select(Campaign))).all() == []
 
     async def test_an_unknown_template_is_422(self, client, flow, hr):
@@ -272,7 +286,7 @@ class TestReading:
         ).status_code == 404
 
     async def test_campaigns_list_by_cycle(self, client, flow, hr):
-        cycle = str(uuid.uuid4())
+        cycle = flow.cycle()
         mine = await flow.campaign(["E010"], cycle_id=cycle)
         await flow.campaign(["E011"])
         listed = (await client.get(BASE, params={"cycle_id": cycle}, headers=hr)).json()

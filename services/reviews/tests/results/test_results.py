@@ -40,7 +40,7 @@ class TestAccess:
 
 class TestListing:
     async def test_a_ratee_lists_their_own_results_per_cycle(self, client, flow, as_):
-        cycle = str(uuid.uuid4())
+        cycle = flow.cycle()
         campaign = await closed_campaign(flow, cycle_id=cycle)
         await flow.staffed("E010", peers=("E011",))  # open: not listed
         listing = await client.get("/api/v1/reviews/results", headers=as_("E010"))
