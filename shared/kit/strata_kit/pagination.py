@@ -99,10 +99,19 @@ def _coerce(column: Column, value: Any) -> Any:
     except NotImplementedError:
         return value
     if python_type is datetime and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    if python_type is uuid.UUID and isinstance(value, str):
-        return uuid.UUID(value)
+        value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            raise ValueError("naive datetime in cursor")
+    elif python_type is uuid.UUID and isinstance(value, str):
+        value = uuid.UUID(value)
+    # A value of the wrong type (a number for a timestamp, null, ...) would only fail when
+    # bound to the query, as a 500; refuse it here as a bad cursor.
+    if python_type in _CURSOR_TYPES and not isinstance(value, python_type):
+        raise TypeError(f"cursor value {value!r} is not a {python_type.__name__}")
     return value
+
+
+_CURSOR_TYPES = (datetime, uuid.UUID, int, float, str)
 
 
 async def paginate(
