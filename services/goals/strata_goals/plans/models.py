@@ -81,11 +81,11 @@ class PlanSignature(GoalsModel, table=True):
     __tablename__ = "plan_signature"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "plan_id"], ["plan.tenant_id", "plan.id"]),
-        UniqueConstraint("tenant_id", "plan_id", "version", "role"),
+        UniqueConstraint("tenant_id", "plan_id", "plan_version", "role"),
     )
 
     plan_id: uuid.UUID
-    version: int
+    plan_version: int = Field(description="The plan version signed.")
     role: SignerRole = Field(sa_type=enum_column(SignerRole))
     signer: str = Field(max_length=200)
     signer_employee_id: uuid.UUID | None = None

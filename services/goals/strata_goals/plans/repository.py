@@ -146,7 +146,7 @@ class PlanRepository:
         """(plan, version) pairs that carry at least one signature."""
         found: set[tuple[uuid.UUID, int]] = set()
         for batch in chunks([p.id for p in plans]):
-            stmt = select(PlanSignature.plan_id, PlanSignature.version).where(
+            stmt = select(PlanSignature.plan_id, PlanSignature.plan_version).where(
                 col(PlanSignature.plan_id).in_(batch)
             )
             found.update((plan_id, version) for plan_id, version in await self.session.exec(stmt))
@@ -155,7 +155,7 @@ class PlanRepository:
     async def signature(self, plan_id: uuid.UUID, version: int, role: str) -> PlanSignature | None:
         stmt = select(PlanSignature).where(
             PlanSignature.plan_id == plan_id,
-            PlanSignature.version == version,
+            PlanSignature.plan_version == version,
             PlanSignature.role == role,
         )
         return (await self.session.exec(stmt)).first()

@@ -152,9 +152,17 @@ def version_read(
         reason=version.reason,
         created_at=version.created_at,
         items=[item_read(i) for i in items],
-        signatures=[
-            SignatureRead.model_validate(s) for s in signatures if s.version == version.number
-        ],
+        signatures=[signature_read(s) for s in signatures if s.plan_version == version.number],
+    )
+
+
+def signature_read(signature: PlanSignature) -> SignatureRead:
+    return SignatureRead(
+        version=signature.plan_version,
+        role=signature.role,
+        signer=signature.signer,
+        signer_employee_id=signature.signer_employee_id,
+        signed_at=signature.signed_at,
     )
 
 
@@ -412,7 +420,7 @@ class PlanService:
             session,
             PlanSignature,
             plan_id=plan.id,
-            version=data.version,
+            plan_version=data.version,
             role=role,
             signer=identity.subject,
             signer_employee_id=identity.employee_id,
@@ -466,7 +474,9 @@ class PlanService:
         version = await repo.version(plan.id, plan.agreed_version)
         assert version is not None
         signatures = {
-            s.role: s for s in await repo.signatures(plan.id) if s.version == plan.agreed_version
+            s.role: s
+            for s in await repo.signatures(plan.id)
+            if s.plan_version == plan.agreed_version
         }
         items = (await repo.items([version.id])).get(version.id, [])
         return AgreementRead(
@@ -474,8 +484,8 @@ class PlanService:
             employee_id=plan.employee_id,
             cycle_id=plan.cycle_id,
             version=plan.agreed_version,
-            employee_signature=SignatureRead.model_validate(signatures[SignerRole.EMPLOYEE]),
-            manager_signature=SignatureRead.model_validate(signatures[SignerRole.MANAGER]),
+            employee_signature=signature_read(signatures[SignerRole.EMPLOYEE]),
+            manager_signature=signature_read(signatures[SignerRole.MANAGER]),
             agreed_at=plan.agreed_at,
             superseded=plan.current_version != plan.agreed_version,
             items=[item_read(i) for i in items],

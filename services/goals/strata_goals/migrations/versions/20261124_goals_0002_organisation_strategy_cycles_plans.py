@@ -2,7 +2,7 @@
 
 Revision ID: goals_0002
 Revises: goals_0001
-Create Date: 2026-11-24 01:28:11.224418
+Create Date: 2026-11-24 01:41:10.990151
 """
 from collections.abc import Sequence
 
@@ -410,15 +410,16 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('plan_id', sa.Uuid(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Uuid(), nullable=False),
+    sa.Column('plan_version', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('employee', 'manager', name='signerrole', native_enum=False, length=32), nullable=False),
     sa.Column('signer', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('signer_employee_id', sa.Uuid(), nullable=True),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'plan_id'], ['plan.tenant_id', 'plan.id'], name=op.f('fk_plan_signature_tenant_id_plan_id_plan')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_plan_signature')),
-    sa.UniqueConstraint('tenant_id', 'plan_id', 'version', 'role', name=op.f('uq_plan_signature_tenant_id_plan_id_version_role'))
+    sa.UniqueConstraint('tenant_id', 'plan_id', 'plan_version', 'role', name=op.f('uq_plan_signature_tenant_id_plan_id_plan_version_role'))
     )
     op.create_table('plan_version',
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
