@@ -39,7 +39,7 @@ class RequestContextMiddleware:
             return
         incoming = next((v for k, v in scope["headers"] if k == _HEADER), None)
         request_id = incoming.decode("latin-1") if incoming else ""
-        if not _VALID_ID.match(request_id):
+        if not _VALID_ID.fullmatch(request_id):  # `$` in match() also accepts a final "\n"
             request_id = uuid.uuid4().hex
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
