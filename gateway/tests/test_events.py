@@ -164,3 +164,17 @@ class TestInternalFeed:
         created = await make_tenant()
         sent = bearer(created.admin_key.secret) if headers == "key" else headers
         assert (await client.get("/internal/v1/events", headers=sent)).status_code == 401
+
+
+class TestInternalFeedForOneTenant:
+    async def test_tenant_filter(self, client, make_tenant):
+        a = await make_tenant("A")
+        b = await make_tenant("B")
+        await send(client, event(a.tenant.id), event(b.tenant.id), event(a.tenant.id))
+        items = (
+            await client.get(
+                "/internal/v1/events", params={"tenant": str(a.tenant.id)}, headers=SERVICE
+            )
+        ).json()["items"]
+        assert len(items) == 2
+        assert {e["tenant_id"] for e in items} == {str(a.tenant.id)}

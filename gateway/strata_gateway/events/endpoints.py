@@ -1,3 +1,4 @@
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -74,9 +75,10 @@ async def internal_feed(
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
     types: str | None = None,
+    tenant: uuid.UUID | None = None,
 ) -> EventFeedPage:
-    """Every tenant's events after a position, for Strata's own consumers."""
+    """Every tenant's events (or one tenant's) after a position, for Strata's consumers."""
     allow_cross_tenant(session)
     return await event_service.after_position(
-        session, after=after, limit=limit, types=parse_types(types)
+        session, after=after, limit=limit, types=parse_types(types), tenant_id=tenant
     )

@@ -83,10 +83,16 @@ class EventService:
         )
 
     async def after_position(
-        self, session: AsyncSession, *, after: int, limit: int, types: Sequence[str] = ()
+        self,
+        session: AsyncSession,
+        *,
+        after: int,
+        limit: int,
+        types: Sequence[str] = (),
+        tenant_id: uuid.UUID | None = None,
     ) -> EventFeedPage:
         events = await EventRepository(session).after(
-            after, limit=limit, tenant_id=None, types=types
+            after, limit=limit, tenant_id=tenant_id, types=types
         )
         last = int(events[-1].position or after) if events else after
         return EventFeedPage(

@@ -25,6 +25,7 @@ from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import install_problem_handlers
 from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
+from strata_kit.jobs import JobRunner, JobSpec, jobs_router
 from strata_kit.logging import configure_logging, get_logger
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
@@ -58,6 +59,7 @@ def create_service_app(
     openapi_url: str | None = "/openapi.json",
     outbox: type[OutboxFields] | None = None,
     consumer: ConsumerSpec | None = None,
+    jobs: JobSpec | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app from its settings and routers.
 
@@ -110,6 +112,10 @@ def create_service_app(
                 )
                 task = asyncio.create_task(app.state.consumer.run_forever(), name="event-consumer")
                 stack.push_async_callback(_cancel, task)
+            if jobs is not None and settings.job_runner:
+                app.state.jobs = JobRunner(app.state.sessionmaker, jobs)
+                task = asyncio.create_task(app.state.jobs.run_forever(), name="job-runner")
+                stack.push_async_callback(_cancel, task)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
@@ -147,6 +153,8 @@ def create_service_app(
         app.include_router(me)
     for router in routers:
         app.include_router(router)
+    if jobs is not None:
+        app.include_router(jobs_router(service, jobs.table))
     return app
 
 

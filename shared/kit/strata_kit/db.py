@@ -217,10 +217,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        if session.info.get("events_recorded"):
-            relay = getattr(request.app.state, "relay", None)
-            if relay is not None:
-                relay.wake()
+        for flag, runner in (("events_recorded", "relay"), ("jobs_submitted", "jobs")):
+            if session.info.get(flag) and (target := getattr(request.app.state, runner, None)):
+                target.wake()
 
 
 # scope="function": commit (or roll back) when the endpoint returns, before the response is

@@ -75,6 +75,7 @@ class KitSettings(BaseSettings):
     event_consumer: bool = Field(
         default=True, description="Run this service's event consumer, if it has one."
     )
+    job_runner: bool = Field(default=True, description="Run queued jobs in this process.")
     gateway_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where this process reaches other services: always through the gateway.",

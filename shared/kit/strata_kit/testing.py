@@ -142,6 +142,7 @@ def settings(settings_factory: Callable[..., KitSettings], database_url: str) ->
         database_pool_size=2,
         event_relay=False,
         event_consumer=False,
+        job_runner=False,
     )
 
 

@@ -1,0 +1,297 @@
+"""Jobs: long or bulk work accepted at once (202) and carried out in the background.
+
+A service declares `class Job(JobFields, <Service>Model, table=True)` and passes
+`jobs=JobSpec(table=Job, handlers={"employees.upsert": handler, ...})` to the app factory.
+`submit_job(...)` stores a queued row in the request's transaction (so a job exists only if
+the request committed); a `JobRunner` in every replica claims queued jobs (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL), runs the handler in a session bound to the job's tenant, and records
+progress and per-row results. A job that was running when its process died is picked up
+again after `stale_after` (handlers are idempotent upserts).
+"""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import JSON, or_
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.identity import IdentityClaims, Role
+from strata_contracts.jobs import JobItemResult, JobRead
+from strata_contracts.pagination import Page
+from strata_contracts.problem import Problem
+from strata_kit.db import SessionDep, UtcDateTime, allow_cross_tenant, bind_tenant, utcnow
+from strata_kit.errors import NotFound
+from strata_kit.identity import TenantCaller, TenantIdentity
+from strata_kit.logging import get_logger
+from strata_kit.pagination import PageParams, page_params, paginate
+
+log = get_logger(__name__)
+
+
+class JobFields(SQLModel):
+    kind: str = Field(max_length=64)
+    status: str = Field(default="queued", max_length=16, index=True)
+    all_or_nothing: bool = False
+    total: int = 0
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    results: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    error: str | None = Field(default=None, max_length=2000)
+    requested_by: str = Field(default="", max_length=200)
+    requested_by_employee_id: uuid.UUID | None = None
+    requested_roles: list[str] = Field(default_factory=list, sa_type=JSON)
+    started_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+J = TypeVar("J", bound=JobFields)
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: the job's input, who asked, and a way to report progress."""
+
+    job_id: uuid.UUID
+    tenant_id: uuid.UUID
+    payload: dict[str, Any]
+    all_or_nothing: bool
+    identity: IdentityClaims
+    report: Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class JobOutcome:
+    results: list[JobItemResult]
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+Handler = Callable[[AsyncSession, JobContext], Awaitable[JobOutcome]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    table: type[Any]
+    handlers: Mapping[str, Handler]
+
+
+async def submit_job(
+    session: AsyncSession,
+    table: type[J],
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    total: int,
+    identity: IdentityClaims,
+    all_or_nothing: bool = False,
+) -> J:
+    """Queue a job in the current transaction and wake the runner after commit."""
+    job = table(
+        kind=kind,
+        payload=payload,
+        total=total,
+        all_or_nothing=all_or_nothing,
+        requested_by=identity.subject,
+        requested_by_employee_id=identity.employee_id,
+        requested_roles=sorted(identity.roles),
+    )
+    session.add(job)
+    await session.flush()
+    session.info["jobs_submitted"] = True
+    return job
+
+
+def job_read(job: Any) -> JobRead:
+    return JobRead(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        all_or_nothing=job.all_or_nothing,
+        total=job.total,
+        processed=job.processed,
+        succeeded=job.succeeded,
+        failed=job.failed,
+        error=job.error,
+        results=[JobItemResult.model_validate(r) for r in job.results],
+        summary=job.summary,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+class JobRunner:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        spec: JobSpec,
+        *,
+        idle_seconds: float = 0.5,
+        stale_after: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.table: Any = spec.table
+        self.handlers = dict(spec.handlers)
+        self.idle_seconds = idle_seconds
+        self.stale_after = stale_after
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _claim(self) -> Any | None:
+        table = self.table
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            allow_cross_tenant(session)
+            statement = (
+                select(table)
+                .where(
+                    or_(
+                        col(table.status) == "queued",
+                        (col(table.status) == "running")
+                        & (col(table.heartbeat_at) < now - self.stale_after),
+                    )
+                )
+                .order_by(col(table.created_at))
+                .limit(1)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                statement = statement.with_for_update(skip_locked=True)
+            job = (await session.exec(statement)).first()
+            if job is None:
+                await session.rollback()
+                return None
+            job.status, job.started_at, job.heartbeat_at = "running", now, now
+            job.processed = job.succeeded = job.failed = 0
+            session.add(job)
+            await session.commit()
+            return job
+
+    async def run_once(self) -> bool:
+        """Run one queued job to its end; False when there was none."""
+        job = await self._claim()
+        if job is None:
+            return False
+        handler = self.handlers.get(job.kind)
+        identity = IdentityClaims(
+            subject=job.requested_by,
+            tenant_id=job.tenant_id,
+            employee_id=job.requested_by_employee_id,
+            roles=frozenset(job.requested_roles),
+        )
+        key = (job.tenant_id, job.id)
+
+        async def report(processed: int) -> None:
+            async with self.sessionmaker() as progress:
+                bind_tenant(progress, job.tenant_id)
+                row = await progress.get(self.table, key)
+                if row is not None:
+                    row.processed, row.heartbeat_at = processed, utcnow()
+                    progress.add(row)
+                    await progress.commit()
+
+        context = JobContext(
+            job.id, job.tenant_id, job.payload, job.all_or_nothing, identity, report
+        )
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            async with self.sessionmaker() as session:
+                bind_tenant(session, job.tenant_id)
+                outcome = await handler(session, context)
+                if outcome.error is None:
+                    await session.commit()
+                else:
+                    await session.rollback()
+        except Exception as exc:  # the job fails; the runner goes on
+            log.warning("job.failed", job_id=str(job.id), kind=job.kind, error=str(exc)[:300])
+            outcome = JobOutcome(results=[], error=f"{type(exc).__name__}: {exc}"[:2000])
+        async with self.sessionmaker() as session:
+            bind_tenant(session, job.tenant_id)
+            row = await session.get(self.table, key)
+            if row is not None:
+                row.results = [r.model_dump(mode="json") for r in outcome.results]
+                row.summary = outcome.summary
+                row.succeeded = sum(r.outcome not in ("failed", "skipped") for r in outcome.results)
+                row.failed = sum(r.outcome == "failed" for r in outcome.results)
+                row.processed = row.total if outcome.error is None else row.processed
+                row.error = outcome.error
+                row.status = "failed" if outcome.error else "succeeded"
+                row.finished_at = utcnow()
+                session.add(row)
+                await session.commit()
+        log.info(
+            "job.finished",
+            job_id=str(job.id),
+            kind=job.kind,
+            status="failed" if outcome.error else "succeeded",
+        )
+        return True
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                ran = await self.run_once()
+            except Exception as exc:  # database hiccup: try again shortly
+                log.warning("job.runner_error", error=str(exc)[:200])
+                ran = False
+            if not ran:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+
+
+def jobs_router(service: str, table: type[Any]) -> APIRouter:
+    """`GET /api/v1/<service>/jobs` and `/jobs/{job_id}`: a caller sees the jobs they
+    submitted; HR and admins see the tenant's."""
+    router = APIRouter(prefix=f"/api/v1/{service}/jobs", tags=["jobs"])
+    errors: dict[int | str, dict[str, Any]] = {
+        401: {"model": Problem},
+        404: {"model": Problem, "description": "No such job visible to the caller."},
+    }
+
+    def visible(statement: Any, identity: TenantIdentity) -> Any:
+        if identity.has_any(Role.ADMIN, Role.HR):
+            return statement
+        return statement.where(col(table.requested_by) == identity.subject)
+
+    @router.get("", response_model=Page[JobRead], responses=errors, name="list_jobs")
+    async def list_jobs(
+        session: SessionDep,
+        identity: TenantCaller,
+        params: Annotated[PageParams, Depends(page_params)],
+    ) -> Page[JobRead]:
+        """Jobs, newest last; HR and admins see every job of the tenant."""
+        return await paginate(
+            session,
+            visible(select(table), identity),
+            sort=col(table.created_at),
+            id_column=col(table.id),
+            params=params,
+            to_item=job_read,
+            updated_column=col(table.updated_at),
+        )
+
+    @router.get("/{job_id}", response_model=JobRead, responses=errors, name="get_job")
+    async def get_job(session: SessionDep, identity: TenantCaller, job_id: uuid.UUID) -> JobRead:
+        """A job's status, progress and, once finished, per-row results."""
+        statement = visible(select(table).where(col(table.id) == job_id), identity)
+        job = (await session.exec(statement)).first()
+        if job is None:
+            raise NotFound("No such job.")
+        return job_read(job)
+
+    return router
