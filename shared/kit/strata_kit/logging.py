@@ -6,16 +6,40 @@ line carries the correlation id bound by `RequestContextMiddleware`.
 
 import logging
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
 
+from strata_contracts.identity import IDENTITY_HEADER
+
 _SECRET_KEYS = frozenset({"authorization", "api_key", "secret", "token", "password"})
+_SECRET_SUFFIXES = tuple(f"_{key}" for key in _SECRET_KEYS)
+_IDENTITY_KEY = IDENTITY_HEADER.lower().replace("-", "_")
+REDACTED = "[redacted]"
+
+
+def _is_secret(key: object) -> bool:
+    """`token`, but also `Authorization`, `identity_token`, `client_secret`, `X-Strata-Identity`."""
+    if not isinstance(key, str):
+        return False
+    name = key.lower().replace("-", "_")
+    return name in _SECRET_KEYS or name.endswith(_SECRET_SUFFIXES) or name == _IDENTITY_KEY
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: REDACTED if _is_secret(k) else _scrub(v) for k, v in value.items()}
+    return value
 
 
 def _redact(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
-    for key in event.keys() & _SECRET_KEYS:
-        event[key] = "[redacted]"
+    # Keys are matched whatever their case or prefix, and inside logged mappings (headers).
+    for key, value in event.items():
+        if _is_secret(key):
+            event[key] = REDACTED
+        elif isinstance(value, Mapping):
+            event[key] = _scrub(value)
     return event
 
 
