@@ -321,8 +321,12 @@ async def build_worked_example(
         },
         headers=as_director,
     )
-    actuals = {"contracts": {"value": "12"}, "pipeline": {"value": "450000"},
-               "crm": {"level": 3}, "complaints": {"value": "3"}}  # fmt: skip
+    actuals = {
+        "contracts": {"value": "12"},
+        "pipeline": {"value": "450000"},
+        "crm": {"level": 3},
+        "complaints": {"value": "3"},
+    }
     for name, actual in actuals.items():
         await api.call(
             "POST",

@@ -15,6 +15,8 @@ P = "/api/v1/goals"
 CONSISTENT = [["1", "3", "9"], ["1/3", "1", "3"], ["1/9", "1/3", "1"]]
 # A > B, B > C, but C > A: intransitive judgments.
 INCONSISTENT = [["1", "5", "1/5"], ["1/5", "1", "5"], ["5", "1/5", "1"]]
+# (2, 1) says 3 where the reciprocal of (1, 2) = 3 would be 1/3.
+NOT_RECIPROCAL = [["1", "3", "9"], ["1/3", "1", "3"], ["1/9", "3", "1"]]
 
 
 def pointers(response):
