@@ -1,4 +1,5 @@
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 import strata_reviews
 from strata_kit.app import create_service_app
@@ -6,6 +7,7 @@ from strata_reviews.campaigns.endpoints import router as campaigns
 from strata_reviews.completion.endpoints import router as completion
 from strata_reviews.disclosure.endpoints import router as disclosure
 from strata_reviews.external.endpoints import router as external
+from strata_reviews.external.middleware import RedactLinkTokens
 from strata_reviews.invitations.endpoints import router as invitations
 from strata_reviews.models import OutboxEvent
 from strata_reviews.nominations.endpoints import router as nominations
@@ -38,4 +40,5 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         routers=ROUTERS,
         on_startup=(open_goals_http,),
         on_shutdown=(close_goals_http,),
+        middleware=[Middleware(RedactLinkTokens)],
     )

@@ -162,3 +162,18 @@ class TestTenantIsolation:
         response = await client.get(path, headers=other_flow.hr)
         assert response.status_code == 200
         assert response.json()["invitation_id"] == mine["id"]
+
+
+class TestLogs:
+    async def test_the_token_never_reaches_the_request_log(self, client, flow, external, caplog):
+        _, _, path = await customer_link(flow)
+        token = path.rsplit("/", 1)[1]
+        caplog.clear()
+        with caplog.at_level("INFO"):
+            assert (await client.get(path, headers=external)).status_code == 200
+            assert (await client.get(f"{path}/nowhere", headers=external)).status_code in (404, 405)
+        service_lines = [str(r.msg) for r in caplog.records if r.name.startswith("strata")]
+        requests = [line for line in service_lines if "http.request" in line]
+        assert len(requests) == 2
+        assert all("/external/invitations/[redacted]" in line for line in requests)
+        assert not any(token in line for line in service_lines)
