@@ -77,6 +77,11 @@ class TestDatabaseUrl:
 
 
 class TestEnvironmentPrefix:
+    def test_a_bad_value_is_refused(self, monkeypatch):
+        monkeypatch.setenv("KITTEST_PORT", "eighty")
+        with pytest.raises(ValidationError, match="port"):
+            KitTestSettings()
+
     def test_the_services_prefix_is_read(self, monkeypatch):
         monkeypatch.setenv("KITTEST_PORT", "9123")
         monkeypatch.setenv("KITTEST_LOG_LEVEL", "DEBUG")
@@ -92,11 +97,6 @@ class TestEnvironmentPrefix:
     def test_the_service_name_is_not_an_environment_setting(self, monkeypatch):
         monkeypatch.setenv("KITTEST_SERVICE_NAME", "goals")
         assert KitTestSettings().service_name == "kittest"
-
-    def test_a_bad_value_is_refused(self, monkeypatch):
-        monkeypatch.setenv("KITTEST_PORT", "eighty")
-        with pytest.raises(ValidationError, match="port"):
-            KitTestSettings()
 
 
 class TestLogFormat:
