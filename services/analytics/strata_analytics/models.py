@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from strata_kit.audit import AuditFields
 from strata_kit.db import TenantModel, new_registry
+from strata_kit.jobs import JobFields
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerCursorFields
 
@@ -35,3 +36,9 @@ class OutboxEvent(OutboxFields, AnalyticsModel, table=True):
     """Events analytics publishes (calibration finalised, results ready …)."""
 
     __tablename__ = "outbox_event"
+
+
+class Job(JobFields, AnalyticsModel, table=True):
+    """Long work of the analytics service (read-model rebuilds …), with its progress."""
+
+    __tablename__ = "job"

@@ -20,3 +20,17 @@ def settings_factory() -> type[AnalyticsSettings]:
 @pytest.fixture(scope="session")
 def app_factory():  # type: ignore[no-untyped-def]
     return create_app
+
+
+@pytest.fixture
+def hub():  # type: ignore[no-untyped-def]
+    from .hub import Hub
+
+    return Hub()
+
+
+@pytest.fixture
+def consumer(app, hub):  # type: ignore[no-untyped-def]
+    from .hub import make_consumer
+
+    return make_consumer(app, hub)

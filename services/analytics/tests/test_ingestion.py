@@ -1,76 +1,15 @@
 """Analytics' event consumer: applies the hub's feed once, resumes, reports freshness."""
 
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from strata_analytics.ingest.service import CONSUMER, ingest_service
+from strata_analytics.ingest.service import CONSUMER
 from strata_analytics.models import ConsumerCursor
-from strata_contracts.events import EventFeedPage, FeedEvent
-from strata_contracts.identity import IDENTITY_HEADER, Role
-from strata_kit.identity import verify_identity_token
-from strata_kit.relay import EventConsumer
-from strata_kit.testing import TEST_SECRET
+from strata_contracts.identity import Role
 
-
-class Hub:
-    """The gateway's internal feed, as the consumer sees it."""
-
-    def __init__(self) -> None:
-        self.events: list[FeedEvent] = []
-        self.down = False
-
-    def publish(self, tenant: uuid.UUID, type_: str = "goals.plan.signed") -> FeedEvent:
-        event = FeedEvent(
-            id=uuid.uuid4(),
-            type=type_,
-            tenant_id=tenant,
-            occurred_at=datetime.now(UTC),
-            subject=f"plan/{len(self.events)}",
-            data={"n": len(self.events)},
-            position=len(self.events) + 1,
-        )
-        self.events.append(event)
-        return event
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError("refused", request=request)
-        claims = verify_identity_token(request.headers[IDENTITY_HEADER], TEST_SECRET)
-        assert claims.subject == "service:analytics"
-        assert claims.tenant_id is None
-        after = int(request.url.params["after"])
-        limit = int(request.url.params["limit"])
-        items = [e for e in self.events if e.position > after][:limit]
-        page = EventFeedPage(items=items, next_cursor="x")
-        return httpx.Response(200, content=page.model_dump_json())
-
-
-@pytest.fixture
-def hub() -> Hub:
-    return Hub()
-
-
-@pytest.fixture
-def consumer(app, hub) -> EventConsumer:
-    return EventConsumer(
-        app.state.sessionmaker,
-        httpx.AsyncClient(transport=httpx.MockTransport(hub), base_url="http://gateway"),
-        name=CONSUMER,
-        secret=TEST_SECRET,
-        cursor_table=ConsumerCursor,
-        apply=ingest_service.apply,
-        page_size=2,
-    )
-
-
-async def drain(consumer: EventConsumer) -> int:
-    total = 0
-    while (applied := await consumer.run_once()) > 0:
-        total += applied
-    return total
+from .hub import drain
 
 
 class TestConsumer:

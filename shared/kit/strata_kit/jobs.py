@@ -193,8 +193,15 @@ class JobRunner:
             roles=frozenset(job.requested_roles),
         )
         key = (job.tenant_id, job.id)
+        live_progress = self.sessionmaker.kw["bind"].dialect.name != "sqlite"
+        reported = [0]
 
         async def report(processed: int) -> None:
+            # SQLite has one writer at a time and the handler's transaction is writing, so
+            # there progress shows when the job ends; PostgreSQL shows it as it goes.
+            reported[0] = processed
+            if not live_progress:
+                return
             async with self.sessionmaker() as progress:
                 bind_tenant(progress, job.tenant_id)
                 row = await progress.get(self.table, key)
@@ -227,7 +234,11 @@ class JobRunner:
                 row.summary = outcome.summary
                 row.succeeded = sum(r.outcome not in ("failed", "skipped") for r in outcome.results)
                 row.failed = sum(r.outcome == "failed" for r in outcome.results)
-                row.processed = row.total if outcome.error is None else row.processed
+                if outcome.error is None:
+                    row.processed = reported[0] or row.total
+                    row.total = row.total or row.processed  # a total learnt while working
+                else:
+                    row.processed = reported[0]
                 row.error = outcome.error
                 row.status = "failed" if outcome.error else "succeeded"
                 row.finished_at = utcnow()
