@@ -331,3 +331,69 @@ class TestRatees:
         url = f"{BASE}/{campaign['id']}/ratees"
         response = await client.post(url, json={"employee_ids": [str(org.id("E012"))]}, headers=hr)
         assert response.status_code == 409
+
+
+class TestDraftChanges:
+    async def test_a_draft_moves_to_a_newer_template_version(self, client, flow, hr):
+        template = await flow.template()
+        campaign = await flow.campaign(["E010"], template=template)
+        definition = (
+            await client.get("/api/v1/reviews/templates/default-definition", headers=hr)
+        ).json()
+        await client.post(
+            f"/api/v1/reviews/templates/{template['id']}/versions",
+            json={"definition": definition},
+            headers=hr,
+        )
+        moved = await client.patch(
+            f"{BASE}/{campaign['id']}", json={"template_version": 2}, headers=hr
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["template_version"] == 2
+        missing = await client.patch(
+            f"{BASE}/{campaign['id']}", json={"template_version": 9}, headers=hr
+        )
+        assert missing.status_code == 422
+        assert missing.json()["errors"][0]["pointer"] == "/body/template_version"
+
+    async def test_rules_cannot_drop_or_undercut_what_is_nominated(self, client, flow, hr, org):
+        campaign = await flow.campaign(["E010"])
+        for key in ("E011", "E012"):
+            await flow.nominate(
+                campaign, "E010", relationship="peer", rater_employee_id=str(org.id(key))
+            )
+        await flow.customer(campaign, "E010", "Nordwerk")
+        rules = [
+            {"relationship": "peer", "min_raters": 0, "max_raters": 1},
+            {"relationship": "self", "min_raters": 0, "max_raters": 1},
+        ]
+        response = await client.patch(
+            f"{BASE}/{campaign['id']}", json={"relationships": rules}, headers=hr
+        )
+        assert response.status_code == 422
+        assert {(e["pointer"], e["code"]) for e in response.json()["errors"]} == {
+            ("/body/relationships/0/max_raters", "below_nominated"),
+            ("/body/relationships", "in_use"),
+        }
+        unchanged = (await client.get(f"{BASE}/{campaign['id']}", headers=hr)).json()
+        assert len(unchanged["relationships"]) == 5
+
+    async def test_a_due_date_outside_the_window_is_422(self, client, flow, hr):
+        campaign = await flow.campaign(["E010"])
+        late = (flow.clock.now() + timedelta(days=60)).isoformat()
+        response = await client.patch(f"{BASE}/{campaign['id']}", json={"due_at": late}, headers=hr)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/body/due_at"
+
+    async def test_a_campaign_without_ratees_or_past_its_close_does_not_open(
+        self, client, flow, hr, org
+    ):
+        campaign = await flow.campaign(["E010"])
+        await client.delete(f"{BASE}/{campaign['id']}/ratees/{org.id('E010')}", headers=hr)
+        empty = await client.post(f"{BASE}/{campaign['id']}/open", headers=hr)
+        assert (empty.status_code, empty.json()["detail"]) == (409, "The campaign reviews nobody.")
+        other = await flow.campaign(["E011"])
+        flow.clock.advance(days=30)
+        late = await client.post(f"{BASE}/{other['id']}/open", headers=hr)
+        assert late.status_code == 409
+        assert late.json()["errors"][0]["pointer"] == "/body/closes_at"

@@ -110,3 +110,32 @@ class TestGrants:
         assert (
             await client.post(disclose_url(flow, campaign), json=REASON, headers=hr)
         ).status_code == 403
+
+
+class TestGrantRules:
+    async def test_grants_are_bounded_listed_and_revoked_once(self, client, flow, hr, admin):
+        too_long = await grant(
+            client, admin, flow, expires_at=(flow.clock.now() + timedelta(days=45)).isoformat()
+        )
+        assert too_long.status_code == 422
+        unknown = await grant(
+            client, admin, flow, campaign_id="3f0e1c9e-0000-4000-8000-000000000000"
+        )
+        assert unknown.status_code == 422
+        assert unknown.json()["errors"][0]["pointer"] == "/body/campaign_id"
+        granted = (await grant(client, admin, flow)).json()
+        listed = (await client.get(GRANTS, headers=hr)).json()["items"]
+        assert [g["id"] for g in listed] == [granted["id"]]
+        url = f"{GRANTS}/{granted['id']}/revoke"
+        assert (
+            await client.post(url, json={"reason": "Done here"}, headers=admin)
+        ).status_code == 200
+        assert (
+            await client.post(url, json={"reason": "Done here"}, headers=admin)
+        ).status_code == 409
+
+    async def test_raters_are_disclosed_only_after_closing(self, client, flow, hr, admin):
+        campaign = await flow.staffed("E010", peers=("E011",))
+        await grant(client, admin, flow, campaign)
+        response = await client.post(disclose_url(flow, campaign), json=REASON, headers=hr)
+        assert response.status_code == 409

@@ -129,3 +129,18 @@ class TestLinks:
         body = issued.json()
         assert body["path"] == f"/api/v1/reviews/external/invitations/{body['token']}"
         assert body["expires_at"] <= campaign["closes_at"]
+
+
+class TestAfterClosing:
+    async def test_no_declines_or_reminders_once_closed(self, client, flow):
+        campaign = await flow.staffed("E010", peers=("E011",))
+        peer = (await flow.of(campaign, "peer"))[0]
+        await flow.close(campaign)
+        decline = await client.post(
+            f"{INVITATIONS}/{peer['id']}/decline",
+            json={"reason": "Too late"},
+            headers=flow.rater(peer),
+        )
+        assert decline.status_code == 409
+        remind = await client.post(flow.url(campaign, "/reminders"), json={}, headers=flow.hr)
+        assert remind.status_code == 409

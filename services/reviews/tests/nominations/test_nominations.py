@@ -268,3 +268,35 @@ class TestRemoving:
         assert (await client.get(url, headers=as_("E011"))).status_code == 403
         assert (await client.get(url, headers=as_("E010"))).status_code == 200
         assert (await client.get(url, headers=as_("E002", Role.MANAGER))).status_code == 200
+
+
+class TestBulkSuggestions:
+    async def test_a_manager_suggests_for_their_reports_only(self, flow, client, as_, org):
+        campaign = await flow.campaign(["E010", "E011", "E020"])
+        response = await client.post(
+            flow.url(campaign, "/nominations/suggestions"), headers=as_("E002", Role.MANAGER)
+        )
+        assert response.status_code == 200, response.text
+        assert {org.key(n["ratee_id"]) for n in response.json()["created"]} == {"E010", "E011"}
+        nobody = await client.post(
+            flow.url(campaign, "/nominations/suggestions"), headers=as_("E004", Role.MANAGER)
+        )
+        assert nobody.status_code == 403
+
+    async def test_named_ratees_only(self, flow, client, org):
+        campaign = await flow.campaign(["E010", "E020"])
+        response = await client.post(
+            flow.url(campaign, "/nominations/suggestions"),
+            json={"ratee_ids": [str(org.id("E020"))]},
+            headers=flow.hr,
+        )
+        assert {org.key(n["ratee_id"]) for n in response.json()["created"]} == {"E020"}
+
+    async def test_nominations_freeze_once_closed(self, flow, org):
+        campaign = await flow.staffed("E010", peers=("E011",))
+        await flow.close(campaign)
+        response = await flow.nominate(
+            campaign, "E010", relationship="peer", rater_employee_id=str(org.id("E012"))
+        )
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("campaign-closed")

@@ -169,3 +169,12 @@ class TestReadAndUpdate:
         assert updated.status_code == 200, updated.text
         assert updated.json()["name"] == "New name"
         assert updated.headers["etag"] != etag
+
+    async def test_a_rename_to_a_taken_name_or_to_nothing_is_refused(self, client, hr):
+        first = (await client.post(BASE, json={"name": "First"}, headers=hr)).json()
+        await client.post(BASE, json={"name": "Second"}, headers=hr)
+        taken = await client.patch(f"{BASE}/{first['id']}", json={"name": "Second"}, headers=hr)
+        assert taken.status_code == 409
+        cleared = await client.patch(f"{BASE}/{first['id']}", json={"name": None}, headers=hr)
+        assert cleared.status_code == 422
+        assert cleared.json()["errors"][0]["pointer"] == "/body/name"
