@@ -278,7 +278,10 @@ class CampaignService:
                     "An open campaign's closing can only move later, into the future.",
                     errors=[field("closes_at", "earlier than the current closing", "earlier")],
                 )
-        before = {**(snapshot(campaign) or {})}
+        before = {
+            **(snapshot(campaign) or {}),
+            "relationships": _rules_snapshot(await repo.rules(campaign_id)),
+        }
         opens_at = data.opens_at or campaign.opens_at
         closes_at = data.closes_at or campaign.closes_at
         due_at = data.due_at or (
@@ -312,13 +315,7 @@ class CampaignService:
             entity_id=campaign.id,
             action="updated",
             before=before,
-            after={
-                **(snapshot(campaign) or {}),
-                "relationships": [
-                    {"relationship": r.relationship.value, "min": r.min_raters, "max": r.max_raters}
-                    for r in rules
-                ],
-            },
+            after={**(snapshot(campaign) or {}), "relationships": _rules_snapshot(rules)},
         )
         return campaign_read(campaign, rules)
 
@@ -656,6 +653,13 @@ class CampaignService:
         if errors:
             raise InvalidInput("Some employees cannot be reviewed.", errors=errors)
         return found
+
+
+def _rules_snapshot(rules: Sequence[CampaignRelationship]) -> list[dict[str, object]]:
+    return [
+        {"relationship": r.relationship.value, "min": r.min_raters, "max": r.max_raters}
+        for r in rules
+    ]
 
 
 def _first_each(pairs: Sequence[tuple[int, UUID]]) -> list[tuple[int, UUID]]:

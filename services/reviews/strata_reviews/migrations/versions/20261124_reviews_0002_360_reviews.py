@@ -1,8 +1,10 @@
-"""360 reviews
+"""360 reviews: templates (versions, scales, competencies, items), campaigns (rules,
+ratees), nominations, invitations and their links and reminders, answers, disclosure
+grants; the audit trail and the outbox.
 
 Revision ID: reviews_0002
 Revises: reviews_0001
-Create Date: 2026-11-24 01:27:41.753533
+Create Date: 2026-11-24 01:49:28.839512
 """
 
 from collections.abc import Sequence
