@@ -88,7 +88,8 @@ class _Templates:
 
     def postgres_template(self, migrations_dir: Path) -> str:
         if migrations_dir not in self.postgres:
-            name = f"strata_tpl_{migrations_dir.parent.name}_{_worker()}".lower()
+            # Unique per process: two test sessions may share one server.
+            name = f"strata_tpl_{migrations_dir.parent.name}_{_worker()}_{os.getpid()}".lower()
             asyncio.run(
                 _pg_execute(
                     POSTGRES_ADMIN_URL,
@@ -102,8 +103,11 @@ class _Templates:
 
 
 @pytest.fixture(scope="session")
-def _templates(tmp_path_factory: pytest.TempPathFactory) -> _Templates:
-    return _Templates(tmp_path_factory.mktemp("templates"))
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+    templates = _Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    for name in templates.postgres.values():
+        asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
