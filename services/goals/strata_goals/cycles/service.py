@@ -73,7 +73,11 @@ class CycleService:
         return await page_of(session, stmt, Cycle, params, cycle_read)
 
     async def create(
-        self, session: AsyncSession, identity: IdentityClaims, data: CycleCreate
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: CycleCreate,
+        cycle_id: uuid.UUID | None = None,
     ) -> CycleRead:
         expected = cadence_end(data.cadence, data.starts_on)
         if expected is None and data.ends_on is None:
@@ -90,6 +94,7 @@ class CycleService:
         cycle = add_row(
             session,
             Cycle,
+            id=cycle_id or uuid.uuid4(),
             name=data.name,
             cadence=data.cadence,
             starts_on=data.starts_on,

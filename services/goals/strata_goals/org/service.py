@@ -56,6 +56,15 @@ ORG_UNIT_CHANGED = "goals.org_unit.changed"
 POSITION_CHANGED = "goals.position.changed"
 
 
+NewId = Callable[[str], uuid.UUID]
+"""The id of a row created by a bulk upsert, from its external id (random by default; the
+demo derives them so other services' demos can refer to the same people)."""
+
+
+def _random_id(_: str) -> uuid.UUID:
+    return uuid.uuid4()
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -210,7 +219,11 @@ class OrgService:
         return org_unit_read(unit)
 
     async def bulk_upsert_org_units(
-        self, session: AsyncSession, identity: IdentityClaims, data: OrgUnitBulkUpsert
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: OrgUnitBulkUpsert,
+        new_id: NewId = _random_id,
     ) -> BulkUpsertResult:
         """Create or update units by HRIS key, parents before children; all or nothing."""
         repo = OrgUnitRepository(session)
@@ -235,7 +248,7 @@ class OrgService:
                 problems.append(
                     field(f"items/{i}/parent_external_id", "only one unit may be the enterprise")
                 )
-        ids = {key: existing[key].id if key in existing else uuid.uuid4() for key in by_key}
+        ids = {key: existing[key].id if key in existing else new_id(key) for key in by_key}
         parents = await repo.parent_map()
         for key, i in by_key.items():
             parent = items[i].parent_external_id
@@ -375,7 +388,11 @@ class OrgService:
         return position_read(position)
 
     async def bulk_upsert_positions(
-        self, session: AsyncSession, identity: IdentityClaims, data: PositionBulkUpsert
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: PositionBulkUpsert,
+        new_id: NewId = _random_id,
     ) -> BulkUpsertResult:
         repo = PositionRepository(session)
         problems: list[FieldProblem] = []
@@ -411,7 +428,9 @@ class OrgService:
             }
             position = existing.get(key)
             if position is None:
-                position = add_row(session, Position, external_id=key, **values)
+                position = add_row(
+                    session, Position, id=new_id(key), external_id=key, **values
+                )
                 await self._position_changed(session, identity, position, None, "created")
                 counts["created"] += 1
             elif _differs(position, values):
@@ -564,7 +583,11 @@ class OrgService:
         return employee_read(employee)
 
     async def bulk_upsert_employees(
-        self, session: AsyncSession, identity: IdentityClaims, data: EmployeeBulkUpsert
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: EmployeeBulkUpsert,
+        new_id: NewId = _random_id,
     ) -> BulkUpsertResult:
         """Create or update employees by HRIS key in a few set-based queries; all or nothing."""
         repo = EmployeeRepository(session)
@@ -587,7 +610,7 @@ class OrgService:
             {i.position_id for i in items if i.position_id}
         )
         managers_by_id = await repo.by_ids({i.manager_id for i in items if i.manager_id})
-        ids = {key: existing[key].id if key in existing else uuid.uuid4() for key in by_key}
+        ids = {key: existing[key].id if key in existing else new_id(key) for key in by_key}
         managers = await repo.manager_map()
 
         rows: dict[str, dict[str, Any]] = {}
