@@ -82,6 +82,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         middleware=middleware if settings.cors_origins else middleware[1:],
         verify_identity=False,
         openapi_url=None,
+        log_redact_prefixes=settings.public_prefixes,
     )
 
     async def openapi_document(request: Request) -> JSONResponse:

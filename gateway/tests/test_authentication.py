@@ -211,3 +211,12 @@ class TestPublicPaths:
         assert response.json()["subject"] == "anonymous"
         assert response.json()["tenant_id"] is None
         assert response.json()["roles"] == []
+
+
+class TestLinkTokensNotLogged:
+    async def test_the_request_log_redacts_public_link_paths(self, client, upstream, caplog):
+        upstream("reviews", echo_identity("reviews"))
+        with caplog.at_level("DEBUG"):
+            await client.get("/api/v1/reviews/external/invitations/s3cr3t-link-token/form")
+        assert "s3cr3t-link-token" not in caplog.text
+        assert "/api/v1/reviews/external/[redacted]" in caplog.text

@@ -60,6 +60,7 @@ def create_service_app(
     outbox: type[OutboxFields] | None = None,
     consumer: ConsumerSpec | None = None,
     jobs: JobSpec | None = None,
+    log_redact_prefixes: Sequence[str] = (),
 ) -> FastAPI:
     """Build a service's FastAPI app from its settings and routers.
 
@@ -140,7 +141,7 @@ def create_service_app(
         )
     for entry in reversed(middleware):
         app.add_middleware(entry.cls, *entry.args, **entry.kwargs)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, redact_prefixes=tuple(log_redact_prefixes))
     app.include_router(health_router(service))
     if verify_identity:
         me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])

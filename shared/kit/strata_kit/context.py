@@ -30,8 +30,17 @@ def current_request_id() -> str | None:
 class RequestContextMiddleware:
     """Bind a correlation id per request, echo it on the response, log the request once."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, redact_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.redact_prefixes = redact_prefixes
+
+    def _loggable(self, path: str) -> str:
+        """Paths under a redacted prefix carry secrets (single-use link tokens): log the
+        prefix only."""
+        for prefix in self.redact_prefixes:
+            if path.startswith(prefix):
+                return f"{prefix}[redacted]"
+        return path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,7 +72,7 @@ class RequestContextMiddleware:
                 log.info(
                     "http.request",
                     method=scope["method"],
-                    path=scope["path"],
+                    path=self._loggable(scope["path"]),
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )

@@ -84,6 +84,10 @@ def configure_logging(*, service: str, json: bool, level: str = "INFO") -> None:
     # Our middleware logs each request once, with its correlation id; uvicorn's access
     # log would repeat it without one.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request URL at INFO; URLs can carry single-use link tokens, and our
+    # own request log already records each call with its correlation id.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

@@ -107,7 +107,9 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]
     templates = _Templates(tmp_path_factory.mktemp("templates"))
     yield templates
     for name in templates.postgres.values():
-        asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(
+            _pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
