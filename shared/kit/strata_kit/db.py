@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, declared_attr, registry, with_loader_criteria
@@ -91,7 +91,13 @@ class TenantModel(SQLModel):
         nullable=False,
         sa_column_kwargs={"onupdate": utcnow},
     )
-    version: int = Field(default=1, nullable=False)
+    version: int = Field(
+        default=1,
+        nullable=False,
+        # ORM flushes set the version themselves (compare-and-swap); a bulk UPDATE statement
+        # that does not mention it still moves it, so ETags change with every write.
+        sa_column_kwargs={"onupdate": text("version + 1")},
+    )
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

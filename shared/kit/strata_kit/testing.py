@@ -11,6 +11,7 @@ It then gets `app`, `client`, `tenant_id`, `identity_headers(...)` and `db_sessi
 """
 
 import asyncio
+import hashlib
 import os
 import shutil
 import uuid
@@ -31,8 +32,9 @@ from strata_kit.identity import mint_identity_token
 from strata_kit.settings import KitSettings
 
 TEST_SECRET = "test-internal-secret-0123456789abcdef-not-for-production"  # noqa: S105
-os.environ.setdefault("STRATA_INTERNAL_TOKEN_SECRET", TEST_SECRET)
-os.environ.setdefault("STRATA_ENVIRONMENT", "test")
+# Forced, not defaulted: a developer's exported secret must not turn every test into a 401.
+os.environ["STRATA_INTERNAL_TOKEN_SECRET"] = TEST_SECRET
+os.environ["STRATA_ENVIRONMENT"] = "test"
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "STRATA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -81,7 +83,8 @@ class _Templates:
 
     def sqlite_template(self, migrations_dir: Path) -> Path:
         if migrations_dir not in self.sqlite:
-            path = self.root / f"{migrations_dir.parent.name}-template.db"
+            digest = hashlib.sha256(str(migrations_dir.resolve()).encode()).hexdigest()[:8]
+            path = self.root / f"{migrations_dir.parent.name}-{digest}-template.db"
             migrations.upgrade(migrations_dir, f"sqlite+aiosqlite:///{path}")
             self.sqlite[migrations_dir] = path
         return self.sqlite[migrations_dir]
@@ -89,7 +92,8 @@ class _Templates:
     def postgres_template(self, migrations_dir: Path) -> str:
         if migrations_dir not in self.postgres:
             # Unique per process: two test sessions may share one server.
-            name = f"strata_tpl_{migrations_dir.parent.name}_{_worker()}_{os.getpid()}".lower()
+            digest = hashlib.sha256(str(migrations_dir.resolve()).encode()).hexdigest()[:8]
+            name = f"strata_tpl_{digest}_{_worker()}_{os.getpid()}".lower()
             asyncio.run(
                 _pg_execute(
                     POSTGRES_ADMIN_URL,
