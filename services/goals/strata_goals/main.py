@@ -7,6 +7,7 @@ from strata_goals.models import OutboxEvent
 from strata_goals.org.endpoints import router as org_router
 from strata_goals.plans.endpoints import router as plans_router
 from strata_goals.policy.endpoints import router as policy_router
+from strata_goals.scim.endpoints import router as scim_router
 from strata_goals.scorecard.endpoints import router as scorecard_router
 from strata_goals.settings import GoalsSettings
 from strata_goals.strategy.endpoints import router as strategy_router
@@ -30,5 +31,6 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
             plans_router,
             policy_router,
             audit_router,
+            scim_router,
         ],
     )

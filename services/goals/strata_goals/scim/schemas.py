@@ -1,0 +1,211 @@
+"""The SCIM wire model and the discovery documents (RFC 7643 §5 to §7, RFC 7644 §4).
+
+Resources are scim2-models' `User` (with the enterprise extension) and `Group`; the only
+change is the enterprise extension's `manager`, whose `value` and `$ref` scim2-models marks required
+while RFC 7643 §8.7.2 does not, and which Okta and Entra ID send as `{"value": id}` alone.
+
+`/Schemas` publishes the attributes Strata stores, not the whole RFC schema: the other
+core attributes (`phoneNumbers`, `addresses`, `nickName`, ...) are accepted in requests
+and ignored, so an IdP that sends them is not refused, but they are never returned.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import Field
+from scim2_models import (
+    URI,
+    AuthenticationScheme,
+    Bulk,
+    CaseExact,
+    ChangePassword,
+    ComplexAttribute,
+    ETag,
+    Extension,
+    Filter,
+    Group,
+    Meta,
+    Mutability,
+    Pagination,
+    Patch,
+    Reference,
+    ResourceType,
+    Schema,
+    SchemaExtension,
+    ScimPolicy,
+    ServiceProviderConfig,
+    Sort,
+    User,
+)
+from scim2_models.urn import URN
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+BASE_PATH = "/scim/v2"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+DEFAULT_COUNT = 100
+MAX_RESULTS = 1000
+"""`filter.maxResults`: the largest page a list answers (a larger `count` is cut to it)."""
+
+POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.forbid,
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
+"""Strict on attributes no schema defines; tolerant of the two PATCH forms Entra ID sends
+(`remove` with a `value` listing members, and `replace` on `emails[type eq "work"].value`
+for a user who has no such e-mail yet)."""
+
+
+class Manager(ComplexAttribute):
+    """The user's manager: the `id` of another User."""
+
+    value: Annotated[str | None, CaseExact.true] = None
+    """The id of the SCIM resource representing the User's manager."""
+
+    ref: Reference["User"] | None = Field(  # type: ignore[type-arg]
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    """The URI of the SCIM resource representing the User's manager."""
+
+    display_name: Annotated[str | None, Mutability.read_only] = None
+    """The displayName of the User's manager."""
+
+
+class EnterpriseUser(Extension):
+    """Enterprise User"""
+
+    __schema__ = URN(ENTERPRISE_SCHEMA)
+
+    employee_number: str | None = None
+    """Numeric or alphanumeric identifier assigned to a person, typically based on order of
+    hire or association with an organization."""
+
+    cost_center: str | None = None
+    """Identifies the name of a cost center."""
+
+    organization: str | None = None
+    """Identifies the name of an organization."""
+
+    division: str | None = None
+    """Identifies the name of a division."""
+
+    department: str | None = None
+    """Identifies the name of a department."""
+
+    manager: Manager | None = None
+    """The User's manager: the 'id' of another User."""
+
+
+ScimUser = User[EnterpriseUser]
+ScimGroup = Group
+
+_PUBLISHED: dict[str, dict[str, set[str] | None]] = {
+    USER_SCHEMA: {
+        "userName": None,
+        "name": {"formatted", "familyName", "givenName"},
+        "displayName": None,
+        "title": None,
+        "active": None,
+        "emails": {"value", "type", "primary"},
+        "groups": {"value", "$ref", "display", "type"},
+    },
+    ENTERPRISE_SCHEMA: {"employeeNumber": None, "department": None, "manager": None},
+    GROUP_SCHEMA: {"displayName": None, "members": {"value", "$ref", "type", "display"}},
+}
+
+
+def location(resource_type: str, resource_id: Any) -> str:
+    return f"{BASE_PATH}/{resource_type}/{resource_id}"
+
+
+def service_provider_config() -> ServiceProviderConfig:
+    """What this service provider supports (RFC 7643 §5)."""
+    return ServiceProviderConfig(
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=MAX_RESULTS),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=True),
+        etag=ETag(supported=True),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type=AuthenticationScheme.Type.oauthbearertoken,
+                name="Strata API key",
+                description=(
+                    "An integration API key of the tenant (`strata key create --role "
+                    "integration`), sent as `Authorization: Bearer <key>`."
+                ),
+                primary=True,
+            )
+        ],
+        pagination=Pagination(
+            cursor=False,
+            index=True,
+            default_pagination_method=Pagination.DefaultPaginationMethod.index,
+            default_page_size=DEFAULT_COUNT,
+            max_page_size=MAX_RESULTS,
+        ),
+        meta=Meta(
+            resource_type="ServiceProviderConfig", location=f"{BASE_PATH}/ServiceProviderConfig"
+        ),
+    )
+
+
+def resource_types() -> list[ResourceType]:
+    """The User and Group resource types (RFC 7643 §6)."""
+    user = ResourceType(
+        id="User",
+        name="User",
+        description="A person of the tenant: a Strata employee.",
+        endpoint=Reference[URI]("/Users"),
+        schema_=Reference[URI](USER_SCHEMA),
+        schema_extensions=[
+            SchemaExtension(schema_=Reference[URI](ENTERPRISE_SCHEMA), required=False)
+        ],
+        meta=Meta(resource_type="ResourceType", location=location("ResourceTypes", "User")),
+    )
+    group = ResourceType(
+        id="Group",
+        name="Group",
+        description="An org unit of the tenant; its members are the employees placed in it.",
+        endpoint=Reference[URI]("/Groups"),
+        schema_=Reference[URI](GROUP_SCHEMA),
+        schema_extensions=[],
+        meta=Meta(resource_type="ResourceType", location=location("ResourceTypes", "Group")),
+    )
+    return [user, group]
+
+
+def schemas() -> list[Schema]:
+    """The schemas of the attributes Strata stores (RFC 7643 §7)."""
+    generated = {
+        USER_SCHEMA: User.to_schema(),
+        ENTERPRISE_SCHEMA: EnterpriseUser.to_schema(),
+        GROUP_SCHEMA: Group.to_schema(),
+    }
+    published = []
+    for urn, schema in generated.items():
+        keep = _PUBLISHED[urn]
+        attributes = []
+        for attribute in schema.attributes or []:
+            if attribute.name not in keep:
+                continue
+            subs = keep[attribute.name]
+            if subs is not None and attribute.sub_attributes:
+                attribute = attribute.model_copy(
+                    update={
+                        "sub_attributes": [s for s in attribute.sub_attributes if s.name in subs]
+                    }
+                )
+            attributes.append(attribute)
+        published.append(
+            schema.model_copy(
+                update={
+                    "attributes": attributes,
+                    "meta": Meta(resource_type="Schema", location=location("Schemas", urn)),
+                }
+            )
+        )
+    return published
