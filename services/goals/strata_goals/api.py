@@ -1,7 +1,9 @@
 """What every router of the goals service shares: the path prefix, role gates, and the
 error responses declared in the OpenAPI document."""
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Header
 
 from strata_contracts.identity import Role
 from strata_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
@@ -15,6 +17,16 @@ ORG_WRITE = require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)
 """Who may change the organisation: HR, admin, and the HRIS integration."""
 RESULTS = require_roles(Role.HR, Role.ADMIN, Role.INTEGRATION)
 """Who may see results across the tenant (they show individual scores)."""
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you read: the write is refused (412) if the resource changed since.",
+    ),
+]
+"""Declares `If-Match` in the OpenAPI document; `strata_kit.concurrency.check_if_match`
+reads it from the request."""
 
 _DESCRIPTIONS = {
     400: "Bad request.",

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from strata_contracts.goals.cycles import (
     CycleCreate,
@@ -15,8 +15,9 @@ from strata_contracts.goals.cycles import (
 )
 from strata_contracts.goals.vocabulary import CyclePhase
 from strata_contracts.pagination import Page
-from strata_goals.api import HR, PREFIX, errors
+from strata_goals.api import HR, PREFIX, IfMatch, errors
 from strata_goals.cycles.service import cycle_read, cycle_service
+from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantCaller
 from strata_kit.pagination import PageParams, page_params
@@ -48,35 +49,59 @@ async def list_cycles(
 
 
 @router.get("/cycles/{cycle_id}", response_model=CycleRead, responses=errors(404))
-async def get_cycle(cycle_id: uuid.UUID, session: SessionDep, _: TenantCaller) -> CycleRead:
-    """Read one cycle with its phase."""
-    return cycle_read(await cycle_service.get(session, cycle_id))
+async def get_cycle(
+    cycle_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
+) -> CycleRead:
+    """Read one cycle with its phase (and its ETag)."""
+    cycle = await cycle_service.get(session, cycle_id)
+    set_etag(response, cycle)
+    return cycle_read(cycle)
 
 
 @router.patch(
     "/cycles/{cycle_id}",
     response_model=CycleRead,
     dependencies=[HR],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_cycle(
-    cycle_id: uuid.UUID, data: CycleUpdate, session: SessionDep, identity: TenantCaller
+    cycle_id: uuid.UUID,
+    data: CycleUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> CycleRead:
     """Rename a cycle (not once closed)."""
-    return await cycle_service.rename(session, identity, cycle_id, data)
+    cycle = await cycle_service.get(session, cycle_id)
+    check_if_match(request, cycle)
+    updated = await cycle_service.rename(session, identity, cycle_id, data)
+    set_etag(response, cycle)
+    return updated
 
 
 @router.post(
     "/cycles/{cycle_id}/transitions",
     response_model=CycleRead,
     dependencies=[HR],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def transition_cycle(
-    cycle_id: uuid.UUID, data: PhaseTransition, session: SessionDep, identity: TenantCaller
+    cycle_id: uuid.UUID,
+    data: PhaseTransition,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> CycleRead:
     """Move the cycle to its next phase; a blocking gate answers 409 unless HR overrides."""
-    return await cycle_service.transition(session, identity, cycle_id, data)
+    cycle = await cycle_service.get(session, cycle_id)
+    check_if_match(request, cycle)
+    moved = await cycle_service.transition(session, identity, cycle_id, data)
+    set_etag(response, cycle)
+    return moved
 
 
 @router.post(

@@ -7,7 +7,7 @@ and the HRIS integration may change it.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from strata_contracts.goals.org import (
     BulkUpsertResult,
@@ -27,8 +27,9 @@ from strata_contracts.goals.org import (
 )
 from strata_contracts.goals.vocabulary import EmployeeStatus
 from strata_contracts.pagination import Page
-from strata_goals.api import ORG_WRITE, PREFIX, errors
+from strata_goals.api import ORG_WRITE, PREFIX, IfMatch, errors
 from strata_goals.org.service import employee_read, org_service, org_unit_read, position_read
+from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantCaller
 from strata_kit.pagination import PageParams, page_params
@@ -70,22 +71,36 @@ async def list_org_units(
 
 
 @router.get("/org-units/{org_unit_id}", response_model=OrgUnitRead, responses=errors(404))
-async def get_org_unit(org_unit_id: uuid.UUID, session: SessionDep, _: TenantCaller) -> OrgUnitRead:
-    """Read one org unit."""
-    return org_unit_read(await org_service.get_org_unit(session, org_unit_id))
+async def get_org_unit(
+    org_unit_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
+) -> OrgUnitRead:
+    """Read one org unit (with its ETag)."""
+    unit = await org_service.get_org_unit(session, org_unit_id)
+    set_etag(response, unit)
+    return org_unit_read(unit)
 
 
 @router.patch(
     "/org-units/{org_unit_id}",
     response_model=OrgUnitRead,
     dependencies=[ORG_WRITE],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_org_unit(
-    org_unit_id: uuid.UUID, data: OrgUnitUpdate, session: SessionDep, identity: TenantCaller
+    org_unit_id: uuid.UUID,
+    data: OrgUnitUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> OrgUnitRead:
     """Rename, recode or move an org unit (never below itself)."""
-    return await org_service.update_org_unit(session, identity, org_unit_id, data)
+    unit = await org_service.get_org_unit(session, org_unit_id)
+    check_if_match(request, unit)
+    updated = await org_service.update_org_unit(session, identity, org_unit_id, data)
+    set_etag(response, unit)
+    return updated
 
 
 @router.post(
@@ -134,23 +149,35 @@ async def list_positions(
 
 @router.get("/positions/{position_id}", response_model=PositionRead, responses=errors(404))
 async def get_position(
-    position_id: uuid.UUID, session: SessionDep, _: TenantCaller
+    position_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> PositionRead:
-    """Read one position."""
-    return position_read(await org_service.get_position(session, position_id))
+    """Read one position (with its ETag)."""
+    position = await org_service.get_position(session, position_id)
+    set_etag(response, position)
+    return position_read(position)
 
 
 @router.patch(
     "/positions/{position_id}",
     response_model=PositionRead,
     dependencies=[ORG_WRITE],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_position(
-    position_id: uuid.UUID, data: PositionUpdate, session: SessionDep, identity: TenantCaller
+    position_id: uuid.UUID,
+    data: PositionUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> PositionRead:
     """Change a position's title, code, HRIS key or unit."""
-    return await org_service.update_position(session, identity, position_id, data)
+    position = await org_service.get_position(session, position_id)
+    check_if_match(request, position)
+    updated = await org_service.update_position(session, identity, position_id, data)
+    set_etag(response, position)
+    return updated
 
 
 @router.post(
@@ -208,23 +235,35 @@ async def list_employees(
 
 @router.get("/employees/{employee_id}", response_model=EmployeeRead, responses=errors(404))
 async def get_employee(
-    employee_id: uuid.UUID, session: SessionDep, _: TenantCaller
+    employee_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> EmployeeRead:
-    """Read one employee."""
-    return employee_read(await org_service.get_employee(session, employee_id))
+    """Read one employee (with its ETag)."""
+    employee = await org_service.get_employee(session, employee_id)
+    set_etag(response, employee)
+    return employee_read(employee)
 
 
 @router.patch(
     "/employees/{employee_id}",
     response_model=EmployeeRead,
     dependencies=[ORG_WRITE],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_employee(
-    employee_id: uuid.UUID, data: EmployeeUpdate, session: SessionDep, identity: TenantCaller
+    employee_id: uuid.UUID,
+    data: EmployeeUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> EmployeeRead:
     """Change an employee; a new unit, position or manager is a move kept in their history."""
-    return await org_service.update_employee(session, identity, employee_id, data)
+    employee = await org_service.get_employee(session, employee_id)
+    check_if_match(request, employee)
+    updated = await org_service.update_employee(session, identity, employee_id, data)
+    set_etag(response, employee)
+    return updated
 
 
 @router.post(

@@ -428,9 +428,7 @@ class OrgService:
             }
             position = existing.get(key)
             if position is None:
-                position = add_row(
-                    session, Position, id=new_id(key), external_id=key, **values
-                )
+                position = add_row(session, Position, id=new_id(key), external_id=key, **values)
                 await self._position_changed(session, identity, position, None, "created")
                 counts["created"] += 1
             elif _differs(position, values):

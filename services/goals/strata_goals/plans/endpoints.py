@@ -7,7 +7,7 @@ integrations the tenant's; anyone else's plan answers 403, another tenant's 404.
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from strata_contracts.goals.plans import (
     ActualBulkCreate,
@@ -31,8 +31,9 @@ from strata_contracts.goals.plans import (
 )
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_goals.api import PREFIX, errors
+from strata_goals.api import PREFIX, IfMatch, errors
 from strata_goals.plans.service import plan_service
+from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantCaller, require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -69,9 +70,12 @@ async def list_plans(
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, responses=errors(403, 404))
-async def get_plan(plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller) -> PlanRead:
-    """Read a plan with its current version, items and signatures."""
+async def get_plan(
+    plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller, response: Response
+) -> PlanRead:
+    """Read a plan with its current version, items and signatures (and its ETag)."""
     plan = await plan_service.visible_plan(session, identity, plan_id)
+    set_etag(response, plan)
     return await plan_service.read(session, plan)
 
 
@@ -105,38 +109,68 @@ async def list_plan_versions(
     "/plans/{plan_id}/versions",
     response_model=PlanRead,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def propose_plan_version(
-    plan_id: uuid.UUID, data: PlanVersionCreate, session: SessionDep, identity: TenantCaller
+    plan_id: uuid.UUID,
+    data: PlanVersionCreate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> PlanRead:
     """Propose a new version (employee proposes, manager revises); both must sign it."""
-    return await plan_service.propose_version(session, identity, plan_id, data)
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    check_if_match(request, plan)
+    result = await plan_service.propose_version(session, identity, plan_id, data)
+    set_etag(response, plan)
+    return result
 
 
 @router.put(
     "/plans/{plan_id}/weights",
     response_model=PlanRead,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def set_plan_weights(
-    plan_id: uuid.UUID, data: PlanWeightsSet, session: SessionDep, identity: TenantCaller
+    plan_id: uuid.UUID,
+    data: PlanWeightsSet,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> PlanRead:
     """Reweight the plan's items as a new version; after planning, HR only, with a reason."""
-    return await plan_service.set_weights(session, identity, plan_id, data)
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    check_if_match(request, plan)
+    result = await plan_service.set_weights(session, identity, plan_id, data)
+    set_etag(response, plan)
+    return result
 
 
 @router.post(
     "/plans/{plan_id}/signatures",
     response_model=PlanRead,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def sign_plan(
-    plan_id: uuid.UUID, data: PlanSign, session: SessionDep, identity: TenantCaller
+    plan_id: uuid.UUID,
+    data: PlanSign,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> PlanRead:
     """Sign the current version as employee or manager; both signatures make the agreement."""
-    return await plan_service.sign(session, identity, plan_id, data)
+    plan = await plan_service.visible_plan(session, identity, plan_id)
+    check_if_match(request, plan)
+    result = await plan_service.sign(session, identity, plan_id, data)
+    set_etag(response, plan)
+    return result
 
 
 @router.get("/plans/{plan_id}/agreement", response_model=AgreementRead, responses=errors(403, 404))

@@ -4,7 +4,7 @@ cascade tree and the coverage report. Everyone in the tenant reads them; HR chan
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from strata_contracts.goals.strategy import (
     CascadeTree,
@@ -25,8 +25,9 @@ from strata_contracts.goals.strategy import (
 from strata_contracts.goals.vocabulary import Level
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_goals.api import HR, PREFIX, errors
+from strata_goals.api import HR, PREFIX, IfMatch, errors
 from strata_goals.strategy.service import objective_read, strategy_service, template_read
+from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.errors import Forbidden
 from strata_kit.identity import TenantCaller
@@ -63,23 +64,35 @@ async def list_objectives(
 
 @router.get("/objectives/{objective_id}", response_model=ObjectiveRead, responses=errors(404))
 async def get_objective(
-    objective_id: uuid.UUID, session: SessionDep, _: TenantCaller
+    objective_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> ObjectiveRead:
-    """Read one objective."""
-    return objective_read(await strategy_service.get_objective(session, objective_id))
+    """Read one objective (with its ETag)."""
+    objective = await strategy_service.get_objective(session, objective_id)
+    set_etag(response, objective)
+    return objective_read(objective)
 
 
 @router.patch(
     "/objectives/{objective_id}",
     response_model=ObjectiveRead,
     dependencies=[HR],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_objective(
-    objective_id: uuid.UUID, data: ObjectiveUpdate, session: SessionDep, identity: TenantCaller
+    objective_id: uuid.UUID,
+    data: ObjectiveUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> ObjectiveRead:
     """Change an objective (audited)."""
-    return await strategy_service.update_objective(session, identity, objective_id, data)
+    objective = await strategy_service.get_objective(session, objective_id)
+    check_if_match(request, objective)
+    updated = await strategy_service.update_objective(session, identity, objective_id, data)
+    set_etag(response, objective)
+    return updated
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -122,9 +135,10 @@ async def list_indicators(
 
 @router.get("/indicators/{indicator_id}", response_model=IndicatorRead, responses=errors(404))
 async def get_indicator(
-    indicator_id: uuid.UUID, session: SessionDep, _: TenantCaller
+    indicator_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> IndicatorRead:
-    """Read one indicator with its links."""
+    """Read one indicator with its links (and its ETag)."""
+    set_etag(response, await strategy_service.get_indicator(session, indicator_id))
     return await strategy_service.read_indicator(session, indicator_id)
 
 
@@ -132,13 +146,23 @@ async def get_indicator(
     "/indicators/{indicator_id}",
     response_model=IndicatorRead,
     dependencies=[HR],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_indicator(
-    indicator_id: uuid.UUID, data: IndicatorUpdate, session: SessionDep, identity: TenantCaller
+    indicator_id: uuid.UUID,
+    data: IndicatorUpdate,
+    session: SessionDep,
+    identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> IndicatorRead:
     """Change an indicator's definition or parameters (audited; plans keep their copy)."""
-    return await strategy_service.update_indicator(session, identity, indicator_id, data)
+    indicator = await strategy_service.get_indicator(session, indicator_id)
+    check_if_match(request, indicator)
+    updated = await strategy_service.update_indicator(session, identity, indicator_id, data)
+    set_etag(response, indicator)
+    return updated
 
 
 @router.put(
@@ -190,26 +214,35 @@ async def list_indicator_templates(
     responses=errors(404),
 )
 async def get_indicator_template(
-    template_id: uuid.UUID, session: SessionDep, _: TenantCaller
+    template_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> IndicatorTemplateRead:
-    """Read one indicator template."""
-    return template_read(await strategy_service.get_template(session, template_id))
+    """Read one indicator template (with its ETag)."""
+    template = await strategy_service.get_template(session, template_id)
+    set_etag(response, template)
+    return template_read(template)
 
 
 @router.patch(
     "/indicator-templates/{template_id}",
     response_model=IndicatorTemplateRead,
     dependencies=[HR],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(403, 404, 409, 412, 422),
 )
 async def update_indicator_template(
     template_id: uuid.UUID,
     data: IndicatorTemplateUpdate,
     session: SessionDep,
     identity: TenantCaller,
+    request: Request,
+    response: Response,
+    _if_match: IfMatch = None,
 ) -> IndicatorTemplateRead:
     """Change a template (indicators made from it keep their own parameters)."""
-    return await strategy_service.update_template(session, identity, template_id, data)
+    template = await strategy_service.get_template(session, template_id)
+    check_if_match(request, template)
+    updated = await strategy_service.update_template(session, identity, template_id, data)
+    set_etag(response, template)
+    return updated
 
 
 @router.post(
