@@ -46,6 +46,13 @@ class OrgUnitRepository:
             )
         return found
 
+    async def by_codes(self, codes: Collection[str]) -> dict[str, OrgUnit]:
+        found: dict[str, OrgUnit] = {}
+        for batch in chunks(codes):
+            stmt = select(OrgUnit).where(col(OrgUnit.code).in_(batch))
+            found.update({row.code: row for row in await self.session.exec(stmt) if row.code})
+        return found
+
     async def find_by(self, **values: Any) -> OrgUnit | None:
         stmt = select(OrgUnit).filter_by(**values)
         return (await self.session.exec(stmt)).first()
@@ -103,6 +110,13 @@ class PositionRepository:
             found.update(
                 {row.external_id: row for row in await self.session.exec(stmt) if row.external_id}
             )
+        return found
+
+    async def by_codes(self, codes: Collection[str]) -> dict[str, Position]:
+        found: dict[str, Position] = {}
+        for batch in chunks(codes):
+            stmt = select(Position).where(col(Position.code).in_(batch))
+            found.update({row.code: row for row in await self.session.exec(stmt) if row.code})
         return found
 
     async def find_by(self, **values: Any) -> Position | None:

@@ -272,11 +272,9 @@ class OrgService:
             problems.append(
                 field(f"items/{by_key[key]}/parent_external_id", "the unit tree would form a loop")
             )
-        await self._unique_codes(
-            repo.find_by,
-            [(i, item.code, item.external_id) for i, item in enumerate(items)],
-            lambda unit: unit.external_id,
-            problems,
+        taken = await repo.by_codes({item.code for item in items if item.code})
+        _unique_codes(
+            [(i, item.code, item.external_id) for i, item in enumerate(items)], taken, problems
         )
         if problems:
             raise InvalidInput("Some org units cannot be stored; nothing was.", errors=problems)
@@ -408,10 +406,10 @@ class OrgService:
                         f"no org unit with external id {item.org_unit_external_id}",
                     )
                 )
-        await self._unique_codes(
-            repo.find_by,
+        taken_codes = await repo.by_codes({item.code for item in data.items if item.code})
+        _unique_codes(
             [(i, item.code, item.external_id) for i, item in enumerate(data.items)],
-            lambda position: position.external_id,
+            taken_codes,
             problems,
         )
         if problems:
@@ -807,25 +805,6 @@ class OrgService:
                     errors=[field(name, f"already used by {other.id}")],
                 )
 
-    async def _unique_codes(
-        self,
-        find_by: Callable[..., Any],
-        items: Sequence[tuple[int, str | None, str]],
-        key_of: Callable[[Any], str | None],
-        problems: list[FieldProblem],
-    ) -> None:
-        """A bulk item's code must not belong to a row with another external id."""
-        seen: dict[str, str] = {}
-        for index, code, external_id in items:
-            if code is None:
-                continue
-            if seen.setdefault(code, external_id) != external_id:
-                problems.append(field(f"items/{index}/code", "used twice in this batch"))
-                continue
-            other = await find_by(code=code)
-            if other is not None and key_of(other) != external_id:
-                problems.append(field(f"items/{index}/code", f"already used by {other.id}"))
-
     # --- data rules shared by the other domains ----------------------------------------
 
     async def can_see_employee(
@@ -880,6 +859,24 @@ class OrgService:
         self, session: AsyncSession, stmt: Any, params: PageParams
     ) -> Page[EmployeeRead]:
         return await page_of(session, stmt, Employee, params, employee_read)
+
+
+def _unique_codes(
+    items: Sequence[tuple[int, str | None, str]],
+    taken: Mapping[str, OrgUnit | Position],
+    problems: list[FieldProblem],
+) -> None:
+    """A bulk item's code must be unique in the batch and not belong to a stored row with
+    another external id."""
+    seen: dict[str, str] = {}
+    for index, code, external_id in items:
+        if code is None:
+            continue
+        other = taken.get(code)
+        if other is not None and other.external_id != external_id:
+            problems.append(field(f"items/{index}/code", f"already used by {other.id}"))
+        elif seen.setdefault(code, external_id) != external_id:
+            problems.append(field(f"items/{index}/code", "used twice in this batch"))
 
 
 def _index_unique(

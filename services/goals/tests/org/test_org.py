@@ -405,3 +405,44 @@ class TestAuditQuery:
         ]
         assert page["items"][1]["before"]["name"] == "Unit 1"
         assert page["items"][1]["after"]["name"] == "Renamed"
+
+
+class TestBulkCodes:
+    async def test_codes_stay_unique_across_the_batch_and_the_tenant(self, api, client, db_session):
+        root = await api.org_unit(external_id="acme")
+        await api.position(root["id"], code="REP", external_id="p1")
+        response = await client.post(
+            f"{P}/positions/bulk-upsert",
+            json={
+                "items": [
+                    {
+                        "external_id": "p2",
+                        "title": "B",
+                        "org_unit_external_id": "acme",
+                        "code": "REP",
+                    },
+                    {
+                        "external_id": "p3",
+                        "title": "C",
+                        "org_unit_external_id": "acme",
+                        "code": "OPS",
+                    },
+                    {
+                        "external_id": "p4",
+                        "title": "D",
+                        "org_unit_external_id": "acme",
+                        "code": "OPS",
+                    },
+                    # Its own code, re-sent: fine.
+                    {
+                        "external_id": "p1",
+                        "title": "A",
+                        "org_unit_external_id": "acme",
+                        "code": "REP",
+                    },
+                ]
+            },
+            headers=api.headers,
+        )
+        assert response.status_code == 422
+        assert pointers(response) == ["/body/items/0/code", "/body/items/2/code"]
