@@ -170,10 +170,6 @@ class EmployeeRepository:
         stmt = select(Employee).where(col(Employee.position_id).in_(list(position_ids)))
         return (await self.session.exec(stmt)).all()
 
-    async def in_units(self, org_unit_ids: Collection[uuid.UUID]) -> Sequence[Employee]:
-        stmt = select(Employee).where(col(Employee.org_unit_id).in_(list(org_unit_ids)))
-        return (await self.session.exec(stmt)).all()
-
     def list_statement(
         self,
         *,
