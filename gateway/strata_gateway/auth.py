@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
 from strata_contracts.problem import PROBLEM_TYPE_BASE, Problem
 from strata_gateway.access.service import access_service
-from strata_gateway.ratelimit import RateLimiter
+from strata_gateway.ratelimit import create_rate_limiter, retry_after
 from strata_gateway.settings import GatewaySettings
 from strata_kit.db import allow_cross_tenant
 from strata_kit.errors import PayloadTooLarge, problem_response
@@ -141,12 +141,14 @@ class EdgeMiddleware:
         self.app = app
         self.settings = settings
         self.authenticator = authenticator
-        self.limiter = RateLimiter(
-            per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
-        )
+        # In process, or in Redis when GATEWAY_RATE_LIMIT_REDIS_URL is set (shared by replicas).
+        self.limiter = create_rate_limiter(settings)
         self.public = tuple(settings.public_prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._close_limiter_on_shutdown(receive), send)
+            return
         path: str = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith(("/api/", "/scim/")):
             await self.app(scope, receive, send)
@@ -182,8 +184,8 @@ class EdgeMiddleware:
                     {"WWW-Authenticate": "Bearer"},
                 )
                 return
-            limit_key = claims.subject
-        wait = self.limiter.hit(limit_key)
+            limit_key = f"{claims.tenant_id}:{claims.subject}"
+        wait = await self.limiter.hit(limit_key)
         if wait > 0:
             await self._problem(
                 scope,
@@ -192,13 +194,24 @@ class EdgeMiddleware:
                 429,
                 "Too many requests",
                 "Rate limit exceeded; retry later.",
-                {"Retry-After": RateLimiter.retry_after(wait)},
+                {"Retry-After": retry_after(wait)},
             )
             return
         state = scope.setdefault("state", {})
         state["identity"] = claims
         state["identity_token"] = self.authenticator.get().internal_token(claims)
         await self.app(scope, _limited(receive, self.settings.max_body_bytes), send)
+
+    def _close_limiter_on_shutdown(self, receive: Receive) -> Receive:
+        """Close the limiter's connections when the server says it is shutting down."""
+
+        async def wrapped() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.limiter.aclose()
+            return message
+
+        return wrapped
 
     async def _problem(
         self,

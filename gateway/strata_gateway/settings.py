@@ -37,6 +37,17 @@ class GatewaySettings(KitSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies get 413.")
     rate_limit_per_minute: int = Field(default=1200, ge=1, description="Sustained rate per key.")
     rate_limit_burst: int = Field(default=200, ge=1, description="Requests allowed at once.")
+    rate_limit_redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis holding the rate-limit buckets, shared by every gateway replica "
+        "(`redis://[:password@]host:6379/0`); unset: buckets in this process.",
+    )
+    rate_limit_redis_timeout_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="A Redis slower than this counts as down: the limit falls back to this "
+        "process's own bucket until Redis answers again.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS."
     )
