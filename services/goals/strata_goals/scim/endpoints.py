@@ -19,6 +19,7 @@ from scim2_models import (
     Error,
     ListResponse,
     PatchOp,
+    ResourceType,
     ResponseParameters,
     Schema,
     SCIMException,
@@ -313,7 +314,7 @@ async def scim_service_provider_config() -> ScimResponse:
 async def scim_list_resource_types() -> ScimResponse:
     """The resource types served here: User (with the enterprise extension) and Group."""
     types = resource_types()
-    page = ListResponse[Any](
+    page = ListResponse[ResourceType](
         total_results=len(types), start_index=1, items_per_page=len(types), resources=types
     )
     return ScimResponse(page.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
@@ -332,7 +333,7 @@ async def scim_get_resource_type(name: str) -> ScimResponse:
 async def scim_list_schemas() -> ScimResponse:
     """The User, enterprise User and Group schemas, limited to what Strata stores."""
     published: list[Schema] = schemas()
-    page = ListResponse[Any](
+    page = ListResponse[Schema](
         total_results=len(published),
         start_index=1,
         items_per_page=len(published),

@@ -198,9 +198,9 @@ class ScimRepository:
         offset: int,
         limit: int,
     ) -> Sequence[Row]:
-        stmt = (
-            select(model).where(where).order_by(*order, col(model.id)).offset(offset).limit(limit)
-        )
+        """One page of `where`, in `order` then oldest first (the id breaks ties)."""
+        stmt = select(model).where(where).order_by(*order, col(model.created_at), col(model.id))
+        stmt = stmt.offset(offset).limit(limit)
         return (await self.session.exec(stmt)).all()
 
     async def get(self, model: type[Row], row_id: uuid.UUID) -> Row | None:

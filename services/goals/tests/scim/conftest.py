@@ -9,8 +9,6 @@ import pytest
 
 from strata_contracts.identity import Role
 
-from ..conftest import GoalsApi
-
 SCIM = "/scim/v2"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -70,7 +68,9 @@ class ScimApi:
             headers.setdefault("content-type", SCIM_JSON)
         return await self.client.request(method, SCIM + path, json=json, headers=headers, **kwargs)
 
-    async def ok(self, method: str, path: str, json: Any = None, expect: int = 200, **kw: Any) -> Any:
+    async def ok(
+        self, method: str, path: str, json: Any = None, expect: int = 200, **kw: Any
+    ) -> Any:
         response = await self.request(method, path, json, **kw)
         assert response.status_code == expect, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
@@ -80,7 +80,9 @@ class ScimApi:
         self._n += 1
         return await self.ok("POST", "/Users", user_body(self._n, **fields), expect=201)  # type: ignore[no-any-return]
 
-    async def group(self, name: str, members: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+    async def group(
+        self, name: str, members: list[str] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         body = {
             "schemas": [GROUP],
             "displayName": name,
@@ -99,6 +101,6 @@ def scim(client: httpx.AsyncClient, identity_headers: Callable[..., dict[str, st
 
 
 @pytest.fixture
-async def company(api: GoalsApi) -> dict[str, Any]:
+async def company(api: Any) -> dict[str, Any]:
     """The tenant's enterprise unit, made by HR through the REST API before the IdP connects."""
     return await api.org_unit(name="Acme Ltd", code="ACME")
