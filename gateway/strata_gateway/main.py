@@ -1,4 +1,3 @@
-import asyncio
 from typing import Any
 
 import httpx
@@ -19,7 +18,6 @@ from strata_gateway.openapi import SpecCache, merge
 from strata_gateway.proxy import PROXY_METHODS, proxy, scim_proxy
 from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.dispatcher import WebhookDispatcher
-from strata_gateway.webhooks.dispatcher import stop as stop_task
 from strata_gateway.webhooks.endpoints import router as webhooks_router
 from strata_kit.app import create_service_app
 from strata_kit.http import create_upstream_client
@@ -48,15 +46,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.dispatcher = WebhookDispatcher(
             app.state.sessionmaker, settings, app.state.webhook_http
         )
-        app.state.dispatch_task = (
-            asyncio.create_task(app.state.dispatcher.run_forever(), name="webhook-dispatcher")
-            if settings.webhook_dispatch
-            else None
-        )
+        if settings.webhook_dispatch:
+            app.state.dispatcher.start()
 
     async def stop(app: FastAPI) -> None:
-        if app.state.dispatch_task is not None:
-            await stop_task(app.state.dispatch_task)
+        await app.state.dispatcher.stop()
         await app.state.webhook_http.aclose()
         for client in app.state.upstreams.values():
             await client.aclose()

@@ -8,7 +8,6 @@ delivery is `failed` and its subscription is disabled (re-enable it, or redelive
 """
 
 import asyncio
-import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +21,7 @@ from strata_gateway.events.service import feed_event
 from strata_gateway.models import Event, WebhookDelivery, WebhookSubscription
 from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.repository import WebhookRepository
+from strata_kit.background import BackgroundWorker
 from strata_kit.db import allow_cross_tenant, utcnow
 from strata_kit.logging import get_logger
 
@@ -30,7 +30,9 @@ BATCH = 50
 Outcome = tuple[int | None, str | None]
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(BackgroundWorker):
+    name = "webhook.dispatcher"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -39,11 +41,15 @@ class WebhookDispatcher:
         *,
         idle_seconds: float = 0.5,
     ) -> None:
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.schedule = settings.webhook_retry_schedule
         self.timeout = settings.webhook_timeout_seconds
         self.http = http
         self.idle_seconds = idle_seconds
+
+    async def tick(self) -> bool:
+        return await self.run_once() > 0
 
     async def run_once(self) -> int:
         now = utcnow()
@@ -142,19 +148,3 @@ class WebhookDispatcher:
             )
             session.add(subscription)
             log.warning("webhook.disabled", subscription_id=str(subscription.id))
-
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                sent = await self.run_once()
-            except Exception as exc:  # keep dispatching through database hiccups
-                log.warning("webhook.dispatch_error", error=str(exc)[:200])
-                sent = 0
-            if sent == 0:
-                await asyncio.sleep(self.idle_seconds)
-
-
-async def stop(task: "asyncio.Task[None]") -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

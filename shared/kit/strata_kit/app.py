@@ -7,7 +7,6 @@ context and identity middlewares, problem-details handlers, `/healthz`, `/readyz
 """
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -97,8 +96,8 @@ def create_service_app(
                     outbox,
                     hub_deliverer(hub, service=service, secret=secret),
                 )
-                task = asyncio.create_task(app.state.relay.run_forever(), name="outbox-relay")
-                stack.push_async_callback(_cancel, task)
+                app.state.relay.start()
+                stack.push_async_callback(app.state.relay.stop)
             if consumer is not None and settings.event_consumer:
                 feed = create_upstream_client(settings.gateway_url)
                 stack.push_async_callback(feed.aclose)
@@ -111,12 +110,12 @@ def create_service_app(
                     apply=consumer.apply,
                     types=consumer.types,
                 )
-                task = asyncio.create_task(app.state.consumer.run_forever(), name="event-consumer")
-                stack.push_async_callback(_cancel, task)
+                app.state.consumer.start()
+                stack.push_async_callback(app.state.consumer.stop)
             if jobs is not None and settings.job_runner:
                 app.state.jobs = JobRunner(app.state.sessionmaker, jobs)
-                task = asyncio.create_task(app.state.jobs.run_forever(), name="job-runner")
-                stack.push_async_callback(_cancel, task)
+                app.state.jobs.start()
+                stack.push_async_callback(app.state.jobs.stop)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
@@ -157,12 +156,6 @@ def create_service_app(
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
     return app
-
-
-async def _cancel(task: "asyncio.Task[None]") -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def identity_read(service: str, identity: IdentityClaims) -> IdentityRead:

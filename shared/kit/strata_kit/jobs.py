@@ -9,8 +9,6 @@ progress and per-row results. A job that was running when its process died is pi
 again after `stale_after` (handlers are idempotent upserts).
 """
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.jobs import JobItemResult, JobRead
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
+from strata_kit.background import BackgroundWorker
 from strata_kit.db import SessionDep, UtcDateTime, allow_cross_tenant, bind_tenant, utcnow
 from strata_kit.errors import NotFound
 from strata_kit.identity import TenantCaller, TenantIdentity
@@ -132,7 +131,9 @@ def job_read(job: Any) -> JobRead:
     )
 
 
-class JobRunner:
+class JobRunner(BackgroundWorker):
+    name = "job.runner"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -141,15 +142,15 @@ class JobRunner:
         idle_seconds: float = 0.5,
         stale_after: timedelta = timedelta(minutes=5),
     ) -> None:
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.table: Any = spec.table
         self.handlers = dict(spec.handlers)
         self.idle_seconds = idle_seconds
         self.stale_after = stale_after
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def tick(self) -> bool:
+        return await self.run_once()
 
     async def _claim(self) -> Any | None:
         table = self.table
@@ -251,18 +252,6 @@ class JobRunner:
             status="failed" if outcome.error else "succeeded",
         )
         return True
-
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                ran = await self.run_once()
-            except Exception as exc:  # database hiccup: try again shortly
-                log.warning("job.runner_error", error=str(exc)[:200])
-                ran = False
-            if not ran:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
 
 
 def jobs_router(service: str, table: type[Any]) -> APIRouter:

@@ -13,8 +13,6 @@ position it applied, and applies each event and advances its cursor in one trans
 a consumer that was down catches up, and none is applied twice.
 """
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from strata_contracts.events import (
     FeedEvent,
 )
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims
+from strata_kit.background import BackgroundWorker
 from strata_kit.db import UtcDateTime, allow_cross_tenant, utcnow
 from strata_kit.identity import mint_identity_token
 from strata_kit.logging import get_logger
@@ -52,7 +51,9 @@ def backoff(attempts: int, base: float = 1.0) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1)))
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundWorker):
+    name = "outbox.relay"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -62,17 +63,20 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_seconds: float = 0.5,
     ) -> None:
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.table: Any = table
         self.deliver = deliver
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
-        self._wake = asyncio.Event()
         self.failing = False
 
-    def wake(self) -> None:
-        """Look for new rows now rather than at the next tick."""
-        self._wake.set()
+    async def tick(self) -> bool:
+        return await self.run_once() > 0
+
+    def pause_seconds(self) -> float:
+        # While the hub is unreachable, new events must not each trigger a new attempt.
+        return self.idle_seconds * 4 if self.failing else self.idle_seconds
 
     async def run_once(self) -> int:
         """Deliver one batch; return how many events were published."""
@@ -137,21 +141,6 @@ class OutboxRelay:
         blocked = {s for s, key in first.items() if key not in taken}
         return [row for row in rows if row.subject not in blocked]
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                published = await self.run_once()
-            except Exception as exc:  # the loop must outlive a database hiccup
-                log.warning("outbox.relay_error", error=str(exc)[:200])
-                published = 0
-            if self.failing:
-                # The hub is unreachable: new events must not each trigger a new attempt.
-                await asyncio.sleep(self.idle_seconds * 4)
-            elif published == 0:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-
 
 def _envelope(row: Any) -> EventEnvelope[dict[str, Any]]:
     return EventEnvelope[dict[str, Any]](
@@ -207,8 +196,10 @@ class ConsumerSpec:
     types: Sequence[str] = ()
 
 
-class EventConsumer:
+class EventConsumer(BackgroundWorker):
     """Pull the hub's feed and apply each event exactly once (effects, cursor, one commit)."""
+
+    name = "event.consumer"
 
     def __init__(
         self,
@@ -223,9 +214,10 @@ class EventConsumer:
         page_size: int = 500,
         idle_seconds: float = 1.0,
     ) -> None:
+        super().__init__()
         self.sessionmaker = sessionmaker
         self.http = http
-        self.name = name
+        self.consumer_name = name
         self.secret = secret
         self.cursor_table = cursor_table
         self.apply = apply
@@ -234,10 +226,13 @@ class EventConsumer:
         self.idle_seconds = idle_seconds
         self._identity = IdentityClaims(subject=f"service:{name}")
 
+    async def tick(self) -> bool:
+        return await self.run_once() > 0
+
     async def position(self) -> int:
         async with self.sessionmaker() as session:
             allow_cross_tenant(session)
-            cursor = await session.get(self.cursor_table, self.name)
+            cursor = await session.get(self.cursor_table, self.consumer_name)
             return int(cursor.position) if cursor is not None else 0
 
     async def run_once(self) -> int:
@@ -254,9 +249,9 @@ class EventConsumer:
             return 0
         async with self.sessionmaker() as session:
             allow_cross_tenant(session)
-            cursor = await session.get(self.cursor_table, self.name)
+            cursor = await session.get(self.cursor_table, self.consumer_name)
             if cursor is None:
-                cursor = self.cursor_table(name=self.name, position=0, applied=0)
+                cursor = self.cursor_table(name=self.consumer_name, position=0, applied=0)
             if cursor.position != after:
                 await session.rollback()
                 return 0  # another replica advanced meanwhile; start again from there
@@ -268,13 +263,3 @@ class EventConsumer:
             session.add(cursor)
             await session.commit()
         return len(page.items)
-
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                applied = await self.run_once()
-            except Exception as exc:  # hub down, database hiccup: try again shortly
-                log.warning("consumer.error", consumer=self.name, error=str(exc)[:200])
-                applied = 0
-            if applied == 0:
-                await asyncio.sleep(self.idle_seconds)
