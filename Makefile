@@ -31,7 +31,7 @@ export ANALYTICS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 
 MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 
-.PHONY: help install run migrate demo test test-fast test-sqlite lint format bench clean
+.PHONY: help install run migrate demo test test-serial test-fast lint format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -62,13 +62,13 @@ run: demo  ## Start gateway and services (Ctrl-C stops all); data stays in var/
 	exec $(BIN)/honcho start -f Procfile -e $(ENV_FILE)
 
 test: install  ## Run the whole suite (SQLite always, PostgreSQL when reachable; required when CI=true)
+	$(BIN)/pytest -n auto --dist loadfile
+
+test-serial: install  ## The whole suite in one process (easier to debug)
 	$(BIN)/pytest
 
-test-fast: install  ## The suite in parallel (pytest-xdist)
-	$(BIN)/pytest -n auto -q
-
-test-sqlite: install  ## Only the SQLite half, quickest feedback
-	$(BIN)/pytest -q -m "not postgres"
+test-fast: install  ## Quick feedback: SQLite half only, in parallel
+	$(BIN)/pytest -n auto --dist loadfile -q -m "not postgres and not e2e"
 
 lint: install  ## ruff format check, ruff, import-linter, mypy
 	$(BIN)/ruff format --check .
