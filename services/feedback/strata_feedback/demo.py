@@ -8,10 +8,11 @@ representative disputed her complaints figure and appealed, and HR has the appea
 review. This month's interviews are scheduled, with anytime notes waiting as input.
 
 Ids: the people live in the goals service. This service cannot read it while loading, so
-it derives their ids the way every service's demo does:
+it derives their ids the way every service's demo does, with the shared convention
+`strata_contracts.goals.demo.demo_id`:
 
-    employee id = uuid5(NAMESPACE_URL, f"strata-demo:{tenant_id}:{external_id}")
-    cycle id    = uuid5(NAMESPACE_URL, f"strata-demo:{tenant_id}:cycle:{key}")
+    employee id = demo_id(tenant_id, "employee", external_id)
+    cycle id    = demo_id(tenant_id, "cycle", key)
 
 with the HRIS keys of the worked example (E001 the managing director, E002 head of sales,
 E010.. representatives, E003 head of production, E020 a line lead) and monthly cycle keys
@@ -43,6 +44,7 @@ from strata_contracts.feedback.vocabulary import (
     ParticipantRole,
     RootCause,
 )
+from strata_contracts.goals.demo import demo_id
 from strata_contracts.identity import Role
 from strata_feedback.access import Viewer
 from strata_feedback.appeals.service import appeal_service
@@ -58,11 +60,11 @@ log = get_logger(__name__)
 
 
 def demo_employee_id(tenant_id: uuid.UUID, external_id: str) -> uuid.UUID:
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"strata-demo:{tenant_id}:{external_id}")
+    return demo_id(tenant_id, "employee", external_id)
 
 
 def demo_cycle_id(tenant_id: uuid.UUID, key: str) -> uuid.UUID:
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"strata-demo:{tenant_id}:cycle:{key}")
+    return demo_id(tenant_id, "cycle", key)
 
 
 MANAGERS = {

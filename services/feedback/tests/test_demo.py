@@ -4,6 +4,7 @@ import uuid
 
 from sqlmodel import select
 
+from strata_contracts.goals.demo import demo_id
 from strata_contracts.identity import Role
 from strata_feedback.appeals.models import Appeal
 from strata_feedback.demo import demo_cycle_id, demo_employee_id, load_demo
@@ -45,8 +46,8 @@ class TestDemo:
 
     async def test_ids_follow_the_shared_demo_convention(self, app, tenant_id, db_session):
         await load(app, tenant_id)
-        lena = uuid.uuid5(uuid.NAMESPACE_URL, f"strata-demo:{tenant_id}:E010")
-        sales_head = uuid.uuid5(uuid.NAMESPACE_URL, f"strata-demo:{tenant_id}:E002")
+        lena = demo_id(tenant_id, "employee", "E010")
+        sales_head = demo_id(tenant_id, "employee", "E002")
         interviews = (
             await db_session.exec(select(Interview).where(Interview.employee_id == lena))
         ).all()
