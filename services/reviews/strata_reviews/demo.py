@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.cycles import CycleRead
+from strata_contracts.goals.demo import demo_id
 from strata_contracts.goals.org import EmployeeRead
 from strata_contracts.goals.vocabulary import Cadence, CyclePhase, EmployeeStatus
 from strata_contracts.identity import IdentityClaims, Role
@@ -54,18 +55,12 @@ from strata_reviews.responses.service import response_service
 from strata_reviews.templates.repository import TemplateRepository
 from strata_reviews.templates.service import template_service
 
-DEMO_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://strata.dev/demo")
 TEMPLATE_NAME = "Competency 360 (default model)"
 CAMPAIGN_NAME = "2026 H1 360° review"
 CYCLE_KEY = "2026-H1"
 OPENS_AT = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
 DUE_AT = datetime(2026, 6, 19, 16, 0, tzinfo=UTC)
 CLOSES_AT = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
-
-
-def demo_id(tenant_id: uuid.UUID, kind: str, key: str) -> uuid.UUID:
-    """The deterministic id of a demo record (see the module docstring)."""
-    return uuid.uuid5(DEMO_NAMESPACE, f"{tenant_id}/{kind}/{key}")
 
 
 @dataclass(frozen=True)
