@@ -3,15 +3,15 @@ such as recursive CTEs, that the ORM tenant guard does not rewrite), `IN` lists 
 and the one page ordering every list uses."""
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.pagination import Page
-from strata_kit.db import NO_TENANT, TenantModel
+from strata_kit.db import NO_TENANT, TenantModel, utcnow
 from strata_kit.pagination import PageParams, paginate
 
 T = TypeVar("T")
@@ -67,3 +67,32 @@ def add_row(session: AsyncSession, model: type[M], **values: Any) -> M:
     row = model(tenant_id=session_tenant(session), **values)
     session.add(row)
     return row
+
+
+async def update_rows(
+    session: AsyncSession, model: type[TenantModel], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """UPDATE many rows of `model` by id, one statement per set of columns (executemany:
+    one round trip, not one per row). Each row's `version` moves on and `updated_at` is
+    now, as an ORM flush would do; the ORM objects of these rows must not be flushed too."""
+    table = model.__table__  # type: ignore[attr-defined]
+    tenant = session_tenant(session)
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
+    for columns, group in groups.items():
+        statement = (
+            table.update()
+            .where(table.c.tenant_id == bindparam("p_tenant"), table.c.id == bindparam("p_id"))
+            .values(
+                {c: bindparam(f"p_{c}") for c in columns}
+                | {"version": table.c.version + 1, "updated_at": bindparam("p_now")}
+            )
+        )
+        params = [
+            {"p_tenant": tenant, "p_id": row["id"], "p_now": now}
+            | {f"p_{c}": row[c] for c in columns}
+            for row in group
+        ]
+        await session.exec(statement, params=params)

@@ -4,7 +4,7 @@ line, references inside the tenant, placements kept as history, bulk upserts by 
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,7 +44,7 @@ from strata_goals.org.repository import (
     OrgUnitRepository,
     PositionRepository,
 )
-from strata_goals.queries import add_row, page_of
+from strata_goals.queries import add_row, page_of, update_rows
 from strata_kit.audit import snapshot
 from strata_kit.errors import Forbidden, InvalidInput, field
 from strata_kit.pagination import PageParams
@@ -680,7 +680,8 @@ class OrgService:
             return key_of_id.get(manager_id) if manager_id is not None else None
 
         hired: list[Employee] = []
-        movers: list[Employee] = []
+        changed: list[dict[str, Any]] = []
+        moves: list[tuple[EmployeeRead, EmployeePlacement | None]] = []
         # Managers first: rows are inserted in this order, so every manager row exists before
         # the rows that reference it, whatever the batch boundaries of the bulk INSERT.
         for key in topological_order(list(by_key), manager_key):
@@ -692,26 +693,32 @@ class OrgService:
                 await self._employee_changed(session, identity, employee, None, "created")
                 counts["created"] += 1
             elif _differs(employee, values):
+                # Updated in one statement below, not through the ORM (a flush would send
+                # one UPDATE per row).
                 before = snapshot(employee)
-                moved = any(
-                    values[name] != getattr(employee, name)
-                    for name in ("org_unit_id", "position_id", "manager_id")
+                after = employee_read(employee).model_copy(update=values)
+                changed.append({"id": employee.id, **values})
+                if any(values[n] != getattr(employee, n) for n in _PLACEMENT):
+                    moves.append((after, current.get(employee.id)))
+                await self._employee_changed(
+                    session, identity, employee, before, "updated", after=after
                 )
-                for name, value in values.items():
-                    setattr(employee, name, value)
-                if moved:
-                    movers.append(employee)
-                session.add(employee)
-                await self._employee_changed(session, identity, employee, before, "updated")
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
-        # Placements reference the employee rows: insert those first.
+        # Placements and updates reference the new employee rows: insert those first.
         await session.flush()
+        await update_rows(session, Employee, changed)
+        placement_updates: list[dict[str, Any]] = []
         for employee in hired:
             _add_placement(session, employee, employee.hire_date or effective)
-        for employee in movers:
-            _move(session, employee, current.get(employee.id), effective, explicit=False)
+        for after, placement in moves:
+            update, opened = _placement_change(after, placement, effective)
+            if update is not None:
+                placement_updates.append(update)
+            if opened:
+                _add_placement(session, after, effective)
+        await update_rows(session, EmployeePlacement, placement_updates)
         await session.flush()
         return BulkUpsertResult(**counts, ids=ids)
 
@@ -721,8 +728,13 @@ class OrgService:
         identity: IdentityClaims,
         employee: Employee,
         before: dict[str, Any] | None,
-        action: str,
+        action: Literal["created", "updated"],
+        *,
+        after: EmployeeRead | None = None,
     ) -> None:
+        """Audit and publish a change; `after` is the employee as changed when the row is
+        updated by statement rather than through `employee`."""
+        read = after or employee_read(employee)
         await audit_service.record(
             session,
             identity,
@@ -730,13 +742,13 @@ class OrgService:
             entity_id=employee.id,
             action=action,
             before=before,
-            after=snapshot(employee),
+            after=_snapshot_after(before, read) if after else snapshot(employee),
         )
         await emit(
             session,
             EMPLOYEE_UPSERTED,
             f"employee/{employee.id}",
-            EmployeeUpserted(change=action, employee=employee_read(employee)),
+            EmployeeUpserted(change=action, employee=read),
         )
 
     async def _check_placement(
@@ -897,7 +909,9 @@ def _differs(row: Any, values: dict[str, Any]) -> bool:
     return any(getattr(row, name) != value for name, value in values.items())
 
 
-def _add_placement(session: AsyncSession, employee: Employee, valid_from: date) -> None:
+def _add_placement(
+    session: AsyncSession, employee: Employee | EmployeeRead, valid_from: date
+) -> None:
     add_row(
         session,
         EmployeePlacement,
@@ -909,6 +923,30 @@ def _add_placement(session: AsyncSession, employee: Employee, valid_from: date) 
     )
 
 
+_PLACEMENT = ("org_unit_id", "position_id", "manager_id")
+
+
+def _snapshot_after(before: dict[str, Any] | None, read: EmployeeRead) -> dict[str, Any]:
+    """The audit's `after` of a row updated by statement: as `snapshot` would show it."""
+    after = (before or {}) | read.model_dump(mode="json")
+    if before is not None:
+        after["version"] = before["version"] + 1
+    return after
+
+
+def _placement_change(
+    employee: Employee | EmployeeRead, current: EmployeePlacement | None, effective: date
+) -> tuple[dict[str, Any] | None, bool]:
+    """What a move does to the placements: the update of the current one (closed the day
+    before `effective`, or corrected in place when it has not begun yet or began that same
+    day, so no empty period is left) and whether a new one opens on `effective`."""
+    if current is None:
+        return None, True
+    if effective <= current.valid_from:
+        return {"id": current.id, **{n: getattr(employee, n) for n in _PLACEMENT}}, False
+    return {"id": current.id, "valid_to": effective - timedelta(days=1)}, True
+
+
 def _move(
     session: AsyncSession,
     employee: Employee,
@@ -917,24 +955,21 @@ def _move(
     *,
     explicit: bool,
 ) -> None:
-    """Close the current placement the day before `effective` and open the new one. A
-    placement that has not begun yet (or began that same day) is corrected instead, so no
-    empty period is left; an explicit date before the current placement is refused."""
+    """A move of one employee through the ORM; an explicit date before the current placement
+    began is refused."""
     if current is not None and effective < current.valid_from and explicit:
         raise InvalidInput(
             "A move cannot take effect before the current placement began.",
             errors=[field("effective_on", f"on or after {current.valid_from}")],
         )
-    if current is not None and effective <= current.valid_from:
-        current.org_unit_id = employee.org_unit_id
-        current.position_id = employee.position_id
-        current.manager_id = employee.manager_id
+    update, opened = _placement_change(employee, current, effective)
+    if current is not None and update is not None:
+        for name, value in update.items():
+            if name != "id":
+                setattr(current, name, value)
         session.add(current)
-        return
-    if current is not None:
-        current.valid_to = effective - timedelta(days=1)
-        session.add(current)
-    _add_placement(session, employee, effective)
+    if opened:
+        _add_placement(session, employee, effective)
 
 
 def _manager_field(pointer: str) -> FieldProblem:
