@@ -20,6 +20,7 @@ from strata_contracts.goals.events import (
     CheckInRecorded,
     PlanSigned,
     PlanVersionProposed,
+    SignedItem,
 )
 from strata_contracts.goals.plans import (
     ActualBulkCreate,
@@ -463,6 +464,16 @@ class PlanService:
                     manager_signed_by=by_role[SignerRole.MANAGER].signer,
                     manager_signer_employee_id=by_role[SignerRole.MANAGER].signer_employee_id,
                     manager_signed_at=by_role[SignerRole.MANAGER].signed_at,
+                    items=[
+                        SignedItem(
+                            key=i.key,
+                            indicator_id=i.indicator_id,
+                            name=i.name,
+                            perspective=i.perspective,
+                            weight=i.weight,
+                        )
+                        for i in items
+                    ],
                 ),
             )
         return await self.read(session, plan)

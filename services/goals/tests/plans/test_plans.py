@@ -220,6 +220,10 @@ class TestSignatures:
         ).all()
         assert event.subject == f"plan/{x['plan']}"
         assert (event.data["version"], event.data["manager_signed_by"]) == (1, "user:dir")
+        # The signed items travel with the event: consumers weigh scores by them.
+        signed = {i["key"]: i["weight"] for i in event.data["items"]}
+        plan = await api.call("GET", f"/plans/{x['plan']}")
+        assert signed == {i["key"]: i["weight"] for i in plan["current"]["items"]}
 
 
 class TestFrozenWeights:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
 from strata_contracts.goals.strategy import IndicatorRead, ObjectiveRead
-from strata_contracts.goals.vocabulary import CyclePhase
+from strata_contracts.goals.vocabulary import CyclePhase, Perspective
 
 Change = Literal["created", "updated"]
 
@@ -101,6 +101,17 @@ class PlanVersionProposed(BaseModel):
     author: str
 
 
+class SignedItem(BaseModel):
+    """One indicator of a signed version, as it is scored: its plan item key, weight and
+    perspective (consumers such as analytics weigh `goals.actual.recorded` scores by it)."""
+
+    key: UUID
+    indicator_id: UUID | None
+    name: str
+    perspective: Perspective
+    weight: Decimal = Field(description="Percent; a version's weights total 100.")
+
+
 class PlanSigned(BaseModel):
     """Both sides signed a version: the performance agreement (`goals.plan.signed`)."""
 
@@ -113,6 +124,9 @@ class PlanSigned(BaseModel):
     manager_signed_by: str
     manager_signer_employee_id: UUID | None
     manager_signed_at: datetime
+    items: list[SignedItem] = Field(
+        default_factory=list, description="The signed version's indicators and weights."
+    )
 
 
 class CheckInRecorded(BaseModel):
