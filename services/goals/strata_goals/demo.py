@@ -39,7 +39,8 @@ from strata_contracts.goals.org import (
     PositionUpsert,
 )
 from strata_contracts.goals.plans import (
-    ActualCreate,
+    ActualBulkCreate,
+    ActualBulkItem,
     CheckInCreate,
     CheckInProgress,
     PlanCreate,
@@ -99,6 +100,9 @@ class _Demo:
         self.last_month = add_months(self.this_month, -1)
         self.hr = IdentityClaims(
             subject="demo:loader", tenant_id=tenant_id, roles=frozenset({Role.HR, Role.ADMIN})
+        )
+        self.integration = IdentityClaims(
+            subject="demo:data-source", tenant_id=tenant_id, roles=frozenset({Role.INTEGRATION})
         )
         self.indicators: dict[str, uuid.UUID] = {}
         self.managers = {p.external_id: p.manager for p in DEMO_PEOPLE}
@@ -472,9 +476,13 @@ class _Demo:
             plans[person.external_id] = plan
         return plans
 
-    async def results(self, plans: dict[str, Any], day: date, *, complete: bool, seed: str) -> None:
-        """Actuals for every item (`complete`) or the first two of each plan, recorded by the
-        employee's manager; fixed figures where the feedback demo tells their story."""
+    async def results(
+        self, cycle_id: uuid.UUID, plans: dict[str, Any], day: date, *, complete: bool, seed: str
+    ) -> None:
+        """Actuals for every item (`complete`) or the first two of each plan, loaded the way
+        a data source would (one bulk call per source); fixed figures where the feedback
+        demo tells their story."""
+        by_source: dict[str, list[ActualBulkItem]] = {}
         for external_id, plan in plans.items():
             rng = random.Random(f"{seed}/{external_id}")  # noqa: S311 - demo figures
             fixed = LAST_MONTH.get(external_id, {}) if complete else {}
@@ -487,18 +495,21 @@ class _Demo:
                     level = int(figure) if figure is not None else rng.choice([2, 3, 3, 4, 4, 5])
                 else:
                     value = D(str(figure)) if figure is not None else _plausible(item, rng)
-                await plan_service.record_actual(
-                    self.session,
-                    self.manager_of(external_id),
-                    plan.id,
-                    ActualCreate(
-                        key=item.key,
+                by_source.setdefault(item.data_source or "manual", []).append(
+                    ActualBulkItem(
+                        employee_id=plan.employee_id,
+                        indicator_id=item.indicator_id,
                         value=value,
                         level=level,
-                        source=item.data_source or "manual",
                         measured_on=min(day, self.today),
-                    ),
+                    )
                 )
+        for source, entries in by_source.items():
+            await plan_service.record_actuals_bulk(
+                self.session,
+                self.integration,
+                ActualBulkCreate(cycle_id=cycle_id, source=source, items=entries),
+            )
 
     async def check_ins(self, plans: dict[str, Any], held_on: date, *, every: int) -> None:
         for n, (external_id, plan) in enumerate(plans.items()):
@@ -535,7 +546,7 @@ class _Demo:
         await self.advance(last, CyclePhase.COACHING)
         await self.check_ins(last_plans, self.last_month + timedelta(days=12), every=1)
         month_end = add_months(self.last_month, 1) - timedelta(days=1)
-        await self.results(last_plans, month_end, complete=True, seed="last")
+        await self.results(last, last_plans, month_end, complete=True, seed="last")
         await self.advance(last, CyclePhase.ASSESSMENT, CyclePhase.FEEDBACK, CyclePhase.CLOSED)
 
         current = await self.cycle(
@@ -548,7 +559,7 @@ class _Demo:
         await self.advance(current, CyclePhase.COACHING)
         # Every other plan had its first check-in; the rest show in the overdue view.
         await self.check_ins(plans, self.this_month, every=2)
-        await self.results(plans, self.today, complete=False, seed="this")
+        await self.results(current, plans, self.today, complete=False, seed="this")
 
         half = self.this_month.replace(month=1 if self.this_month.month <= 6 else 7)
         half_year = await self.cycle(
