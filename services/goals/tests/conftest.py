@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 import strata_goals
 from strata_contracts.identity import Role
@@ -86,6 +87,21 @@ class GoalsApi:
             **fields,
         }
         return await self.call("POST", "/employees", body)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def count_statements(app: Any) -> Callable[[], Callable[[], int]]:
+    """`count_statements()` starts counting the SQL statements the app sends; calling what
+    it returns says how many ran since (set-based work stays at a handful)."""
+
+    def start() -> Callable[[], int]:
+        seen: list[int] = []
+        event.listen(
+            app.state.engine.sync_engine, "before_cursor_execute", lambda *_: seen.append(1)
+        )
+        return lambda: len(seen)
+
+    return start
 
 
 @pytest.fixture
