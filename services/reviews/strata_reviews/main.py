@@ -8,6 +8,7 @@ from strata_reviews.completion.endpoints import router as completion
 from strata_reviews.disclosure.endpoints import router as disclosure
 from strata_reviews.external.endpoints import router as external
 from strata_reviews.external.middleware import RedactLinkTokens
+from strata_reviews.internal.endpoints import router as internal
 from strata_reviews.invitations.endpoints import router as invitations
 from strata_reviews.models import OutboxEvent
 from strata_reviews.nominations.endpoints import router as nominations
@@ -27,6 +28,7 @@ ROUTERS = (
     results,
     disclosure,
     completion,
+    internal,
 )
 
 
