@@ -1,6 +1,6 @@
 """Errors of the organisation domain."""
 
-from strata_kit.errors import Conflict, NotFound
+from strata_kit.errors import NotFound
 
 
 class OrgUnitNotFound(NotFound):
@@ -16,10 +16,3 @@ class PositionNotFound(NotFound):
 class EmployeeNotFound(NotFound):
     title = "Employee not found"
     slug = "employee-not-found"
-
-
-class DuplicateKey(Conflict):
-    """An external id or code that another row of the tenant already has."""
-
-    title = "Duplicate key"
-    slug = "duplicate-key"

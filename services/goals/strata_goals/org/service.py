@@ -30,10 +30,9 @@ from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
 from strata_goals.audit.service import audit_service
-from strata_goals.changes import patch_changes
+from strata_goals.changes import ensure_unique, patch_changes
 from strata_goals.events import emit
 from strata_goals.org.exceptions import (
-    DuplicateKey,
     EmployeeNotFound,
     OrgUnitNotFound,
     PositionNotFound,
@@ -150,7 +149,7 @@ class OrgService:
         self, session: AsyncSession, identity: IdentityClaims, data: OrgUnitCreate
     ) -> OrgUnitRead:
         repo = OrgUnitRepository(session)
-        await self._unique(repo.find_by, "org unit", code=data.code, external_id=data.external_id)
+        await ensure_unique(repo.find_by, "org unit", code=data.code, external_id=data.external_id)
         if data.parent_id is None:
             root = await repo.root()
             if root is not None:
@@ -179,7 +178,7 @@ class OrgService:
         unit = await self.get_org_unit(session, org_unit_id)
         before = snapshot(unit)
         changes = patch_changes(data, {"name"})
-        await self._unique(
+        await ensure_unique(
             repo.find_by,
             "org unit",
             exclude=unit.id,
@@ -350,7 +349,7 @@ class OrgService:
         self, session: AsyncSession, identity: IdentityClaims, data: PositionCreate
     ) -> PositionRead:
         repo = PositionRepository(session)
-        await self._unique(repo.find_by, "position", code=data.code, external_id=data.external_id)
+        await ensure_unique(repo.find_by, "position", code=data.code, external_id=data.external_id)
         await self._existing_unit(session, data.org_unit_id, "org_unit_id")
         position = add_row(session, Position, **data.model_dump())
         await session.flush()
@@ -368,7 +367,7 @@ class OrgService:
         position = await self.get_position(session, position_id)
         before = snapshot(position)
         changes = patch_changes(data, {"title", "org_unit_id"})
-        await self._unique(
+        await ensure_unique(
             repo.find_by,
             "position",
             exclude=position.id,
@@ -529,7 +528,7 @@ class OrgService:
         self, session: AsyncSession, identity: IdentityClaims, data: EmployeeCreate
     ) -> EmployeeRead:
         repo = EmployeeRepository(session)
-        await self._unique(repo.find_by, "employee", external_id=data.external_id)
+        await ensure_unique(repo.find_by, "employee", external_id=data.external_id)
         await self._check_placement(session, data.org_unit_id, data.position_id)
         if data.manager_id is not None and await repo.get(data.manager_id) is None:
             raise _manager_outside_org("manager_id")
@@ -551,7 +550,7 @@ class OrgService:
         before = snapshot(employee)
         changes = patch_changes(data, {"name", "email", "org_unit_id", "status"})
         changes.pop("effective_on", None)
-        await self._unique(
+        await ensure_unique(
             repo.find_by, "employee", exclude=employee.id, external_id=changes.get("external_id")
         )
         if "org_unit_id" in changes or "position_id" in changes:
@@ -798,24 +797,6 @@ class OrgService:
                 "The org unit does not exist.",
                 errors=[field(pointer, "no such org unit in this tenant")],
             )
-
-    async def _unique(
-        self,
-        find_by: Callable[..., Any],
-        what: str,
-        *,
-        exclude: uuid.UUID | None = None,
-        **keys: str | None,
-    ) -> None:
-        for name, value in keys.items():
-            if value is None:
-                continue
-            other = await find_by(**{name: value})
-            if other is not None and other.id != exclude:
-                raise DuplicateKey(
-                    f"Another {what} already has {name} {value!r}.",
-                    errors=[field(name, f"already used by {other.id}")],
-                )
 
     # --- data rules shared by the other domains ----------------------------------------
 

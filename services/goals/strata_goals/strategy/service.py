@@ -36,10 +36,9 @@ from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
 from strata_goals.audit.service import audit_service
 from strata_goals.calc.scoring import quantise_score
-from strata_goals.changes import patch_changes
+from strata_goals.changes import ensure_unique, patch_changes
 from strata_goals.cycles.service import cycle_service
 from strata_goals.events import emit
-from strata_goals.org.exceptions import DuplicateKey
 from strata_goals.org.models import Position
 from strata_goals.org.repository import OrgUnitRepository, PositionRepository
 from strata_goals.parameters import (
@@ -135,7 +134,7 @@ class StrategyService:
     async def create_objective(
         self, session: AsyncSession, identity: IdentityClaims, data: ObjectiveCreate
     ) -> ObjectiveRead:
-        await _unique_code(ObjectiveRepository(session).find_by, "objective", data.code)
+        await ensure_unique(ObjectiveRepository(session).find_by, "objective", code=data.code)
         _dates_in_order(data.starts_on, data.ends_on)
         objective = add_row(session, Objective, **data.model_dump())
         await session.flush()
@@ -151,8 +150,11 @@ class StrategyService:
     ) -> ObjectiveRead:
         objective = await self.get_objective(session, objective_id)
         changes = patch_changes(data, {"title", "perspective", "active"})
-        await _unique_code(
-            ObjectiveRepository(session).find_by, "objective", changes.get("code"), objective.id
+        await ensure_unique(
+            ObjectiveRepository(session).find_by,
+            "objective",
+            exclude=objective.id,
+            code=changes.get("code"),
         )
         _dates_in_order(
             changes.get("starts_on", objective.starts_on), changes.get("ends_on", objective.ends_on)
@@ -233,7 +235,7 @@ class StrategyService:
     async def create_indicator(
         self, session: AsyncSession, identity: IdentityClaims, data: IndicatorCreate
     ) -> IndicatorRead:
-        await _unique_code(IndicatorRepository(session).find_by, "indicator", data.code)
+        await ensure_unique(IndicatorRepository(session).find_by, "indicator", code=data.code)
         org_unit_id, position_id = await self._placement(session, data)
         if data.weight is not None and data.level is not Level.POST:
             raise InvalidInput(
@@ -274,8 +276,11 @@ class StrategyService:
         changes = patch_changes(
             data, {"name", "perspective", "kind", "method", "frequency", "active"}
         )
-        await _unique_code(
-            IndicatorRepository(session).find_by, "indicator", changes.get("code"), indicator.id
+        await ensure_unique(
+            IndicatorRepository(session).find_by,
+            "indicator",
+            exclude=indicator.id,
+            code=changes.get("code"),
         )
         before = snapshot(indicator)
         for name, value in changes.items():
@@ -483,7 +488,7 @@ class StrategyService:
     async def create_template(
         self, session: AsyncSession, identity: IdentityClaims, data: IndicatorTemplateCreate
     ) -> IndicatorTemplateRead:
-        await _unique_code(TemplateRepository(session).find_by, "template", data.code)
+        await ensure_unique(TemplateRepository(session).find_by, "template", code=data.code)
         template = add_row(
             session,
             IndicatorTemplate,
@@ -519,8 +524,11 @@ class StrategyService:
         changes = patch_changes(
             data, {"name", "perspective", "kind", "method", "frequency", "active"}
         )
-        await _unique_code(
-            TemplateRepository(session).find_by, "template", changes.get("code"), template.id
+        await ensure_unique(
+            TemplateRepository(session).find_by,
+            "template",
+            exclude=template.id,
+            code=changes.get("code"),
         )
         before = snapshot(template)
         for name, value in changes.items():
@@ -859,19 +867,6 @@ def _dates_in_order(starts_on: Any, ends_on: Any) -> None:
         raise InvalidInput(
             "The objective ends before it starts.",
             errors=[field("ends_on", "before starts_on")],
-        )
-
-
-async def _unique_code(
-    find_by: Any, what: str, code: str | None, exclude: uuid.UUID | None = None
-) -> None:
-    if code is None:
-        return
-    other = await find_by(code=code)
-    if other is not None and other.id != exclude:
-        raise DuplicateKey(
-            f"Another {what} already has the code {code!r}.",
-            errors=[field("code", f"already used by {other.id}")],
         )
 
 
