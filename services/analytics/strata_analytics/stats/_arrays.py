@@ -1,0 +1,106 @@
+"""Vectorised grouping helpers: factorise labels, group counts and moments (no Python loops
+over rows)."""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+AnyArray = npt.NDArray[Any]
+
+ZERO_SPREAD_RELATIVE = 1e-12
+"""A sum of squared deviations at most this fraction of n·mean² is rounding noise: it is
+set to exactly 0 (see docs/statistics.md, "Zero variance")."""
+
+
+def as_scores(values: npt.ArrayLike, name: str = "score") -> FloatArray:
+    """A 1-d float64 array; NaN marks a missing value, infinities are refused."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} has an infinite value")
+    return arr
+
+
+def as_labels(values: npt.ArrayLike, name: str, size: int) -> AnyArray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if arr.shape[0] != size:
+        raise ValueError(f"{name} has {arr.shape[0]} values, expected {size}")
+    return arr
+
+
+def factorize(values: AnyArray) -> tuple[AnyArray, IntArray]:
+    """Sorted distinct labels and, per row, the position of its label among them.
+
+    Dense integer ids (the usual case: codes the caller assigned) take an O(n) path through
+    `bincount`; anything else sorts (`np.unique`)."""
+    if values.size and np.issubdtype(values.dtype, np.integer):
+        low = int(values.min())
+        span = int(values.max()) - low + 1
+        if span <= 4 * values.size + 1024:
+            shifted = (values.astype(np.int64) - low).astype(np.intp)
+            present = np.bincount(shifted, minlength=span) > 0
+            labels = (np.flatnonzero(present) + low).astype(values.dtype)
+            lookup = np.cumsum(present, dtype=np.int64) - 1
+            return labels, lookup[shifted]
+    labels, inverse = np.unique(values, return_inverse=True)
+    return labels, inverse.reshape(-1).astype(np.int64)
+
+
+def combine(first: IntArray, second: IntArray, second_size: int) -> tuple[IntArray, IntArray]:
+    """Codes of the distinct (first, second) pairs, and each pair's `first` code.
+
+    Returns (pair code per row, first code per pair)."""
+    key = first * np.int64(second_size) + second
+    pairs, pair_code = factorize(key)
+    return pair_code, (pairs // np.int64(second_size)).astype(np.int64)
+
+
+def counts(codes: IntArray, size: int) -> IntArray:
+    return np.bincount(codes, minlength=size).astype(np.int64)
+
+
+def sums(codes: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    return np.bincount(codes, weights=weights, minlength=size).astype(np.float64, copy=False)
+
+
+def safe_divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """numerator / denominator, NaN where the denominator is 0."""
+    out = np.full(np.broadcast(numerator, denominator).shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def clean_m2(m2: FloatArray, n: FloatArray, mean: FloatArray) -> FloatArray:
+    """Clip rounding noise in sums of squared deviations: negative values and values that
+    are a vanishing fraction of n·mean² become exactly 0."""
+    noise = m2 <= ZERO_SPREAD_RELATIVE * n * np.nan_to_num(mean) ** 2
+    return np.where(noise | (m2 < 0), 0.0, m2)
+
+
+def moments(codes: IntArray, x: FloatArray, size: int) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Per group: count, mean (NaN when empty), and the sum of squared deviations from the
+    mean, two-pass (accurate where Σx² - (Σx)²/n would cancel)."""
+    n = counts(codes, size)
+    mean = safe_divide(sums(codes, x, size), n.astype(np.float64))
+    deviation = x - mean[codes]
+    m2 = sums(codes, deviation * deviation, size)
+    return n, mean, clean_m2(m2, n.astype(np.float64), mean)
+
+
+def m2_from_sums(n: FloatArray, total: FloatArray, total_sq: FloatArray) -> FloatArray:
+    """Σ(x - mean)² from n, Σx and Σx² (one pass; the caller's SQL aggregates)."""
+    mean = safe_divide(total, n)
+    m2 = total_sq - np.where(n > 0, total * np.nan_to_num(mean), 0.0)
+    return clean_m2(m2, n, mean)
+
+
+def sample_variance(n: FloatArray, m2: FloatArray) -> FloatArray:
+    """m2 / (n - 1), NaN where n < 2."""
+    return np.where(n >= 2, m2 / np.maximum(n - 1, 1), np.nan)
