@@ -6,27 +6,33 @@ from strata_analytics.ingest.rebuild import KIND as REBUILD
 from strata_analytics.ingest.rebuild import Rebuild
 from strata_analytics.ingest.service import CONSUMER, ingest_service
 from strata_analytics.models import ConsumerCursor, Job, OutboxEvent
+from strata_analytics.ratings.pull import KIND as PULL_RATINGS
+from strata_analytics.ratings.pull import PullRatings
+from strata_analytics.results.endpoints import router as results_router
 from strata_analytics.settings import AnalyticsSettings
 from strata_kit.app import create_service_app
 from strata_kit.http import create_upstream_client
 from strata_kit.jobs import JobSpec
 from strata_kit.relay import ConsumerSpec
 
+ROUTERS = (ingest_router, results_router)
+
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     """The analytics service's ASGI app."""
     settings = settings or AnalyticsSettings()
-    rebuild = Rebuild(
-        lambda: create_upstream_client(settings.gateway_url, read_timeout=60),
-        settings.platform.internal_token_secret.get_secret_value(),
+    secret = settings.platform.internal_token_secret.get_secret_value()
+    rebuild = Rebuild(lambda: create_upstream_client(settings.gateway_url, read_timeout=60), secret)
+    pull = PullRatings(
+        lambda: create_upstream_client(settings.reviews_url, read_timeout=60), secret
     )
     return create_service_app(
         settings,
         title="Strata analytics",
         description=(strata_analytics.__doc__ or "").strip(),
-        routers=[ingest_router],
+        routers=ROUTERS,
         outbox=OutboxEvent,
-        jobs=JobSpec(table=Job, handlers={REBUILD: rebuild}),
+        jobs=JobSpec(table=Job, handlers={REBUILD: rebuild, PULL_RATINGS: pull}),
         consumer=ConsumerSpec(
             name=CONSUMER, cursor_table=ConsumerCursor, apply=ingest_service.apply
         ),

@@ -1,5 +1,6 @@
 """The analytics service's table base: its own registry and metadata (its own database)."""
 
+from sqlalchemy import Numeric
 from sqlmodel import SQLModel
 
 from strata_kit.audit import AuditFields
@@ -10,6 +11,13 @@ from strata_kit.relay import ConsumerCursorFields
 
 registry = new_registry()
 metadata = registry.metadata
+
+SCORE = Numeric(10, 4)
+"""A score as a fraction (1 = 100 %), 4 places, as goals computes them."""
+WEIGHT = Numeric(7, 3)
+"""A weight in percent."""
+MONEY = Numeric(16, 2)
+"""An amount of money (salary, increase, bonus)."""
 
 
 class AnalyticsModel(TenantModel, registry=registry):

@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from strata_kit.settings import KitSettings
@@ -12,3 +13,8 @@ class AnalyticsSettings(KitSettings):
 
     service_name: ClassVar[str] = "analytics"
     port: int = 8004
+    reviews_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="The reviews service itself, for its private answers feed (not proxied "
+        "by the gateway).",
+    )

@@ -34,3 +34,17 @@ def consumer(app, hub):  # type: ignore[no-untyped-def]
     from .hub import make_consumer
 
     return make_consumer(app, hub)
+
+
+@pytest.fixture
+def reviews():  # type: ignore[no-untyped-def]
+    from .world import FakeReviews
+
+    return FakeReviews()
+
+
+@pytest.fixture
+def world(app, hub, reviews, tenant_id):  # type: ignore[no-untyped-def]
+    from .world import World
+
+    return World(app=app, hub=hub, reviews=reviews, tenant=tenant_id)

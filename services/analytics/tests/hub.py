@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+from pydantic import BaseModel
 
 from strata_analytics.ingest.service import CONSUMER, ingest_service
 from strata_analytics.models import ConsumerCursor
@@ -69,3 +70,18 @@ async def drain(consumer: EventConsumer) -> int:
     while (applied := await consumer.run_once()) > 0:
         total += applied
     return total
+
+
+def publish(hub: Hub, tenant: uuid.UUID, type_: str, subject: str, data: BaseModel) -> FeedEvent:
+    """Put an event with a contract payload on the hub's feed."""
+    event = FeedEvent(
+        id=uuid.uuid4(),
+        type=type_,
+        tenant_id=tenant,
+        occurred_at=datetime.now(UTC),
+        subject=subject,
+        data=data.model_dump(mode="json"),
+        position=len(hub.events) + 1,
+    )
+    hub.events.append(event)
+    return event

@@ -9,10 +9,13 @@ from collections.abc import Callable
 
 import httpx
 from sqlalchemy import delete
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.ingest.models import IngestedEvent
 from strata_analytics.ingest.service import ingest_service
+from strata_analytics.projections.repository import ProjectionRepository
+from strata_analytics.results.models import OverallResult
 from strata_contracts.events import EventFeedPage
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims
 from strata_contracts.jobs import JobItemResult
@@ -31,6 +34,10 @@ class Rebuild:
 
     async def __call__(self, session: AsyncSession, job: JobContext) -> JobOutcome:
         await session.exec(delete(IngestedEvent))  # the tenant guard keeps this to one tenant
+        # What events built goes too (results unlocked by calibration are recomputed as the
+        # events replay; pulled ratings stay, and closed campaigns queue a fresh pull).
+        await ProjectionRepository(session).delete_tenant(job.tenant_id)
+        await session.exec(delete(OverallResult).where(col(OverallResult.locked).is_(False)))
         token = mint_identity_token(IdentityClaims(subject="service:analytics"), self.secret, 600)
         applied, after = 0, 0
         async with self.http() as http:

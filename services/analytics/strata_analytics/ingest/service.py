@@ -4,6 +4,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.ingest.models import IngestedEvent
 from strata_analytics.ingest.repository import IngestRepository
+from strata_analytics.projections.service import projection_service
 from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus, SourceStatus
 from strata_contracts.events import FeedEvent
 from strata_contracts.pagination import Page
@@ -31,6 +32,7 @@ class IngestService:
                 data=event.data,
             )
         )
+        await projection_service.apply(session, event)
 
     async def status(self, session: AsyncSession) -> IngestionStatus:
         repository = IngestRepository(session)

@@ -1,4 +1,6 @@
-import strata_analytics.ingest.models  # noqa: F401  (registers the tables)
+import strata_analytics.ingest.models
+import strata_analytics.projections.models
+import strata_analytics.results.models  # noqa: F401
 from strata_analytics.models import metadata
 from strata_kit.migrations import run_env
 

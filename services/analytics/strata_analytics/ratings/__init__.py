@@ -1,0 +1,1 @@
+"""360 ratings pulled from reviews, and the anonymity rule every figure built on them obeys."""
