@@ -147,6 +147,38 @@ def rater_sums(
 
 
 @dataclass(frozen=True)
+class PairScores:
+    """One row per rater-ratee pair: the rater's mean rating of the ratee."""
+
+    rater: AnyArray
+    ratee: AnyArray
+    score: FloatArray
+    ratings: IntArray
+
+
+def pair_scores(rater: npt.ArrayLike, ratee: npt.ArrayLike, score: npt.ArrayLike) -> PairScores:
+    """Average each rater's ratings of each ratee (NaN scores are missing): the input of ICC
+    on overall scores, and the unit of the leniency statistics."""
+    x = as_scores(score)
+    raters = as_labels(rater, "rater", x.size)
+    ratees_in = as_labels(ratee, "ratee", x.size)
+    keep = ~np.isnan(x)
+    if not keep.all():
+        x, raters, ratees_in = x[keep], raters[keep], ratees_in[keep]
+    rater_labels, r = factorize(raters)
+    ratee_labels, t = factorize(ratees_in)
+    pair = r * np.int64(ratee_labels.size) + t
+    keys, code = factorize(pair)
+    n = counts(code, keys.size)
+    return PairScores(
+        rater=rater_labels[keys // ratee_labels.size],
+        ratee=ratee_labels[keys % ratee_labels.size],
+        score=sums(code, x, keys.size) / n,
+        ratings=n,
+    )
+
+
+@dataclass(frozen=True)
 class Population:
     """The reference every rater is compared with: all raters together."""
 

@@ -15,6 +15,7 @@ from strata_analytics.stats import (
     RaterSums,
     Scale,
     estimate_k,
+    pair_scores,
     rater_bias,
     rater_norms,
     rater_sums,
@@ -258,6 +259,24 @@ class TestAgainstPandas:
         np.testing.assert_allclose(out.z, z.to_numpy(), rtol=0, atol=TOL)
         np.testing.assert_allclose(out.adjusted, (mu + sigma * z).to_numpy(), rtol=0, atol=TOL)
         assert np.isnan(out.z[frame.score.isna().to_numpy()]).all()
+
+
+class TestPairScores:
+    def test_hand(self) -> None:
+        pairs = pair_scores(HAND.rater, HAND.ratee, HAND.score)
+        assert list(zip(pairs.rater, pairs.ratee, strict=True)) == [
+            ("R1", "T1"), ("R1", "T2"), ("R2", "T1"), ("R2", "T2"), ("R3", "T1"), ("R3", "T3")
+        ]  # fmt: skip
+        assert pairs.score.tolist() == [4, 5, 3, 4, 2, 3]
+        assert pairs.ratings.tolist() == [2] * 6
+
+    def test_against_pandas(self) -> None:
+        frame = random_ratings(8)
+        pairs = pair_scores(frame.rater, frame.ratee, frame.score)
+        ref = frame.dropna().groupby(["rater", "ratee"]).score.agg(["mean", "size"])
+        assert list(zip(pairs.rater, pairs.ratee, strict=True)) == ref.index.tolist()
+        np.testing.assert_allclose(pairs.score, ref["mean"], rtol=0, atol=TOL)
+        assert pairs.ratings.tolist() == ref["size"].tolist()
 
 
 class TestSqlSums:
