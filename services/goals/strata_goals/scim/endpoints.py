@@ -38,6 +38,7 @@ from strata_goals.scim.exceptions import (
 )
 from strata_goals.scim.filters import parse_filter
 from strata_goals.scim.locks import KeyLocks, key_locks
+from strata_goals.scim.repository import keep_loaded_rows
 from strata_goals.scim.schemas import (
     BASE_PATH,
     DEFAULT_COUNT,
@@ -140,7 +141,10 @@ router = APIRouter(
 
 async def scim_session(request: Request, session: SessionDep) -> AsyncSession:
     """The request's session, remembered so a failed request can roll it back."""
-    request.scope.setdefault("state", {})[_SESSION] = session
+    state = request.scope.setdefault("state", {})
+    if _SESSION not in state:
+        keep_loaded_rows(session)
+        state[_SESSION] = session
     return session
 
 

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from scim2_models import Path
-from sqlalchemy import ColumnElement, case, exists, func, literal, text, true
+from sqlalchemy import ColumnElement, case, event, exists, func, literal, or_, text, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -181,6 +181,20 @@ GROUP_CATALOGUE = Catalogue(
 # --- queries ---------------------------------------------------------------------------------
 
 
+def keep_loaded_rows(session: AsyncSession) -> None:
+    """Hold every row the session reads or writes until it closes (SQLAlchemy's
+    strong-reference recipe). The identity map only holds rows weakly, and the organisation
+    service returns contract models, not rows: without this a SCIM write would read again
+    the employee, position or unit it has just written, to render its answer."""
+    kept: dict[int, object] = session.info.setdefault("scim_rows", {})
+
+    def keep(_session: object, row: object) -> None:
+        kept[id(row)] = row
+
+    for name in ("pending_to_persistent", "loaded_as_persistent", "detached_to_persistent"):
+        event.listen(session.sync_session, name, keep)
+
+
 class ScimRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -222,9 +236,18 @@ class ScimRepository:
             stmt = stmt.where(Employee.id != other_than)
         return (await self.session.exec(stmt)).all()
 
-    async def root_unit(self) -> OrgUnit | None:
-        stmt = select(OrgUnit).where(col(OrgUnit.parent_id).is_(None))
-        return (await self.session.exec(stmt)).first()
+    async def units_for(self, name: str | None, unit_id: uuid.UUID | None) -> Sequence[OrgUnit]:
+        """The enterprise unit, the unit `unit_id`, and the units named `name`
+        (case-insensitive), in one query."""
+        wanted: list[ColumnElement[bool]] = [col(OrgUnit.parent_id).is_(None)]
+        if name is not None:
+            wanted.append(func.lower(OrgUnit.name) == func.lower(literal(name)))
+        if unit_id is not None:
+            wanted.append(col(OrgUnit.id) == unit_id)
+        stmt = (
+            select(OrgUnit).where(or_(*wanted)).order_by(col(OrgUnit.created_at), col(OrgUnit.id))
+        )
+        return (await self.session.exec(stmt)).all()
 
     async def units_named(
         self, name: str, *, other_than: uuid.UUID | None = None

@@ -84,6 +84,31 @@ class Listed(Generic[R]):
     resources: list[R]
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a user's department and title place them, read before the write's locks are
+    taken. What is missing is created under the lock (a unit, a position); what exists is
+    never deleted, so it needs no lock."""
+
+    root: OrgUnit
+    department: str
+    unit: OrgUnit | None
+    """None: no unit has this department's name yet."""
+    title: str | None
+    position: Position | None
+    """None: no title, or the unit has no position of this title yet."""
+
+    def keys(self, email: str | None) -> list[Key]:
+        """The find-or-create keys of the write: the userName (when it is new), the
+        department and the title (when they do not exist yet)."""
+        keys: list[Key] = [("user", email)] if email else []
+        if self.unit is None:
+            keys.append(("unit", self.department))
+        if self.position is None:
+            keys.extend(_position_keys(self.department, [self.title]))
+        return keys
+
+
 def check_version(if_match: str | None, current: str) -> None:
     """Refuse a write whose `If-Match` names none of the current version (weak comparison,
     as RFC 7644 §3.14 uses it; `*` matches any)."""
@@ -128,12 +153,12 @@ class ScimService:
         """Hire: a new employee in the department and position the User names."""
         repo = ScimRepository(work.session)
         intent = user_intent(user)
-        root = await self._root(repo)
-        await work.locks.acquire(work.session, await self._user_keys(repo, root, intent))
+        place = await self._place_of(repo, intent.department, intent.title)
+        await work.locks.acquire(work.session, place.keys(intent.email))
         if await repo.employees_with_email(intent.email):
             raise UserNameTaken(detail=f"Another user already has userName {intent.email!r}.")
-        unit = await self._department(work.session, identity, repo, root, intent.department)
-        position = await self._position(work.session, identity, repo, unit, intent.title)
+        unit = await self._department(work.session, identity, repo, place)
+        position = await self._titled(work.session, identity, repo, place, unit)
         data = _valid(
             EmployeeCreate,
             external_id=intent.external_id,
@@ -283,15 +308,13 @@ class ScimService:
         employee: Employee,
         intent: UserIntent,
     ) -> ScimUser:
-        root = await self._root(repo)
-        keys = await self._user_keys(repo, root, intent)
-        if intent.email.lower() == employee.email.lower():
-            keys = [k for k in keys if k[0] != "user"]
-        await work.locks.acquire(work.session, keys)
-        if await repo.employees_with_email(intent.email, other_than=employee.id):
+        place = await self._place_of(repo, intent.department, intent.title)
+        renamed = intent.email.lower() != employee.email.lower()
+        await work.locks.acquire(work.session, place.keys(intent.email if renamed else None))
+        if renamed and await repo.employees_with_email(intent.email, other_than=employee.id):
             raise UserNameTaken(detail=f"Another user already has userName {intent.email!r}.")
-        unit = await self._department(work.session, identity, repo, root, intent.department)
-        position = await self._position(work.session, identity, repo, unit, intent.title)
+        unit = await self._department(work.session, identity, repo, place)
+        position = await self._titled(work.session, identity, repo, place, unit)
         status = employee.status
         if not intent.active:
             status = EmployeeStatus.TERMINATED
@@ -311,23 +334,6 @@ class ScimService:
             data = _valid(EmployeeUpdate, **changes)
             await org_service.update_employee(work.session, identity, employee.id, data)
         return await self._user(repo, employee)
-
-    async def _user_keys(
-        self, repo: ScimRepository, root: OrgUnit, intent: UserIntent
-    ) -> list[Key]:
-        """The find-or-create keys a user write may need: its userName, its department if
-        no unit has that name yet, and its title in that department."""
-        keys: list[Key] = [("user", intent.email)]
-        department = intent.department
-        if department is None:
-            department = root.name
-        elif (unit_id := parse_id(department)) and (unit := await repo.get(OrgUnit, unit_id)):
-            department = unit.name
-        elif named := await repo.units_named(department):
-            department = named[0].name
-        else:
-            keys.append(("unit", department))
-        return keys + _position_keys(department, [intent.title])
 
     async def _employee(self, repo: ScimRepository, user_id: str) -> Employee:
         employee_id = parse_id(user_id)
@@ -363,42 +369,66 @@ class ScimService:
         ]
 
     async def _root(self, repo: ScimRepository) -> OrgUnit:
-        root = await repo.root_unit()
-        if root is None:
-            raise EnterpriseUnitMissing(
-                detail="The tenant has no enterprise org unit yet: create it first "
-                "(POST /api/v1/goals/org-units without a parent), then provision people."
-            )
-        return root
+        return _enterprise(await repo.units_for(None, None))
+
+    async def _place_of(
+        self, repo: ScimRepository, department: str | None, title: str | None
+    ) -> Place:
+        """Where a department and title place someone: the enterprise unit for no
+        department, else the unit of that id, else the one of that name (case-insensitive);
+        the unit's oldest position of that title (case-insensitive)."""
+        unit_id = parse_id(department) if department else None
+        units = await repo.units_for(department, unit_id)
+        root = _enterprise(units)
+        unit: OrgUnit | None = root
+        if department is not None:
+            unit = next((u for u in units if u.id == unit_id), None)
+            named = [u for u in units if u.name.lower() == department.lower()]
+            if unit is None and len(named) > 1:
+                raise InvalidUserValue(
+                    detail=f"Several org units are named {department!r}; send the unit's id "
+                    "as the department to choose one."
+                )
+            unit = unit or (named[0] if named else None)
+        position = None
+        if unit is not None and title is not None:
+            position = await repo.position_titled(unit.id, title)
+        name = unit.name if unit is not None else department or root.name
+        return Place(root, name, unit, title, position)
 
     async def _department(
         self,
         session: AsyncSession,
         identity: IdentityClaims,
         repo: ScimRepository,
-        root: OrgUnit,
-        department: str | None,
+        place: Place,
     ) -> OrgUnit:
-        """The unit a department names: the enterprise unit for none, a unit by id, else by
-        name (case-insensitive), created under the enterprise unit when no unit has it."""
-        if department is None:
-            return root
-        unit_id = parse_id(department)
-        if unit_id is not None and (unit := await repo.get(OrgUnit, unit_id)) is not None:
-            return unit
-        named = await repo.units_named(department)
-        if len(named) > 1:
-            raise InvalidUserValue(
-                detail=f"Several org units are named {department!r}; send the unit's id as "
-                "the department to choose one."
-            )
+        """The unit of `place`; a department no unit had is created under the enterprise
+        unit, unless a request that held the lock before us just did."""
+        if place.unit is not None:
+            return place.unit
+        named = await repo.units_named(place.department)
         if named:
             return named[0]
-        data = _valid(OrgUnitCreate, name=department, parent_id=root.id)
+        data = _valid(OrgUnitCreate, name=place.department, parent_id=place.root.id)
         created = await org_service.create_org_unit(session, identity, data)
         unit = await repo.get(OrgUnit, created.id)
         assert unit is not None
         return unit
+
+    async def _titled(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        repo: ScimRepository,
+        place: Place,
+        unit: OrgUnit,
+    ) -> uuid.UUID | None:
+        """The position of the place's title in `unit` (found before the lock, or found or
+        created under it)."""
+        if place.position is not None and place.position.org_unit_id == unit.id:
+            return place.position.id
+        return await self._position(session, identity, repo, unit, place.title)
 
     async def _position(
         self,
@@ -512,6 +542,16 @@ def _query(query: ListQuery, catalogue: Catalogue) -> tuple[Any, list[Any]]:
             expression.desc().nulls_first() if query.descending else expression.asc().nulls_last()
         )
     return where, order
+
+
+def _enterprise(units: Sequence[OrgUnit]) -> OrgUnit:
+    root = next((u for u in units if u.parent_id is None), None)
+    if root is None:
+        raise EnterpriseUnitMissing(
+            detail="The tenant has no enterprise org unit yet: create it first "
+            "(POST /api/v1/goals/org-units without a parent), then provision people."
+        )
+    return root
 
 
 def _position_keys(department: str, titles: Iterable[str | None]) -> list[Key]:
