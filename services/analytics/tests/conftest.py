@@ -48,3 +48,14 @@ def world(app, hub, reviews, tenant_id):  # type: ignore[no-untyped-def]
     from .world import World
 
     return World(app=app, hub=hub, reviews=reviews, tenant=tenant_id)
+
+
+@pytest.fixture
+def example(world, consumer):  # type: ignore[no-untyped-def]
+    """`people = await example()`: the worked example's sales team, synced."""
+    from .world import build
+
+    async def make():  # type: ignore[no-untyped-def]
+        return await build(world, consumer)
+
+    return make

@@ -417,3 +417,60 @@ class World:
         )
         while await runner.run_once():
             pass
+
+
+# --- the worked example's sales representatives (see results/test_worked_example.py) ----
+
+SUP, PEER, CUST, SELF = (
+    Relationship.SUPERVISOR,
+    Relationship.PEER,
+    Relationship.CUSTOMER,
+    Relationship.SELF,
+)
+POST = [
+    ("Signed contracts", Perspective.FINANCIAL, "40"),
+    ("Pipeline value", Perspective.FINANCIAL, "25"),
+    ("CRM data quality", Perspective.INTERNAL_PROCESS, "15"),
+    ("Customer complaints", Perspective.CUSTOMER, "20"),
+]
+SCORES = {
+    "Lena": ["1.1", "0.9", "0.75", "1.0"],
+    "Omar": ["1.2", "1.2", "1.0", "1.2"],
+    "Clara": ["0.5", "0.6", "0.5", "0.0"],
+    "Tom": ["1.0", "1.0", "0.75", None],
+}
+
+
+async def build(world: World, consumer: Any) -> dict[str, Any]:
+    world.org_unit("Sales", world.unit)
+    head = world.employee("Jonas Brandt")
+    reps = {name: world.employee(name, manager=head) for name in SCORES}
+    for name, scores in SCORES.items():
+        plan, keys = world.plan(reps[name], [(*item, None) for item in POST])
+        for (item, *_), score in zip(POST, scores, strict=True):
+            if score is not None:
+                world.actual(plan, reps[name], keys[item], score)
+    world.campaign(
+        {
+            reps["Lena"]: [
+                (SUP, "jonas", 4),
+                (PEER, "p1", 5),
+                (PEER, "p2", 4),
+                (PEER, "p3", 3),
+                (CUST, "c1", 1),
+                (CUST, "c2", 1),
+                (SELF, "lena", 5),
+            ],
+            reps["Omar"]: [
+                (SUP, "jonas", 5),
+                (PEER, "p1", 5),
+                (PEER, "p2", 5),
+                (PEER, "p3", 4),
+                (CUST, "c1", 1),
+                (SELF, "omar", 5),
+            ],
+            reps["Clara"]: [(SUP, "jonas", 2), (PEER, "p1", 5), (PEER, "p2", 5), (SELF, "c", 5)],
+        }
+    )
+    await world.sync(consumer)
+    return {"head": head, **reps}

@@ -17,28 +17,8 @@ peers are only two: withheld; her supervisor's 2s make 2.00. Customers rate ever
 selves 5: were either counted, every 360 figure above would differ.
 """
 
-from strata_contracts.goals.vocabulary import Perspective
 from strata_contracts.identity import Role
-from strata_contracts.reviews.vocabulary import Relationship
 
-SUP, PEER, CUST, SELF = (
-    Relationship.SUPERVISOR,
-    Relationship.PEER,
-    Relationship.CUSTOMER,
-    Relationship.SELF,
-)
-POST = [
-    ("Signed contracts", Perspective.FINANCIAL, "40"),
-    ("Pipeline value", Perspective.FINANCIAL, "25"),
-    ("CRM data quality", Perspective.INTERNAL_PROCESS, "15"),
-    ("Customer complaints", Perspective.CUSTOMER, "20"),
-]
-SCORES = {
-    "Lena": ["1.1", "0.9", "0.75", "1.0"],
-    "Omar": ["1.2", "1.2", "1.0", "1.2"],
-    "Clara": ["0.5", "0.6", "0.5", "0.0"],
-    "Tom": ["1.0", "1.0", "0.75", None],
-}
 EXPECTED = {
     # name: (plan score, 360 mean, 360 score, overall, band, complete)
     "Lena": ("0.9775", "4.0000", "0.7500", "0.9093", "3", True),
@@ -48,46 +28,11 @@ EXPECTED = {
 }
 
 
-async def build(world, consumer) -> dict[str, object]:
-    world.org_unit("Sales", world.unit)
-    head = world.employee("Jonas Brandt")
-    reps = {name: world.employee(name, manager=head) for name in SCORES}
-    for name, scores in SCORES.items():
-        plan, keys = world.plan(reps[name], [(*item, None) for item in POST])
-        for (item, *_), score in zip(POST, scores, strict=True):
-            if score is not None:
-                world.actual(plan, reps[name], keys[item], score)
-    world.campaign(
-        {
-            reps["Lena"]: [
-                (SUP, "jonas", 4),
-                (PEER, "p1", 5),
-                (PEER, "p2", 4),
-                (PEER, "p3", 3),
-                (CUST, "c1", 1),
-                (CUST, "c2", 1),
-                (SELF, "lena", 5),
-            ],
-            reps["Omar"]: [
-                (SUP, "jonas", 5),
-                (PEER, "p1", 5),
-                (PEER, "p2", 5),
-                (PEER, "p3", 4),
-                (CUST, "c1", 1),
-                (SELF, "omar", 5),
-            ],
-            reps["Clara"]: [(SUP, "jonas", 2), (PEER, "p1", 5), (PEER, "p2", 5), (SELF, "c", 5)],
-        }
-    )
-    await world.sync(consumer)
-    return {"head": head, **reps}
-
-
 class TestWorkedExample:
     async def test_overall_results_and_bands_match_the_hand_computed_table(
-        self, client, world, consumer, identity_headers
+        self, client, world, example, identity_headers
     ):
-        people = await build(world, consumer)
+        people = await example()
         response = await client.get(
             "/api/v1/analytics/results",
             params={"cycle_id": str(world.cycle)},
@@ -108,10 +53,8 @@ class TestWorkedExample:
         assert got == EXPECTED
         assert people["head"] not in {r["employee_id"] for r in response.json()["items"]}
 
-    async def test_the_explanation_lists_every_step(
-        self, client, world, consumer, identity_headers
-    ):
-        people = await build(world, consumer)
+    async def test_the_explanation_lists_every_step(self, client, world, example, identity_headers):
+        people = await example()
         url = f"/api/v1/analytics/results/{people['Lena']}/{world.cycle}/explanation"
         # Lena may read her own explanation; so may HR.
         body = (
@@ -149,9 +92,9 @@ class TestWorkedExample:
 
 class TestAccess:
     async def test_employee_sees_own_manager_line_others_404(
-        self, client, world, consumer, identity_headers
+        self, client, world, example, identity_headers
     ):
-        people = await build(world, consumer)
+        people = await example()
         cycle = world.cycle
         lena = identity_headers(Role.EMPLOYEE, employee_id=people["Lena"])
         assert (await client.get("/api/v1/analytics/results")).status_code == 401
@@ -165,15 +108,15 @@ class TestAccess:
         assert [r["employee_name"] for r in listed] == ["Lena"]
         manager = identity_headers(Role.MANAGER, employee_id=people["head"])
         line = (await client.get("/api/v1/analytics/results", headers=manager)).json()["items"]
-        assert {r["employee_name"] for r in line} == set(SCORES)
+        assert {r["employee_name"] for r in line} == set(EXPECTED)
         stranger = identity_headers(Role.MANAGER, employee_id=people["Tom"])
         theirs = (await client.get("/api/v1/analytics/results", headers=stranger)).json()
         assert [r["employee_name"] for r in theirs["items"]] == ["Tom"]
 
-    async def test_another_tenant_sees_nothing(self, client, world, consumer, identity_headers):
+    async def test_another_tenant_sees_nothing(self, client, world, example, identity_headers):
         import uuid
 
-        people = await build(world, consumer)
+        people = await example()
         theirs = identity_headers(Role.HR, tenant=uuid.uuid4())
         url = f"/api/v1/analytics/results/{people['Lena']}/{world.cycle}"
         assert (await client.get(url, headers=theirs)).status_code == 404
@@ -209,13 +152,13 @@ class TestPolicy:
         ]
 
     async def test_only_hr_sets_it_and_results_follow_audited(
-        self, client, world, consumer, identity_headers, db_session
+        self, client, world, example, identity_headers, db_session
     ):
         from sqlmodel import select
 
         from strata_analytics.models import AuditRecord
 
-        people = await build(world, consumer)
+        people = await example()
         body = {
             "kpi_weight": "50",
             "competency_weight": "50",

@@ -1,0 +1,1 @@
+"""Rater bias, normalisation and reliability of 360 ratings, anonymity first."""

@@ -1,0 +1,118 @@
+"""Rater fairness and reliability of 360 ratings.
+
+Every figure is computed only from ratings the reviews service publishes (groups and items
+with at least k raters; the supervisor group always; self never), so no figure here can
+reveal a suppressed group. Raters are identified by a pseudonymous key; only a rater whose
+every counted rating is a supervisor rating is named by employee id.
+
+Statistics are floats rounded to 4 places (they feed no pay); None where undefined, with
+a reason code where withheld.
+"""
+
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+
+class PopulationRead(BaseModel):
+    raters: int
+    ratings: int
+    mean: float | None
+    sd: float | None
+    pair_mean: float | None = Field(description="Mean of rater-ratee mean scores.")
+    pair_sd: float | None
+    midpoint_share: float | None
+    halo_sd: float | None
+
+
+class RaterBiasRead(BaseModel):
+    rater_key: str = Field(description="Pseudonymous rater key.")
+    supervisor_employee_id: UUID | None = Field(
+        description="Set only when every counted rating of this rater is a supervisor's."
+    )
+    relationships: list[str]
+    ratees: int
+    ratings: int
+    mean: float | None
+    leniency_z: float | None = Field(description="(mean - population) / standard error.")
+    leniency_d: float | None = Field(description="(mean - population) / population SD.")
+    sd: float | None
+    spread_ratio: float | None = Field(description="SD / population SD (central tendency).")
+    midpoint_share: float | None
+    halo_sd: float | None = Field(description="Mean SD across competencies within a ratee.")
+    halo_ratio: float | None
+    lenient: bool
+    severe: bool
+    central_tendency: bool
+    halo: bool
+    shrinkage_weight: float | None = Field(description="ratees / (ratees + k).")
+    shrunk_mean: float | None
+    shrunk_sd: float | None
+
+
+class RaterBiasReport(BaseModel):
+    cycle_id: UUID | None
+    campaign_id: UUID | None
+    scale_min: int | None
+    scale_max: int | None
+    population: PopulationRead | None
+    shrinkage_k: float | None = Field(description="Prior strength in ratees (estimated).")
+    raters: list[RaterBiasRead]
+
+
+class StandardisedGroupRead(BaseModel):
+    """One ratee's relationship group: raw mean beside the mean of standardised scores."""
+
+    ratee_id: UUID
+    relationship: str
+    status: str = Field(description="`shown` or `withheld`.")
+    reason: str | None
+    raters: int | None
+    ratings: int | None
+    raw_mean: float | None
+    standardised_mean: float | None = Field(
+        description="Mean of the ratings rescaled as an average rater would give them."
+    )
+    mean_z: float | None
+
+
+class StandardisedReport(BaseModel):
+    campaign_id: UUID
+    groups: list[StandardisedGroupRead]
+
+
+class IccRead(BaseModel):
+    """ICC over the ratees of one relationship group (each ratee's raters as a group)."""
+
+    relationship: str
+    icc1: float | None
+    icc2: float | None
+    ratees: int
+    excluded_ratees: int = Field(description="Ratees whose group is withheld (never used).")
+    raters_needed: int | None = Field(
+        description="Spearman-Brown: raters per ratee for the target reliability."
+    )
+    raters_needed_exact: float | None
+    reason: str | None
+
+
+class GroupReliabilityRead(BaseModel):
+    """Agreement within one ratee's relationship group (units are the items)."""
+
+    ratee_id: UUID
+    relationship: str
+    status: str = Field(description="`shown` or `withheld`.")
+    reason: str | None
+    raters: int | None
+    items: int | None
+    rwg_j: float | None
+    alpha_interval: float | None
+    alpha_ordinal: float | None
+
+
+class ReliabilityReport(BaseModel):
+    campaign_id: UUID
+    anonymity_threshold: int | None
+    target: float
+    relationships: list[IccRead]
+    groups: list[GroupReliabilityRead]
