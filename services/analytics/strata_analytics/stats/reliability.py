@@ -25,6 +25,7 @@ from strata_analytics.stats._arrays import (
     m2_from_sums,
     moments,
     sample_variance,
+    select,
 )
 from strata_analytics.stats.anova import oneway
 from strata_analytics.stats.reasons import Reason
@@ -69,14 +70,13 @@ def group_summary(
     x = as_scores(score)
     groups = as_labels(group, "group", x.size)
     raters = as_labels(rater, "rater", x.size)
-    keep = ~np.isnan(x)
-    x, groups, raters = x[keep], groups[keep], raters[keep]
+    x, groups, raters = select(~np.isnan(x), x, groups, raters)
     labels, g = factorize(groups)
     size = labels.size
     rater_count = _distinct_raters(g, raters, size)
     shown = rater_count >= anonymity_threshold
-    rows = shown[g]
-    n, mean, m2 = moments(g[rows], x[rows], size)
+    g_shown, x_shown = select(shown[g], g, x)
+    n, mean, m2 = moments(g_shown, x_shown, size)
     reason = _reasons(size)
     reason[~shown] = Reason.BELOW_THRESHOLD
     return GroupSummary(
@@ -232,22 +232,20 @@ def rwg(
     groups = as_labels(group, "group", x.size)
     raters = as_labels(rater, "rater", x.size)
     items = np.zeros(x.size, dtype=np.int64) if item is None else as_labels(item, "item", x.size)
-    keep = ~np.isnan(x)
-    x, groups, raters, items = x[keep], groups[keep], raters[keep], items[keep]
+    x, groups, raters, items = select(~np.isnan(x), x, groups, raters, items)
     labels, g = factorize(groups)
     size = labels.size
     rater_count = _distinct_raters(g, raters, size)
     shown = rater_count >= anonymity_threshold
-    rows = shown[g]
-    x, g, items = x[rows], g[rows], items[rows]
+    x, g, items = select(shown[g], x, g, items)
 
     item_labels, i = factorize(items)
     cell, cell_group = combine(g, i, max(item_labels.size, 1))
     cell_n = counts(cell, cell_group.size)
     usable = cell_n >= max(2, anonymity_threshold)
     withheld_item = np.bincount(cell_group[(cell_n < anonymity_threshold)], minlength=size) > 0
-    rows = usable[cell]
-    n, _, m2 = moments(cell[rows], x[rows], cell_group.size)
+    cell_used, x_used = select(usable[cell], cell, x)
+    n, _, m2 = moments(cell_used, x_used, cell_group.size)
     variance = sample_variance(n.astype(np.float64), m2)
     j = counts(cell_group[usable], size)
     mean_variance = np.full(size, np.nan)
