@@ -3,6 +3,9 @@ from fastapi import FastAPI
 import strata_goals
 from strata_goals.audit.endpoints import router as audit_router
 from strata_goals.cycles.endpoints import router as cycles_router
+from strata_goals.jobs.endpoints import router as jobs_router
+from strata_goals.jobs.handlers import HANDLERS
+from strata_goals.jobs.models import Job
 from strata_goals.models import OutboxEvent
 from strata_goals.org.endpoints import router as org_router
 from strata_goals.plans.endpoints import router as plans_router
@@ -13,6 +16,7 @@ from strata_goals.settings import GoalsSettings
 from strata_goals.strategy.endpoints import router as strategy_router
 from strata_goals.weights.endpoints import router as weights_router
 from strata_kit.app import create_service_app
+from strata_kit.jobs import JobSpec
 
 
 def create_app(settings: GoalsSettings | None = None) -> FastAPI:
@@ -22,6 +26,7 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
         title="Strata goals",
         description=(strata_goals.__doc__ or "").strip(),
         outbox=OutboxEvent,
+        jobs=JobSpec(table=Job, handlers=HANDLERS),
         routers=[
             org_router,
             strategy_router,
@@ -31,6 +36,7 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
             plans_router,
             policy_router,
             audit_router,
+            jobs_router,
             scim_router,
         ],
     )

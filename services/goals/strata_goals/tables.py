@@ -1,6 +1,7 @@
 """Every table of the goals service, imported once so the metadata is complete (Alembic)."""
 
 from strata_goals.cycles.models import Cycle, CyclePhaseChange
+from strata_goals.jobs.models import Job
 from strata_goals.models import AuditRecord, OutboxEvent, metadata
 from strata_goals.org.models import Employee, EmployeePlacement, OrgUnit, Position
 from strata_goals.plans.models import Actual, CheckIn, Plan, PlanItem, PlanSignature, PlanVersion
@@ -21,6 +22,7 @@ __all__ = [
     "Indicator",
     "IndicatorLink",
     "IndicatorTemplate",
+    "Job",
     "Objective",
     "OrgUnit",
     "OutboxEvent",

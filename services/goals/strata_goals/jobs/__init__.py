@@ -1,0 +1,1 @@
+"""Bulk loads (org units, employees, actuals) as background jobs with per-row results."""
