@@ -570,6 +570,22 @@ class _Demo:
         )
         await self.advance(half_year, CyclePhase.COACHING)
 
+        # The half-year before: its 360 campaign is finished (the reviews demo), so it is closed.
+        previous = add_months(half, -6)
+        previous_half = await self.cycle(
+            previous,
+            Cadence.HALF_YEARLY,
+            f"{previous.year} {'first' if previous.month == 1 else 'second'} half",
+            half_year_key(previous),
+        )
+        await self.advance(
+            previous_half,
+            CyclePhase.COACHING,
+            CyclePhase.ASSESSMENT,
+            CyclePhase.FEEDBACK,
+            CyclePhase.CLOSED,
+        )
+
 
 def _short(name: str) -> str:
     return {

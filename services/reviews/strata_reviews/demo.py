@@ -15,8 +15,9 @@ derived deterministically so that the goals demo can create the very same ids:
     DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://strata.dev/demo")
 
 where `external_id` is the HRIS key of the snapshot (E001, U-SALES, ...) and the cycle key
-is "2026-H1". Answers are generated deterministically (a seeded generator per rater and
-ratee), so every load gives the same results.
+is the half-year before the load day (e.g. "2026-H1"; `Calendar`). Answers are generated
+deterministically (a seeded generator per rater and ratee), so every load gives the same
+results.
 """
 
 import random
@@ -27,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.cycles import CycleRead
-from strata_contracts.goals.demo import demo_id
+from strata_contracts.goals.demo import demo_id, half_year_key
 from strata_contracts.goals.org import EmployeeRead
 from strata_contracts.goals.vocabulary import Cadence, CyclePhase, EmployeeStatus
 from strata_contracts.identity import IdentityClaims, Role
@@ -56,11 +57,50 @@ from strata_reviews.templates.repository import TemplateRepository
 from strata_reviews.templates.service import template_service
 
 TEMPLATE_NAME = "Competency 360 (default model)"
-CAMPAIGN_NAME = "2026 H1 360° review"
-CYCLE_KEY = "2026-H1"
-OPENS_AT = datetime(2026, 6, 1, 7, 0, tzinfo=UTC)
-DUE_AT = datetime(2026, 6, 19, 16, 0, tzinfo=UTC)
-CLOSES_AT = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The finished half-year the demo campaign belongs to: the one before the day the demo
+    is loaded (the goals demo creates that cycle, closed), so a fresh install looks current."""
+
+    key: str
+    starts_on: date
+    ends_on: date
+
+    @classmethod
+    def before(cls, today: date) -> "Calendar":
+        first_half = today.month <= 6
+        year = today.year - 1 if first_half else today.year
+        starts_on = date(year, 7, 1) if first_half else date(year, 1, 1)
+        ends_on = date(year, 12, 31) if first_half else date(year, 6, 30)
+        return cls(key=half_year_key(starts_on), starts_on=starts_on, ends_on=ends_on)
+
+    def at(self, day: date, hour: int) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+
+    @property
+    def name(self) -> str:
+        return f"{self.starts_on.year} H{1 if self.starts_on.month == 1 else 2} 360° review"
+
+    @property
+    def opens_at(self) -> datetime:
+        return self.at(self.ends_on - timedelta(days=29), 7)
+
+    @property
+    def due_at(self) -> datetime:
+        return self.at(self.ends_on - timedelta(days=11), 16)
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.at(self.ends_on, 16)
+
+    @property
+    def created_at(self) -> datetime:
+        return self.at(self.starts_on + timedelta(days=4), 8)
+
+
+CALENDAR = Calendar.before(datetime.now(UTC).date())
 
 
 @dataclass(frozen=True)
@@ -126,7 +166,7 @@ DECLINING = {("E010", "E015")}
 
 def employees(tenant_id: uuid.UUID) -> list[EmployeeRead]:
     """The snapshot as the goals service would answer it."""
-    created = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    created = CALENDAR.created_at
     return [
         EmployeeRead(
             id=demo_id(tenant_id, "employee", p.external_id),
@@ -147,16 +187,17 @@ def employees(tenant_id: uuid.UUID) -> list[EmployeeRead]:
 
 def cycle(tenant_id: uuid.UUID) -> CycleRead:
     """The half-year the campaign belongs to, as goals would answer it."""
+    changed = CALENDAR.opens_at - timedelta(days=3)
     return CycleRead(
-        id=demo_id(tenant_id, "cycle", CYCLE_KEY),
-        name="2026 first half",
+        id=demo_id(tenant_id, "cycle", CALENDAR.key),
+        name=f"{CALENDAR.key[:4]} {'first' if CALENDAR.key.endswith('1') else 'second'} half",
         cadence=Cadence.HALF_YEARLY,
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 6, 30),
+        starts_on=CALENDAR.starts_on,
+        ends_on=CALENDAR.ends_on,
         phase=CyclePhase.ASSESSMENT,
-        phase_changed_at=datetime(2026, 5, 29, 8, 0, tzinfo=UTC),
-        created_at=datetime(2026, 1, 5, 8, 0, tzinfo=UTC),
-        updated_at=datetime(2026, 5, 29, 8, 0, tzinfo=UTC),
+        phase_changed_at=changed,
+        created_at=CALENDAR.created_at,
+        updated_at=changed,
     )
 
 
@@ -220,7 +261,7 @@ def _answers(
 
 async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
     """Load the finished half-year 360 into `tenant_id` once; False when already there."""
-    if await CampaignRepository(session).get_by_name(CAMPAIGN_NAME) is not None:
+    if await CampaignRepository(session).get_by_name(CALENDAR.name) is not None:
         return False
     system = IdentityClaims(
         subject="system:demo-loader", tenant_id=tenant_id, roles=frozenset({Role.ADMIN})
@@ -252,8 +293,8 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
         session,
         system,
         CampaignCreate(
-            name=CAMPAIGN_NAME,
-            cycle_id=demo_id(tenant_id, "cycle", CYCLE_KEY),
+            name=CALENDAR.name,
+            cycle_id=demo_id(tenant_id, "cycle", CALENDAR.key),
             template_id=template_id,
             scope=CampaignScope(kind=ScopeKind.EMPLOYEES, employee_ids=[eid(r) for r in RATEES]),
             relationships=[
@@ -266,13 +307,13 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
                 RelationshipRule(relationship=Relationship.CUSTOMER, min_raters=0, max_raters=5),
             ],
             anonymity_threshold=3,
-            opens_at=OPENS_AT,
-            due_at=DUE_AT,
-            closes_at=CLOSES_AT,
+            opens_at=CALENDAR.opens_at,
+            due_at=CALENDAR.due_at,
+            closes_at=CALENDAR.closes_at,
         ),
         directory,
     )
-    setup = OPENS_AT - timedelta(days=7)
+    setup = CALENDAR.opens_at - timedelta(days=7)
     await nomination_service.suggest(
         session, system, campaign.id, SuggestionRequest(), directory, setup
     )
@@ -301,7 +342,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             NominationDecision(decision=NominationDecisionKind.APPROVE),
             setup,
         )
-    await campaign_service.open(session, system, campaign.id, OPENS_AT)
+    await campaign_service.open(session, system, campaign.id, CALENDAR.opens_at)
     version = await template_service.load_version(session, campaign.template_version_id)
     campaign_row = await campaign_service.get_row(session, campaign.id)
     invitations = await InvitationRepository(session).of_campaign(campaign.id)
@@ -312,7 +353,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             if invitation.rater_employee_id
             else invitation.external_email or ""
         )
-        when = OPENS_AT + timedelta(days=1 + n % 17, hours=n % 7)
+        when = CALENDAR.opens_at + timedelta(days=1 + n % 17, hours=n % 7)
         if (ratee, rater) in SILENT:
             continue
         if (ratee, rater) in DECLINING:
@@ -328,5 +369,5 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             ResponseSubmit(answers=_answers(version, invitation.relationship, f"{ratee}/{rater}")),
             when,
         )
-    await campaign_service.close(session, system, campaign.id, CLOSES_AT)
+    await campaign_service.close(session, system, campaign.id, CALENDAR.closes_at)
     return True

@@ -9,9 +9,9 @@ async def test_the_demo_loads_a_closed_campaign_once(client, db_session, tenant_
     assert await demo.load_demo(db_session, tenant_id) is False
 
     campaigns = (await client.get("/api/v1/reviews/campaigns", headers=hr)).json()["items"]
-    assert [(c["name"], c["status"]) for c in campaigns] == [(demo.CAMPAIGN_NAME, "closed")]
+    assert [(c["name"], c["status"]) for c in campaigns] == [(demo.CALENDAR.name, "closed")]
     campaign = campaigns[0]
-    assert campaign["cycle_id"] == str(demo.demo_id(tenant_id, "cycle", "2026-H1"))
+    assert campaign["cycle_id"] == str(demo.demo_id(tenant_id, "cycle", demo.CALENDAR.key))
 
     def eid(key):
         return demo.demo_id(tenant_id, "employee", key)
@@ -46,3 +46,11 @@ async def test_demo_ids_follow_the_documented_convention(tenant_id):
     assert people["E010"].manager_id == people["E002"].id
     assert people["E010"].org_unit_id == demo.demo_id(tenant_id, "org-unit", "U-SALES")
     assert demo.employees(tenant_id) == demo.employees(tenant_id)
+
+
+def test_the_campaign_is_the_half_year_before_the_load_day() -> None:
+    from datetime import date
+
+    assert demo.Calendar.before(date(2026, 11, 24)).key == "2026-H1"
+    assert demo.Calendar.before(date(2027, 3, 2)).key == "2026-H2"
+    assert demo.Calendar.before(date(2027, 3, 2)).ends_on == date(2026, 12, 31)
