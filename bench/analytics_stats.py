@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/analytics_stats.py [--ratees 10000] [--raters-per-ratee 8]
                                               [--items 25] [--repeat 3] [--seed 7]
+                                              [--shuffle]
 
 The data: every employee is a ratee and a rater; each ratee is rated by one supervisor,
 four peers and three others (direct reports or customers) on 25 items in 5 competencies,
@@ -305,11 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--shuffle", action="store_true", help="rows in random order (the worst case for strata)"
+    )
     args = parser.parse_args(argv)
     if args.raters_per_ratee != len(RELATIONSHIPS):
         parser.error(f"--raters-per-ratee is fixed at {len(RELATIONSHIPS)} (1 + 4 + 3)")
 
     d = generate(args.ratees, args.raters_per_ratee, args.items, args.seed)
+    if args.shuffle:
+        order = np.random.default_rng(args.seed).permutation(d.score.size)
+        for name in ("rater", "ratee", "item", "competency", "relationship", "group", "score"):
+            setattr(d, name, getattr(d, name)[order])
     f = pd.DataFrame(
         {"rater": d.rater, "ratee": d.ratee, "item": d.item, "competency": d.competency,
          "relationship": d.relationship, "group": d.group, "score": d.score,
@@ -318,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{d.score.size:,} ratings, {args.ratees:,} ratees, {np.unique(d.rater).size:,} raters, "
         f"{args.items} items; {os.cpu_count()} cores; numpy {np.__version__}, "
-        f"pandas {pd.__version__}"
+        f"pandas {pd.__version__}; rows {'shuffled' if args.shuffle else 'grouped by ratee'}"
     )
 
     timings: dict[str, dict[str, float]] = {}
