@@ -1,3 +1,5 @@
+# Importing the table modules registers their tables on the metadata.
+import strata_analytics.calibration.models
 import strata_analytics.ingest.models
 import strata_analytics.projections.models
 import strata_analytics.results.models  # noqa: F401

@@ -19,7 +19,6 @@ from strata_analytics.results.policy import (
     DEFAULT_POLICY,
     FOUR,
     Policy,
-    band_of,
     combine,
 )
 from strata_analytics.results.repository import ResultRepository
@@ -63,7 +62,7 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 
 
 def result_read(row: OverallResult, employee: EmployeeView | None) -> OverallResultRead:
-    final = row.calibrated_overall if row.calibrated_band is not None else row.overall
+    final = row.calibrated_overall if row.calibrated_overall is not None else row.overall
     return OverallResultRead(
         id=row.id,
         employee_id=row.employee_id,
@@ -240,9 +239,6 @@ class ResultService:
         row.bands = [b.model_dump(mode="json") for b in policy.bands]
         row.overall = combined.overall
         row.band = combined.band.code if combined.band else None
-        if row.calibrated_overall is not None:  # a calibration in progress keeps its value
-            calibrated = band_of(row.calibrated_overall, policy.bands)
-            row.calibrated_band = calibrated.code if calibrated else row.calibrated_band
         session.add(row)
         await session.flush()
         return row
@@ -496,7 +492,9 @@ class ResultService:
         rows: list[OverallResult],
         order: list[str],
     ) -> GroupRollup:
-        finals = [r.calibrated_overall if r.calibrated_band else r.overall for r in rows]
+        finals = [
+            r.calibrated_overall if r.calibrated_overall is not None else r.overall for r in rows
+        ]
         counts = Counter(b for r in rows if (b := r.calibrated_band or r.band) is not None)
         codes = order + sorted(c for c in counts if c not in order)
         return GroupRollup(

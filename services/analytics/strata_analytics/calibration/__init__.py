@@ -1,0 +1,1 @@
+"""Calibration sessions: review, adjust with a reason, finalise and lock."""

@@ -1,0 +1,30 @@
+import uuid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_analytics.calibration.models import CalibrationEntry, CalibrationSession
+
+
+class CalibrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, session_id: uuid.UUID) -> CalibrationSession | None:
+        statement = select(CalibrationSession).where(col(CalibrationSession.id) == session_id)
+        return (await self.session.exec(statement)).first()
+
+    async def entries(self, session_id: uuid.UUID) -> list[CalibrationEntry]:
+        statement = (
+            select(CalibrationEntry)
+            .where(col(CalibrationEntry.session_id) == session_id)
+            .order_by(col(CalibrationEntry.employee_id))
+        )
+        return list((await self.session.exec(statement)).all())
+
+    async def entry(self, session_id: uuid.UUID, employee_id: uuid.UUID) -> CalibrationEntry | None:
+        statement = select(CalibrationEntry).where(
+            col(CalibrationEntry.session_id) == session_id,
+            col(CalibrationEntry.employee_id) == employee_id,
+        )
+        return (await self.session.exec(statement)).first()
