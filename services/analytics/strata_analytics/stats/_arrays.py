@@ -64,11 +64,29 @@ def factorize(values: AnyArray) -> tuple[AnyArray, IntArray]:
     return labels, inverse.reshape(-1).astype(np.int64)
 
 
+RADIX_LIMIT = 1 << 16
+"""Codes below this fit in uint16, which numpy sorts stably in linear time (radix sort)."""
+
+
 def combine(first: IntArray, second: IntArray, second_size: int) -> tuple[IntArray, IntArray]:
     """Codes of the distinct (first, second) pairs, and each pair's `first` code.
 
-    Returns (pair code per row, first code per pair)."""
+    Returns (pair code per row, first code per pair); pairs are numbered in (first, second)
+    order. Shuffled rows with codes below 2^16 take two stable radix sorts (linear) instead
+    of a comparison sort of the combined keys."""
     key = first * np.int64(second_size) + second
+    if key.size > 1 and second_size <= RADIX_LIMIT and int(first.max()) < RADIX_LIMIT:
+        runs = np.count_nonzero(key[1:] != key[:-1]) + 1
+        if runs > key.size // 2:
+            order = np.argsort(second.astype(np.uint16), kind="stable")
+            order = order[np.argsort(first[order].astype(np.uint16), kind="stable")]
+            ordered = key[order]
+            is_start = np.empty(key.size, dtype=bool)
+            is_start[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=is_start[1:])
+            pair_code = np.empty(key.size, dtype=np.int64)
+            pair_code[order] = np.cumsum(is_start, dtype=np.int64) - 1
+            return pair_code, (ordered[is_start] // np.int64(second_size)).astype(np.int64)
     pairs, pair_code = factorize(key)
     return pair_code, (pairs // np.int64(second_size)).astype(np.int64)
 

@@ -35,13 +35,22 @@ class TestFactorize:
         check(np.array([7]))
         check(np.array(["x"]))
 
-    def test_combine(self) -> None:
+    @pytest.mark.parametrize(
+        ("first_size", "second_size", "grouped"),
+        [(40, 30, False), (40, 30, True), (70_000, 30, False), (40, 70_000, False)],
+    )
+    def test_combine(self, first_size: int, second_size: int, grouped: bool) -> None:
+        # shuffled small codes: radix path; grouped: runs; codes of 2^16 or more: sort path
         rng = np.random.default_rng(4)
-        first, second = rng.integers(0, 40, 2000), rng.integers(0, 30, 2000)
-        pair, pair_first = combine(first, second, 30)
-        keys = sorted(set(zip(first.tolist(), second.tolist(), strict=True)))
+        first, second = rng.integers(0, first_size, 3000), rng.integers(0, second_size, 3000)
+        if grouped:
+            order = np.lexsort((second, first))
+            first, second = np.repeat(first[order], 3), np.repeat(second[order], 3)
+        pair, pair_first = combine(first, second, second_size)
+        rows = list(zip(first.tolist(), second.tolist(), strict=True))
+        keys = sorted(set(rows))
         assert pair_first.tolist() == [a for a, _ in keys]
-        assert [keys[p] for p in pair] == list(zip(first.tolist(), second.tolist(), strict=True))
+        assert [keys[p] for p in pair] == rows
 
 
 def test_moments_are_two_pass_and_exact_for_constants() -> None:
