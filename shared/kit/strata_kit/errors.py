@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -133,6 +135,33 @@ class UpstreamTimeout(AppError):
     slug = "upstream-timeout"
 
 
+# SQLSTATE classes that mean "the database is not there right now": connection exceptions
+# (08xxx) and operator intervention (57P01 admin shutdown, 57P02 crash, 57P03 starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+DATABASE_RETRY_AFTER_SECONDS = 1
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, restarting, connection
+    dropped, SQLite busy) rather than that the request or the code is wrong."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        if isinstance(node, DBAPIError) and node.connection_invalidated:
+            return True
+        if isinstance(node, ConnectionError | TimeoutError):
+            return True
+        sqlstate = getattr(node, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if isinstance(node, SQLAlchemyOperationalError) and "database is locked" in str(node):
+            return True
+        orig = getattr(node, "orig", None)
+        node = orig if isinstance(orig, BaseException) else (node.__cause__ or node.__context__)
+    return False
+
+
 def field(pointer: str, detail: str, code: str | None = None) -> FieldProblem:
     """A bad field in the request body, e.g. `field("weights/2/weight", "above 40 %")`."""
     path = pointer.lstrip("/")
@@ -201,6 +230,27 @@ def install_problem_handlers(app: FastAPI) -> None:
         # middleware has unbound the request id and outside its header echo: pass the id
         # to the log line and the response explicitly, or the 500 cannot be traced.
         request_id = request.scope.get("state", {}).get("request_id")
+        if database_unavailable(exc):
+            # Not a bug: the database is restarting or unreachable. Say so, retryably (503
+            # with Retry-After), so clients and the gateway's idempotency layer retry.
+            log.warning(
+                "database.unavailable",
+                path=request.url.path,
+                error=type(exc).__name__,
+                request_id=request_id,
+            )
+            unavailable = Problem(
+                type=f"{PROBLEM_TYPE_BASE}database-unavailable",
+                title="Service unavailable",
+                status=503,
+                detail="The database cannot be reached right now; retry shortly.",
+                instance=request.url.path,
+                request_id=request_id,
+            )
+            headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+            if request_id:
+                headers[REQUEST_ID_HEADER] = request_id
+            return problem_response(unavailable, headers)
         log.exception(
             "http.unhandled_error",
             path=request.url.path,

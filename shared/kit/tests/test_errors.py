@@ -1,8 +1,15 @@
 """Problem details (RFC 9457): every error of an app made by `create_service_app`."""
 
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
 from kittest_service import SECRET_IN_ERROR
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from strata_contracts.identity import Role
+from strata_kit.errors import install_problem_handlers
 
 PROBLEM = "application/problem+json"
 WIDGETS = "/api/v1/kittest/widgets"
@@ -123,3 +130,47 @@ class TestUnhandledErrors:
         [line] = logs.events("http.unhandled_error")
         assert line["request_id"] == "trace-me-3"
         assert line["error"] == "Boom"
+
+
+class TestDatabaseUnavailable:
+    """A database that is restarting or unreachable is a 503 the client may retry, not a
+    500 bug report; a broken statement stays a 500."""
+
+    @pytest.fixture
+    async def outage(self) -> AsyncIterator[httpx.AsyncClient]:
+        app = FastAPI()
+        install_problem_handlers(app)
+        failures: dict[str, Exception] = {
+            "dropped": InterfaceError(
+                "SELECT 1", {}, Exception("connection is closed"), connection_invalidated=True
+            ),
+            "refused": ConnectionRefusedError(111, "Connect call failed"),
+            "starting": _SqlStateError("57P03", "the database system is starting up"),
+            "locked": OperationalError("INSERT", {}, Exception("database is locked")),
+            "broken": OperationalError("SELECT", {}, Exception("no such table: widget")),
+        }
+
+        @app.get("/fail/{kind}")
+        async def fail(kind: str) -> None:
+            raise failures[kind]
+
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+    @pytest.mark.parametrize("kind", ["dropped", "refused", "starting", "locked"])
+    async def test_an_unreachable_database_answers_503_with_retry_after(self, outage, kind):
+        response = await outage.get(f"/fail/{kind}")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == PROBLEM
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["type"].endswith("database-unavailable")
+
+    async def test_a_broken_statement_is_still_a_500(self, outage):
+        assert (await outage.get("/fail/broken")).status_code == 500
+
+
+class _SqlStateError(Exception):
+    def __init__(self, sqlstate: str, message: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
