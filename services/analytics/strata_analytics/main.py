@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 import strata_analytics
 from strata_analytics.calibration.endpoints import router as calibration_router
+from strata_analytics.exports.endpoints import router as exports_router
 from strata_analytics.fairness.endpoints import router as fairness_router
 from strata_analytics.ingest.endpoints import router as ingest_router
 from strata_analytics.ingest.rebuild import KIND as REBUILD
@@ -17,7 +18,13 @@ from strata_kit.http import create_upstream_client
 from strata_kit.jobs import JobSpec
 from strata_kit.relay import ConsumerSpec
 
-ROUTERS = (ingest_router, results_router, fairness_router, calibration_router)
+ROUTERS = (
+    ingest_router,
+    results_router,
+    fairness_router,
+    calibration_router,
+    exports_router,
+)
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:

@@ -27,6 +27,8 @@ def urls(world, people: dict[str, Any], campaign: uuid.UUID) -> list[str]:
         f"/api/v1/analytics/fairness/raters?campaign_id={campaign}",
         f"/api/v1/analytics/fairness/standardised?campaign_id={campaign}",
         f"/api/v1/analytics/fairness/reliability?campaign_id={campaign}",
+        "/api/v1/analytics/exports/results?limit=500",
+        "/api/v1/analytics/exports/plans?limit=500",
     ]
     for name in ("Lena", "Omar", "Clara"):
         out.append(f"/api/v1/analytics/results/{people[name]}/{cycle}")

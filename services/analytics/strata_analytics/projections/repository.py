@@ -30,6 +30,10 @@ class ProjectionRepository:
         self.session = session
 
     async def get(self, model: type[Row], tenant_id: uuid.UUID, row_id: uuid.UUID) -> Row | None:
+        # Autoflush is off: a row added for an earlier event of the same feed page is still
+        # pending, and `session.get` would miss it (a second INSERT, a duplicate key, and
+        # the consumer stuck on that page). Flush it first.
+        await self.session.flush()
         return await self.session.get(model, (tenant_id, row_id))
 
     def add(self, row: SQLModel) -> None:
