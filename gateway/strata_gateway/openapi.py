@@ -58,7 +58,7 @@ class SpecCache:
         token = mint_identity_token(PLATFORM_IDENTITY, self.secret, 30)
         try:
             response = await self.upstreams[service].get(
-                "/openapi.json", headers={IDENTITY_HEADER: token}, timeout=3.0
+                "/openapi.json", headers={IDENTITY_HEADER: token}, timeout=10.0
             )
             response.raise_for_status()
             spec: dict[str, Any] = response.json()

@@ -87,6 +87,10 @@ def create_service_app(
             app.state.sessionmaker = create_sessionmaker(engine)
             for hook in on_startup:
                 await hook(app)
+            if openapi_url is not None:
+                # Build the schema now, not on the first request: the gateway's merged
+                # document fetches it with a short timeout, and a large service takes a while.
+                app.openapi()
             if outbox is not None and settings.event_relay:
                 hub = create_upstream_client(settings.gateway_url)
                 stack.push_async_callback(hub.aclose)
