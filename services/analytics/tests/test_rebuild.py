@@ -105,3 +105,54 @@ class TestRebuild:
                 url, headers=identity_headers(Role.HR, subject="key:b", tenant=uuid.uuid4())
             )
         ).status_code == 404
+
+
+class TestRebuildProjections:
+    async def test_the_read_model_and_results_come_back_from_the_events(
+        self, app, client, example, hub, reviews, identity_headers
+    ):
+        from strata_analytics.projections.models import PlanView
+        from strata_analytics.ratings.pull import KIND as PULL
+        from strata_analytics.ratings.pull import PullRatings
+        from strata_analytics.results.models import OverallResult
+        from strata_contracts.identity import Role
+
+        await example()
+        hr = identity_headers(Role.HR)
+        before = (await client.get("/api/v1/analytics/results", headers=hr)).json()["items"]
+        async with app.state.sessionmaker() as session:
+            allow_cross_tenant(session)
+            for model in (PlanView, OverallResult):
+                for row in (await session.exec(select(model))).all():
+                    await session.delete(row)
+            await session.commit()
+        assert (await client.get("/api/v1/analytics/results", headers=hr)).json()["items"] == []
+        accepted = await client.post("/api/v1/analytics/ingestion/rebuild", headers=hr)
+        assert accepted.status_code == 202
+        pull = PullRatings(
+            lambda: httpx.AsyncClient(
+                transport=httpx.MockTransport(reviews), base_url="http://reviews"
+            ),
+            TEST_SECRET,
+        )
+        rebuild = Rebuild(
+            lambda: httpx.AsyncClient(
+                transport=httpx.MockTransport(hub), base_url="http://gateway"
+            ),
+            TEST_SECRET,
+        )
+        jobs = JobRunner(
+            app.state.sessionmaker, JobSpec(table=Job, handlers={KIND: rebuild, PULL: pull})
+        )
+        while await jobs.run_once():
+            pass
+        after = (await client.get("/api/v1/analytics/results", headers=hr)).json()["items"]
+
+        def key(items: list[dict]) -> dict:
+            return {
+                r["employee_id"]: (r["plan_score"], r["competency_score"], r["overall"], r["band"])
+                for r in items
+            }
+
+        assert key(after) == key(before)
+        assert len(after) == 4
