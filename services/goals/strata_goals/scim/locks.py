@@ -1,21 +1,23 @@
-"""Find-or-create without duplicates: per-key locks held until the request's transaction ends.
+"""Find-or-create without duplicates: locks held until the request's transaction ends.
 
 Two IdP requests that create people in a department Strata does not know yet would both
 miss it and both create it (likewise a position title, or one userName sent twice). So a
-SCIM write first takes the lock of every key it may create, all at once and in a fixed
+SCIM write first takes the locks of every key it may create, all at once and in a fixed
 order, before its first write, and keeps them until its transaction has committed or rolled
 back; the second request then finds what the first created.
 
-- PostgreSQL: transaction-scoped advisory locks (`pg_advisory_xact_lock`), which also hold
-  between replicas and end with the transaction by themselves.
-- SQLite (the embedded store: one process): asyncio locks of this app, released by the
-  `KeyLocks` dependency after the session dependency has committed (see `ScimWork`).
+- PostgreSQL: transaction-scoped advisory locks (`pg_advisory_xact_lock`) per key, which
+  also hold between replicas and end with the transaction by themselves.
+- SQLite (the embedded store: one process, one writer at a time): one asyncio lock of the
+  app for every SCIM write, released by the `KeyLocks` dependency after the session
+  dependency has committed (see `endpoints.scim_work`). SQLite would serialise the writes
+  anyway, but by sleeping in its busy handler (up to 100 ms a try); here the next write
+  starts as soon as the previous one commits, and every find-or-create is serialised too.
 """
 
 import asyncio
 import hashlib
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Iterable
 
 from fastapi import FastAPI, Request
@@ -38,46 +40,39 @@ class KeyLocks:
     """The locks one request holds. `acquire` is called once, before the first write, with
     every key; taking more later could deadlock against a request holding them in order."""
 
-    def __init__(
-        self, registry: "weakref.WeakValueDictionary[tuple[uuid.UUID, Key], asyncio.Lock]"
-    ) -> None:
-        self._registry = registry
-        self._held: list[asyncio.Lock] = []
+    def __init__(self, writer: asyncio.Lock) -> None:
+        self._writer = writer
+        self._held = False
         self._acquired = False
 
     async def acquire(self, session: AsyncSession, keys: Iterable[Key]) -> None:
         if self._acquired:
             raise RuntimeError("a request takes all its SCIM locks at once")
         self._acquired = True
-        tenant = session_tenant(session)
-        ordered = sorted({(kind, value.lower()) for kind, value in keys})
         if session.get_bind().dialect.name == "postgresql":
-            repository = ScimRepository(session)
-            for key in ordered:
-                await repository.lock(lock_id(tenant, key))
+            tenant = session_tenant(session)
+            ordered = sorted({lock_id(tenant, (kind, value.lower())) for kind, value in keys})
+            await ScimRepository(session).lock(ordered)
             return
-        for key in ordered:
-            lock = self._registry.get((tenant, key))
-            if lock is None:
-                lock = self._registry[(tenant, key)] = asyncio.Lock()
-            await lock.acquire()
-            self._held.append(lock)
+        await self._writer.acquire()
+        self._held = True
 
     def release(self) -> None:
-        while self._held:
-            self._held.pop().release()
+        if self._held:
+            self._held = False
+            self._writer.release()
 
 
-def _registry(app: FastAPI) -> "weakref.WeakValueDictionary[tuple[uuid.UUID, Key], asyncio.Lock]":
-    registry = getattr(app.state, "scim_locks", None)
-    if registry is None:
-        registry = app.state.scim_locks = weakref.WeakValueDictionary()
-    return registry
+def _writer(app: FastAPI) -> asyncio.Lock:
+    writer = getattr(app.state, "scim_writer", None)
+    if writer is None:
+        writer = app.state.scim_writer = asyncio.Lock()
+    return writer
 
 
 async def key_locks(request: Request) -> AsyncIterator[KeyLocks]:
     """The request's locks, released when the request's dependencies close."""
-    locks = KeyLocks(_registry(request.app))
+    locks = KeyLocks(_writer(request.app))
     try:
         yield locks
     finally:

@@ -289,7 +289,13 @@ class ScimRepository:
                 found[unit_id].append((employee_id, name, version))
         return found
 
-    async def lock(self, key: int) -> None:
-        """Hold a PostgreSQL advisory lock on `key` until the transaction ends."""
-        statement = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key)
+    async def lock(self, keys: Sequence[int]) -> None:
+        """Hold PostgreSQL advisory locks on `keys`, taken in the order given, until the
+        transaction ends (one round trip)."""
+        if not keys:
+            return
+        statement = text(
+            # unnest yields the array in order, so the locks are taken in the order given.
+            "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"
+        ).bindparams(keys=list(keys))
         await self.session.exec(statement)  # type: ignore[call-overload]
