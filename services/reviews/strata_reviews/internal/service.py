@@ -66,9 +66,9 @@ class InternalService:
             if campaign.template_version_id not in versions:
                 version = await template_service.load_version(session, campaign.template_version_id)
                 versions[campaign.template_version_id] = version
-                for competency in version.competencies:
-                    for item in competency.items:
-                        items[item.id] = (item, version)
+                for each in version.competencies:
+                    for rated in each.items:
+                        items[rated.id] = (rated, version)
                 for question in version.questions:
                     items[question.id] = (question, version)
             item, version = items[answer.item_id]
