@@ -23,7 +23,7 @@ from strata_gateway.access.service import access_service
 from strata_gateway.ratelimit import create_rate_limiter, retry_after
 from strata_gateway.settings import GatewaySettings
 from strata_kit.db import allow_cross_tenant
-from strata_kit.errors import PayloadTooLarge, problem_response
+from strata_kit.errors import problem_response
 from strata_kit.identity import InvalidIdentity, mint_identity_token, verify_identity_token
 from strata_kit.logging import get_logger
 
@@ -32,6 +32,7 @@ ANONYMOUS = IdentityClaims(subject="anonymous")
 _AUTHORIZATION = b"authorization"
 _API_KEY = b"x-api-key"
 _INTERNAL = IDENTITY_HEADER.lower().encode()
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class AuthenticationFailed(Exception):
@@ -200,7 +201,24 @@ class EdgeMiddleware:
         state = scope.setdefault("state", {})
         state["identity"] = claims
         state["identity_token"] = self.authenticator.get().internal_token(claims)
-        await self.app(scope, _limited(receive, self.settings.max_body_bytes), send)
+        if length is None and scope["method"] in _BODY_METHODS:
+            # A streamed (chunked) body has no length to check up front: read it here,
+            # within the limit, before any middleware or route sees it. Raising from deep
+            # inside (the idempotency middleware, FastAPI's body parser) surfaced as a 500
+            # or a 400 instead of 413.
+            body = await _read_within(receive, self.settings.max_body_bytes)
+            if body is None:
+                await self._problem(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "Payload too large",
+                    f"The body exceeds {self.settings.max_body_bytes} bytes.",
+                )
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send)
 
     def _close_limiter_on_shutdown(self, receive: Receive) -> Receive:
         """Close the limiter's connections when the server says it is shutting down."""
@@ -273,17 +291,32 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
-    """Count streamed body bytes too (a chunked body has no Content-Length)."""
+async def _read_within(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it exceeds `limit` bytes."""
+    chunks: list[bytes] = []
     seen = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the buffered body once, then defers to the server's."""
+    sent = False
 
     async def wrapped() -> Any:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise PayloadTooLarge(f"The body exceeds {limit} bytes.")
-        return message
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
 
     return wrapped

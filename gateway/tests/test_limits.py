@@ -39,6 +39,54 @@ class TestBodyLimit:
         assert response.status_code == 413
         assert calls == []
 
+    @pytest.mark.parametrize(
+        ("path", "headers"),
+        [
+            ("/api/v1/goals/things", {"Idempotency-Key": "stream-1"}),
+            ("/api/v1/webhooks", {}),
+            ("/api/v1/webhooks", {"Idempotency-Key": "stream-2"}),
+        ],
+    )
+    async def test_streamed_oversized_body_is_413_wherever_it_goes(
+        self, client, upstream, make_tenant, path, headers
+    ):
+        # Through the idempotency middleware this was a 500, and on the gateway's own
+        # routes FastAPI's body parser turned it into a 400.
+        created = await make_tenant()
+        calls: list[httpx.Request] = []
+        upstream("goals", lambda r: calls.append(r) or httpx.Response(201, json={}))
+
+        async def chunks():
+            for _ in range(4):
+                yield b"y" * 1024
+
+        response = await client.post(
+            path,
+            headers={**bearer(created.admin_key.secret), **headers},
+            content=chunks(),
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert calls == []
+
+    async def test_streamed_body_within_limit_is_forwarded_intact(
+        self, client, upstream, make_tenant
+    ):
+        created = await make_tenant()
+        upstream("goals", lambda r: httpx.Response(201, content=r.content))
+
+        async def chunks():
+            for _ in range(3):
+                yield b"w" * 600
+
+        response = await client.post(
+            "/api/v1/goals/things",
+            headers={**bearer(created.admin_key.secret), "Idempotency-Key": "stream-3"},
+            content=chunks(),
+        )
+        assert response.status_code == 201
+        assert response.content == b"w" * 1800
+
     async def test_body_within_limit_is_forwarded_intact(self, client, upstream, make_tenant):
         created = await make_tenant()
         upstream("goals", lambda r: httpx.Response(201, content=r.content))
