@@ -8,13 +8,21 @@
 set -eu
 
 prefix="${STRATA_DB_PREFIX:-strata_}"
-for app in gateway goals reviews feedback analytics; do
+apps="gateway goals reviews feedback analytics"
+
+# Every password first: nothing is created unless all are there.
+for app in ${apps}; do
   variable="$(echo "${app}" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   eval "password=\${${variable}:-}"
   if [ -z "${password}" ]; then
     echo "${variable} is not set" >&2
     exit 1
   fi
+done
+
+for app in ${apps}; do
+  variable="$(echo "${app}" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
+  eval "password=\${${variable}}"
   psql --no-psqlrc -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" \
     --dbname "${POSTGRES_DB:-postgres}" \
     -v name="${prefix}${app}" -v password="${password}" <<'SQL'
