@@ -146,6 +146,22 @@ def test_every_deployment_has_probes_resources_and_runs_unprivileged(rendered):
             assert container["args"] == ["serve"], where
 
 
+def test_every_pod_meets_the_restricted_pod_security_standard(rendered):
+    """What the namespace's `pod-security.kubernetes.io/enforce: restricted` label demands."""
+    target, docs = rendered
+    for where, spec in pod_specs(docs):
+        pod = spec.get("securityContext", {})
+        assert pod.get("runAsNonRoot") is True, f"{target}: {where}"
+        assert pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{target}: {where}"
+        for container in containers(spec):
+            security = container.get("securityContext", {})
+            assert security.get("allowPrivilegeEscalation") is False, f"{target}: {where}"
+            assert security.get("capabilities", {}).get("drop") == ["ALL"], f"{target}: {where}"
+            assert not security.get("privileged"), f"{target}: {where}"
+        for volume in spec.get("volumes", []):
+            assert set(volume) - {"name"} <= {"emptyDir", "configMap", "secret", "projected"}
+
+
 def test_every_deployment_is_scaled_by_an_hpa_and_guarded_by_a_pdb(rendered):
     target, docs = rendered
     hpas = {
