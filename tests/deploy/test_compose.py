@@ -75,28 +75,20 @@ def compose_client() -> bool:
     return done.returncode == 0
 
 
-def test_docker_compose_config_accepts_it():
+def test_docker_compose_config_accepts_it(tmp_path):
     if not compose_client():
         pytest.skip("no `docker compose` here; the schema test below validates the file")
-    env = {**os.environ, **TEST_ENV}
+    empty = tmp_path / "empty.env"  # not deploy/.env, which an operator may have
+    empty.write_text("")
+    command = ["docker", "compose", "-f", str(COMPOSE), "--env-file", str(empty), "config", "-q"]
     done = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        command, env={**os.environ, **TEST_ENV}, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     bare = {k: v for k, v in os.environ.items() if k not in TEST_ENV}
-    refused = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
-        env=bare,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd="/",
-    )
+    refused = subprocess.run(command, env=bare, capture_output=True, text=True, check=False)
     assert refused.returncode != 0
+    assert "set it in deploy/.env" in refused.stderr
 
 
 def compose_schema() -> dict[str, Any]:
