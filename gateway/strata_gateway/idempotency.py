@@ -7,6 +7,9 @@
   a retry is 409.
 - Keys belong to the caller (tenant + subject) and expire after `GATEWAY_IDEMPOTENCY_TTL_SECONDS`.
 - A 5xx answer (or a failure to answer) is not remembered, so the client can retry it.
+- A claim that never settles (the gateway died mid-request, or its database was down when
+  the answer had to be recorded or forgotten) is abandoned after `lease_seconds`: a retry
+  then takes the key over instead of hearing 409 until the key expires.
 """
 
 import hashlib
@@ -15,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -36,9 +40,10 @@ log = get_logger(__name__)
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, ttl_seconds: int) -> None:
+    def __init__(self, app: ASGIApp, *, ttl_seconds: int, lease_seconds: float) -> None:
         self.app = app
         self.ttl = timedelta(seconds=ttl_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -127,7 +132,20 @@ class IdempotencyMiddleware:
             if existing.fingerprint != fingerprint:
                 return 422, "This Idempotency-Key was used with a different request."
             if not existing.completed:
-                return 409, "A request with this Idempotency-Key is still being processed."
+                if existing.updated_at > now - self.lease:
+                    return 409, "A request with this Idempotency-Key is still being processed."
+                # Abandoned: no request lives longer than the lease. Take it over; the row's
+                # version makes this a compare-and-swap, so only one retry wins.
+                existing.updated_at = now
+                existing.expires_at = now + self.ttl
+                session.add(existing)
+                try:
+                    await session.commit()
+                except StaleDataError:
+                    await session.rollback()
+                    return 409, "A request with this Idempotency-Key is still being processed."
+                log.warning("idempotency.claim_taken_over", key_subject=identity.subject)
+                return None
             return existing
 
     async def _settle(

@@ -64,7 +64,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location"],
         ),
         Middleware(EdgeMiddleware, settings=settings, authenticator=authenticator),
-        Middleware(IdempotencyMiddleware, ttl_seconds=settings.idempotency_ttl_seconds),
+        Middleware(
+            IdempotencyMiddleware,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            # Longer than any request can be in flight (the upstream read timeout).
+            lease_seconds=settings.read_timeout_seconds + 5,
+        ),
     ]
     app = create_service_app(
         settings,

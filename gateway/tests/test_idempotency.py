@@ -149,3 +149,27 @@ class TestFailuresAndExpiry:
         again = await client.post("/api/v1/goals/things", headers=headers, json={})
         assert again.json() == {"id": 2}
         assert len(counting_upstream) == 2
+
+    async def test_an_abandoned_claim_is_taken_over_by_a_retry(
+        self, client, admin, app, counting_upstream
+    ):
+        # The gateway died mid-request, or its database was down when the answer had to be
+        # recorded or forgotten: the claim stays "in progress". Once it is older than any
+        # request can run, a retry proceeds instead of hearing 409 for a whole day.
+        headers = {**admin, "Idempotency-Key": "abandoned"}
+        await client.post("/api/v1/goals/things", headers=headers, json={})
+        async with app.state.sessionmaker() as session:
+            allow_cross_tenant(session)
+            await session.exec(
+                update(IdempotencyRecord).values(
+                    completed=False, updated_at=utcnow() - timedelta(minutes=10)
+                )
+            )
+            await session.commit()
+        retry = await client.post("/api/v1/goals/things", headers=headers, json={})
+        assert retry.status_code == 201
+        assert retry.json() == {"id": 2}
+        assert len(counting_upstream) == 2
+        replay = await client.post("/api/v1/goals/things", headers=headers, json={})
+        assert replay.headers["idempotency-replayed"] == "true"
+        assert replay.json() == {"id": 2}
