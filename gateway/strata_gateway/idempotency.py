@@ -13,7 +13,9 @@
 """
 
 import hashlib
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -91,9 +93,19 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         except BaseException:
-            await self._forget(maker, identity, key)
+            await self._bookkeep(self._forget(maker, identity, key))
             raise
-        await self._settle(maker, identity, key, captured)
+        await self._bookkeep(self._settle(maker, identity, key, captured))
+
+    async def _bookkeep(self, work: Coroutine[Any, Any, None]) -> None:
+        """Record or forget the outcome once the answer has gone out. If that fails (the
+        database is away), the client already has its answer: raising now would only make
+        the server drop the connection, which a keep-alive client sees as a failed request.
+        The claim is left to lapse after the lease instead."""
+        try:
+            await work
+        except Exception as exc:
+            log.warning("idempotency.record_failed", error=type(exc).__name__)
 
     async def _claim(
         self,

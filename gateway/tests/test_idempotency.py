@@ -173,3 +173,23 @@ class TestFailuresAndExpiry:
         replay = await client.post("/api/v1/goals/things", headers=headers, json={})
         assert replay.headers["idempotency-replayed"] == "true"
         assert replay.json() == {"id": 2}
+
+    async def test_a_database_failure_after_the_answer_does_not_break_the_exchange(
+        self, admin, app, counting_upstream, monkeypatch
+    ):
+        # Recording the outcome happens after the answer has gone out; if the database is
+        # away then, raising made the server drop the (keep-alive) connection, which the
+        # client saw as a failed request although its write had been made.
+        from strata_gateway.idempotency import IdempotencyMiddleware
+
+        async def database_away(*args, **kwargs):
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        monkeypatch.setattr(IdempotencyMiddleware, "_settle", database_away)
+        strict = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+        async with httpx.AsyncClient(transport=strict, base_url="http://testserver") as http:
+            response = await http.post(
+                "/api/v1/goals/things", headers={**admin, "Idempotency-Key": "k1"}, json={}
+            )
+        assert response.status_code == 201
+        assert response.json() == {"id": 1}
