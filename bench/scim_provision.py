@@ -27,24 +27,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault(
-    "STRATA_INTERNAL_TOKEN_SECRET", "bench-internal-secret-0123456789abcdef-not-for-production"
-)
-os.environ.setdefault("STRATA_ENVIRONMENT", "development")
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
 
-import asyncpg  # noqa: E402 (the environment above must be set before the app is imported)
-import httpx  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-import strata_goals  # noqa: E402
-from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role  # noqa: E402
-from strata_goals.main import create_app  # noqa: E402
-from strata_goals.settings import GoalsSettings  # noqa: E402
-from strata_kit import migrations  # noqa: E402
-from strata_kit.identity import mint_identity_token  # noqa: E402
+import strata_goals
+from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
+from strata_goals.main import create_app
+from strata_goals.settings import GoalsSettings
+from strata_kit import migrations
+from strata_kit.identity import mint_identity_token
 
 MIGRATIONS = Path(strata_goals.__file__).parent / "migrations"
-POSTGRES = os.environ.get("STRATA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES = os.environ.get(
+    "STRATA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 DEPARTMENTS = [
@@ -93,7 +90,9 @@ def user_body(person: Person, manager_id: str | None) -> dict[str, Any]:
         "userName": f"person{person.key}@bench.example.com",
         "name": {"givenName": f"Given{person.key}", "familyName": f"Family{person.key}"},
         "displayName": f"Given{person.key} Family{person.key}",
-        "emails": [{"value": f"person{person.key}@bench.example.com", "type": "work", "primary": True}],
+        "emails": [
+            {"value": f"person{person.key}@bench.example.com", "type": "work", "primary": True}
+        ],
         "title": person.title,
         "active": True,
         ENTERPRISE: enterprise,
@@ -101,12 +100,14 @@ def user_body(person: Person, manager_id: str | None) -> dict[str, Any]:
 
 
 def headers(tenant: uuid.UUID, role: Role) -> dict[str, str]:
-    claims = IdentityClaims(subject=f"bench:{role.value}", tenant_id=tenant, roles=frozenset({role}))
+    claims = IdentityClaims(
+        subject=f"bench:{role.value}", tenant_id=tenant, roles=frozenset({role})
+    )
     secret = os.environ["STRATA_INTERNAL_TOKEN_SECRET"]
     return {IDENTITY_HEADER: mint_identity_token(claims, secret, ttl_seconds=3600)}
 
 
-async def provision(url: str, size: int, concurrency: int) -> dict[str, Any]:
+async def provision(url: str, size: int, concurrency: int, baseline: int) -> dict[str, Any]:
     migrations.upgrade(MIGRATIONS, url)
     settings = GoalsSettings(
         database_url=url,
@@ -141,15 +142,63 @@ async def provision(url: str, size: int, concurrency: int) -> dict[str, Any]:
                     return
                 ids[person.key] = response.json()["id"]
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for level in organisation(size):
                 await asyncio.gather(*(post(p) for p in level))
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             check = await stored(client, integration, hr)
-    return {"elapsed": elapsed, "created": len(ids), "failures": failures, **check}
+            rest = await rest_baseline(client, baseline, concurrency) if baseline else None
+    result = {"elapsed": elapsed, "cpu": cpu, "created": len(ids), "failures": failures}
+    return {**result, **check, "rest": rest}
 
 
-async def stored(client: httpx.AsyncClient, integration: dict[str, str], hr: dict[str, str]) -> dict[str, Any]:
+async def rest_baseline(client: httpx.AsyncClient, size: int, concurrency: int) -> dict[str, Any]:
+    """The same people created through `POST /api/v1/goals/employees` (the call SCIM wraps),
+    in a tenant of their own whose units and positions HR made first: how much the SCIM
+    mapping adds on this machine."""
+    hr = headers(uuid.uuid4(), Role.HR)
+
+    async def create(path: str, body: dict[str, Any]) -> str:
+        response = await client.post(f"/api/v1/goals{path}", json=body, headers=hr)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    root = await create("/org-units", {"name": "Baseline Corp"})
+    units = {d: await create("/org-units", {"name": d, "parent_id": root}) for d in DEPARTMENTS}
+    titles = {*TITLES, "Chief executive", "Head of department", "Team lead"}
+    positions = {
+        (d, t): await create("/positions", {"title": t, "org_unit_id": units[d]})
+        for d in DEPARTMENTS
+        for t in titles
+    }
+    ids: dict[int, str] = {}
+    gate = asyncio.Semaphore(concurrency)
+
+    async def post(person: Person) -> None:
+        body = {
+            "name": f"Given{person.key} Family{person.key}",
+            "email": f"person{person.key}@bench.example.com",
+            "external_id": f"E{person.key:06d}",
+            "org_unit_id": units[person.department],
+            "position_id": positions[(person.department, person.title)],
+            "manager_id": ids.get(person.manager) if person.manager is not None else None,
+        }
+        async with gate:
+            ids[person.key] = await create("/employees", body)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    for level in organisation(size):
+        await asyncio.gather(*(post(p) for p in level))
+    return {
+        "elapsed": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "created": len(ids),
+    }
+
+
+async def stored(
+    client: httpx.AsyncClient, integration: dict[str, str], hr: dict[str, str]
+) -> dict[str, Any]:
     """What a client would check afterwards: totals through SCIM, units and positions."""
     users = await client.get("/scim/v2/Users", params={"count": 0}, headers=integration)
     groups = await client.get("/scim/v2/Groups", params={"count": 0}, headers=integration)
@@ -193,12 +242,13 @@ async def drop_postgres(url: str) -> None:
         await conn.close()
 
 
-def report(backend: str, result: dict[str, Any], size: int, concurrency: int) -> bool:
+def report(backend: str, result: dict[str, Any], size: int) -> bool:
     rate = result["created"] / result["elapsed"]
+    cpu_ms = result["cpu"] * 1000 / max(result["created"], 1)
     print(
         f"{backend:<10} {result['created']:>6} users in {result['elapsed']:7.1f} s = "
-        f"{rate:6.0f} users/s   (concurrency {concurrency}; stored: {result['users']} users, "
-        f"{result['groups']} groups, {result['positions']} positions)"
+        f"{rate:5.0f} users/s, {cpu_ms:4.1f} ms CPU/user in-process   (stored: "
+        f"{result['users']} users, {result['groups']} groups, {result['positions']} positions)"
     )
     # 1 enterprise unit + the departments; each department's titles, once each.
     expected_positions = len(DEPARTMENTS) * (len(TITLES) + 2) + 1 if size >= 1000 else None
@@ -206,6 +256,14 @@ def report(backend: str, result: dict[str, Any], size: int, concurrency: int) ->
     if expected_positions is not None and result["positions"] != expected_positions:
         print(f"  ! {result['positions']} positions, expected {expected_positions} (no duplicates)")
         ok = False
+    rest = result["rest"]
+    if rest:
+        print(
+            f"{'  REST':<10} {rest['created']:>6} users in {rest['elapsed']:7.1f} s = "
+            f"{rest['created'] / rest['elapsed']:5.0f} users/s, "
+            f"{rest['cpu'] * 1000 / max(rest['created'], 1):4.1f} ms CPU/user in-process   "
+            "(POST /api/v1/goals/employees, the call SCIM wraps)"
+        )
     for failure in result["failures"][:5]:
         print(f"  ! {failure}")
     return ok
@@ -216,20 +274,34 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--backend", choices=["all", "sqlite", "postgres"], default="all")
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        default=2000,
+        help="also create this many employees through the REST API, for comparison (0: no)",
+    )
     args = parser.parse_args(argv)
+    # The app's settings read these when it is built (a local run needs no real secret).
+    os.environ.setdefault(
+        "STRATA_INTERNAL_TOKEN_SECRET", "bench-internal-secret-0123456789abcdef-not-for-production"
+    )
+    os.environ.setdefault("STRATA_ENVIRONMENT", "development")
     ok = True
-    print(f"SCIM provisioning: {args.users} users, POST /scim/v2/Users, {args.concurrency} in flight")
+    print(
+        f"SCIM provisioning: {args.users} users, POST /scim/v2/Users, {args.concurrency} in "
+        f"flight, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
     if args.backend in ("all", "sqlite"):
         with tempfile.TemporaryDirectory(prefix="strata-bench-") as folder:
             url = f"sqlite+aiosqlite:///{folder}/goals.db"
-            result = await provision(url, args.users, args.concurrency)
-            ok &= report("sqlite", result, args.users, args.concurrency)
+            result = await provision(url, args.users, args.concurrency, args.baseline)
+            ok &= report("sqlite", result, args.users)
     if args.backend in ("all", "postgres"):
         url_or_none = await postgres_database()
         if url_or_none is not None:
             try:
-                result = await provision(url_or_none, args.users, args.concurrency)
-                ok &= report("postgresql", result, args.users, args.concurrency)
+                result = await provision(url_or_none, args.users, args.concurrency, args.baseline)
+                ok &= report("postgresql", result, args.users)
             finally:
                 await drop_postgres(url_or_none)
     return 0 if ok else 1

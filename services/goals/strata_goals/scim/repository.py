@@ -10,7 +10,19 @@ from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from scim2_models import Path
-from sqlalchemy import ColumnElement, case, event, exists, func, literal, or_, text, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    event,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    text,
+    true,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -236,18 +248,38 @@ class ScimRepository:
             stmt = stmt.where(Employee.id != other_than)
         return (await self.session.exec(stmt)).all()
 
-    async def units_for(self, name: str | None, unit_id: uuid.UUID | None) -> Sequence[OrgUnit]:
-        """The enterprise unit, the unit `unit_id`, and the units named `name`
-        (case-insensitive), in one query."""
+    async def units_for(
+        self, name: str | None, unit_id: uuid.UUID | None, title: str | None = None
+    ) -> list[tuple[OrgUnit, Position | None]]:
+        """The enterprise unit, the unit `unit_id` and the units named `name`
+        (case-insensitive), each with its oldest position of `title` if it has one: all a
+        user write needs to know where it places someone, in one query."""
         wanted: list[ColumnElement[bool]] = [col(OrgUnit.parent_id).is_(None)]
         if name is not None:
             wanted.append(func.lower(OrgUnit.name) == func.lower(literal(name)))
         if unit_id is not None:
             wanted.append(col(OrgUnit.id) == unit_id)
+        titled: ColumnElement[bool] = false()
+        if title is not None:
+            titled = and_(
+                col(Position.org_unit_id) == OrgUnit.id,
+                func.lower(Position.title) == func.lower(literal(title)),
+            )
         stmt = (
-            select(OrgUnit).where(or_(*wanted)).order_by(col(OrgUnit.created_at), col(OrgUnit.id))
+            select(OrgUnit, Position)
+            .outerjoin(Position, titled)
+            .where(or_(*wanted))
+            .order_by(
+                col(OrgUnit.created_at),
+                col(OrgUnit.id),
+                col(Position.created_at),
+                col(Position.id),
+            )
         )
-        return (await self.session.exec(stmt)).all()
+        found: dict[uuid.UUID, tuple[OrgUnit, Position | None]] = {}
+        for unit, position in await self.session.exec(stmt):
+            found.setdefault(unit.id, (unit, position))
+        return list(found.values())
 
     async def units_named(
         self, name: str, *, other_than: uuid.UUID | None = None

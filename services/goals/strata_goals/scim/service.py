@@ -369,7 +369,7 @@ class ScimService:
         ]
 
     async def _root(self, repo: ScimRepository) -> OrgUnit:
-        return _enterprise(await repo.units_for(None, None))
+        return _enterprise([unit for unit, _ in await repo.units_for(None, None)])
 
     async def _place_of(
         self, repo: ScimRepository, department: str | None, title: str | None
@@ -378,7 +378,8 @@ class ScimService:
         department, else the unit of that id, else the one of that name (case-insensitive);
         the unit's oldest position of that title (case-insensitive)."""
         unit_id = parse_id(department) if department else None
-        units = await repo.units_for(department, unit_id)
+        found = await repo.units_for(department, unit_id, title)
+        units = [u for u, _ in found]
         root = _enterprise(units)
         unit: OrgUnit | None = root
         if department is not None:
@@ -390,9 +391,7 @@ class ScimService:
                     "as the department to choose one."
                 )
             unit = unit or (named[0] if named else None)
-        position = None
-        if unit is not None and title is not None:
-            position = await repo.position_titled(unit.id, title)
+        position = next((p for u, p in found if unit is not None and u.id == unit.id), None)
         name = unit.name if unit is not None else department or root.name
         return Place(root, name, unit, title, position)
 
