@@ -299,7 +299,8 @@ class TestRedisRateLimiter:
 
 class TestChoice:
     def test_no_url_means_in_process(self):
-        assert isinstance(create_rate_limiter(GatewaySettings()), LocalRateLimiter)
+        unset = GatewaySettings(rate_limit_redis_url=None)
+        assert isinstance(create_rate_limiter(unset), LocalRateLimiter)
         empty = GatewaySettings(rate_limit_redis_url="")
         assert isinstance(create_rate_limiter(empty), LocalRateLimiter)
 
