@@ -21,7 +21,7 @@ from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
-from strata_kit.errors import install_problem_handlers
+from strata_kit.errors import document_problems, install_problem_handlers
 from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
 from strata_kit.jobs import JobRunner, JobSpec, jobs_router
@@ -138,6 +138,7 @@ def create_service_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    _document_problems_in_openapi(app)
     if verify_identity:
         app.add_middleware(
             IdentityMiddleware, secret=settings.platform.internal_token_secret.get_secret_value()
@@ -160,6 +161,18 @@ def create_service_app(
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
     return app
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    """The generated document, with errors as the problem details they are on the wire."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def identity_read(service: str, identity: IdentityClaims) -> IdentityRead:

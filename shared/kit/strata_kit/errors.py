@@ -168,6 +168,36 @@ def field(pointer: str, detail: str, code: str | None = None) -> FieldProblem:
     return FieldProblem(pointer=f"/body/{path}" if path else "/body", detail=detail, code=code)
 
 
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_ERROR_SCHEMAS = frozenset(
+    {"#/components/schemas/Problem", "#/components/schemas/HTTPValidationError"}
+)
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make an app's OpenAPI document say what its errors really are: every error response
+    documented with the Problem model (or FastAPI's default 422 model) is served as
+    `application/problem+json` with the Problem schema, because that is what the handlers
+    above send. Other error documents (SCIM's own error shape) are left alone."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in components:
+        generated = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(generated.pop("$defs", {}))
+        components["Problem"] = generated
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if not (status.isdigit() and int(status) >= 400):
+                    continue
+                content = response.get("content", {})
+                refs = {media.get("schema", {}).get("$ref") for media in content.values()} - {None}
+                if refs and refs <= _ERROR_SCHEMAS:
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": dict(_PROBLEM_REF)}}
+    return schema
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         problem.model_dump(mode="json", exclude_none=True),

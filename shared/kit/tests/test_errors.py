@@ -174,3 +174,21 @@ class _SqlStateError(Exception):
     def __init__(self, sqlstate: str, message: str) -> None:
         super().__init__(message)
         self.sqlstate = sqlstate
+
+
+class TestDocumentedErrors:
+    def test_every_error_response_is_documented_as_the_problem_it_is(self, app):
+        # FastAPI documents validation errors as `HTTPValidationError` in application/json;
+        # the handlers send RFC 9457 problem details as application/problem+json.
+        spec = app.openapi()
+        errors = [
+            response
+            for item in spec["paths"].values()
+            for operation in item.values()
+            for status, response in operation["responses"].items()
+            if int(status) >= 400
+        ]
+        assert any(r for r in errors)
+        problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        assert all(r["content"] == problem for r in errors)
+        assert "FieldProblem" in spec["components"]["schemas"]
