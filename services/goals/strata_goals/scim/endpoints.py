@@ -286,12 +286,17 @@ def _documented(summary_status: int, description: str) -> dict[int | str, dict[s
         404: "No such resource in the caller's tenant.",
         409: "A unique value (userName, displayName, externalId) is taken.",
         412: "If-Match names a version the resource no longer has.",
+        422: "A parameter does not parse (a SCIM error, like every other).",
     }
+    # Every SCIM body is a JSON object (a resource, a ListResponse, an Error, RFC 7644);
+    # left empty, FastAPI documented them as strings.
+    json_object = {SCIM_MEDIA_TYPE: {"schema": {"type": "object"}}}
     answers: dict[int | str, dict[str, Any]] = {
-        summary_status: {"description": description, "content": {SCIM_MEDIA_TYPE: {}}}
+        summary_status: {"description": description}
+        | ({} if summary_status == 204 else {"content": json_object})
     }
     for code, text in errors.items():
-        answers[code] = {"description": text, "content": {SCIM_MEDIA_TYPE: {}}}
+        answers[code] = {"description": text, "content": json_object}
     return answers
 
 
