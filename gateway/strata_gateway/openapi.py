@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims
+from strata_contracts.problem import PROBLEM_MEDIA_TYPE
 from strata_kit.identity import mint_identity_token
 from strata_kit.logging import get_logger
 
@@ -94,6 +95,7 @@ def merge(
         for tag in spec.get("tags", []):
             tags.setdefault(tag["name"], tag)
     seen: dict[str, str] = {}
+    proxied = {path for spec in services.values() for path in spec.get("paths", {})}
     for path, item in paths.items():
         for operation in item.values():
             if not isinstance(operation, dict) or "operationId" not in operation:
@@ -102,8 +104,10 @@ def merge(
             if op_id in seen:
                 raise ValueError(f"duplicate operationId {op_id}: {seen[op_id]} and {path}")
             seen[op_id] = path
-            if path.startswith(tuple(public_prefixes)):
+            public = path.startswith(tuple(public_prefixes))
+            if public:
                 operation["security"] = []
+            _edge_responses(operation, path, public=public, proxied=path in proxied)
     merged["components"]["securitySchemes"] = SECURITY_SCHEMES
     merged["security"] = [{"ApiKey": []}, {"BearerJWT": []}]
     if tags:
@@ -111,6 +115,37 @@ def merge(
     if missing:
         merged["x-strata-unavailable"] = sorted(missing)
     return merged
+
+
+_EDGE = {
+    401: "No valid API key or bearer token (the gateway).",
+    413: "The body is larger than the gateway accepts.",
+    429: "Rate limit exceeded for this key; see `Retry-After`.",
+    503: "The service behind this route cannot be reached, or its database is unavailable.",
+    504: "The service behind this route did not answer in time.",
+}
+
+
+def _edge_responses(operation: dict[str, Any], path: str, *, public: bool, proxied: bool) -> None:
+    """What the gateway itself may answer on this operation, whatever the service says:
+    401 and 429 at the edge, 413 for a body, 503 and 504 for a service behind it."""
+    statuses = [429]
+    if not public:
+        statuses.append(401)
+    if "requestBody" in operation:
+        statuses.append(413)
+    if proxied:
+        statuses += [503, 504]
+    scim = path.startswith("/scim/")
+    responses = operation.setdefault("responses", {})
+    for status in statuses:
+        if str(status) in responses:
+            continue
+        if scim and status in (401, 413, 429):  # the edge answers SCIM clients in SCIM's shape
+            content = {"application/scim+json": {"schema": {"type": "object"}}}
+        else:
+            content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        responses[str(status)] = {"description": _EDGE[status], "content": content}
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:

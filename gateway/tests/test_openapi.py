@@ -76,6 +76,23 @@ class TestMergedDocument:
         assert schemas[goals_ref.rsplit("/", 1)[1]]["title"] == "goals thing"
         assert schemas[reviews_ref.rsplit("/", 1)[1]]["title"] == "reviews thing"
 
+    async def test_what_the_gateway_itself_answers_is_documented_on_every_operation(
+        self, client, upstream
+    ):
+        # A proxied operation can get 401 and 429 at the edge, and 503/504 when its service
+        # is down or slow, whatever the service's own document says.
+        for service in ("goals", "reviews", "feedback", "analytics"):
+            upstream(service, _serve_spec(service))
+        spec = (await client.get("/openapi.json")).json()
+        proxied = spec["paths"]["/api/v1/goals/things"]["get"]["responses"]
+        assert {"200", "401", "429", "503", "504"} <= set(proxied)
+        assert proxied["503"]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+        own_write = spec["paths"]["/api/v1/keys"]["post"]["responses"]
+        assert {"401", "413", "429"} <= set(own_write)
+        assert "503" not in own_write  # the gateway's own routes have no service behind them
+
     async def test_a_down_service_is_named_and_the_rest_still_served(self, client, upstream):
         upstream("goals", _serve_spec("goals"))
         for service in ("reviews", "feedback", "analytics"):
