@@ -66,7 +66,10 @@ async def forward(request: Request, service: str) -> Response:
     headers[IDENTITY_HEADER] = request.scope["state"]["identity_token"]
     headers[REQUEST_ID_HEADER] = current_request_id() or ""
     body = await request.body()
-    target = request.url.path
+    # The path exactly as the client sent it (percent-escapes kept): decoded, an escaped
+    # slash became a separator and a control character made the outgoing URL invalid (500).
+    raw_path: bytes | None = request.scope.get("raw_path")
+    target = raw_path.decode("latin-1").partition("?")[0] if raw_path else request.url.path
     if request.url.query:
         target = f"{target}?{request.url.query}"
     outgoing = upstream.build_request(request.method, target, content=body, headers=headers)

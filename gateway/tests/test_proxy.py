@@ -156,3 +156,29 @@ class TestScimRouting:
         assert response.headers["content-type"] == "application/scim+json"
         assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
         assert response.json()["status"] == "401"
+
+
+class TestPathsAsSent:
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "/api/v1/goals/things/%C3%A9t%C3%A9%20%F0%9F%98%80",
+            "/scim/v2/Users/%C2%B1i%C2%B2%C3%8D%1C",
+            "/api/v1/goals/things/a%2Fb",
+        ],
+    )
+    async def test_any_percent_encoded_path_is_forwarded_as_sent(
+        self, client, upstream, admin, raw
+    ):
+        # Decoded non-ASCII (or an encoded slash) in a path parameter made the gateway
+        # answer 500; the service must get the path exactly as the client sent it.
+        seen: list[str] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request.url.raw_path.decode())
+            return httpx.Response(404, json={"status": 404})
+
+        upstream("goals", handler)
+        response = await client.get(raw, headers=admin)
+        assert response.status_code == 404
+        assert seen == [raw]
