@@ -53,9 +53,9 @@ POLICY = ScimPolicy(
     remove_value_as_filter=ScimPolicy.RemoveValue.apply,
     unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
 )
-"""Strict on attributes no schema defines; tolerant of the two PATCH forms Entra ID sends
-(`remove` with a `value` listing members, and `replace` on `emails[type eq "work"].value`
-for a user who has no such e-mail yet)."""
+"""Strict on attributes no schema defines; tolerant of two PATCH forms Entra ID sends:
+`remove` with a `value` listing the members to remove, and `replace` on a filtered path that
+matches nothing yet (`addresses[type eq "work"].locality`), which adds the entry."""
 
 
 class Manager(ComplexAttribute):
@@ -134,8 +134,9 @@ def service_provider_config() -> ServiceProviderConfig:
                 type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Strata API key",
                 description=(
-                    "An integration API key of the tenant (`strata key create --role "
-                    "integration`), sent as `Authorization: Bearer <key>`."
+                    "An API key of the tenant with the integration role (`strata key create "
+                    "--tenant <id> --name Okta --role integration`), sent as "
+                    "`Authorization: Bearer <key>`."
                 ),
                 primary=True,
             )

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from strata_contracts.identity import Role
+from strata_goals.scim.service import ScimService
 
 from .conftest import SCIM, assert_scim_error, patch_body, user_body
 
@@ -92,3 +93,15 @@ class TestScimErrors:
     async def test_an_attribute_no_schema_defines_is_refused(self, scim, company):
         response = await scim.request("POST", "/Users", user_body(1, shoeSize=44))
         assert_scim_error(response, 400, "invalidSyntax")
+
+    async def test_an_unexpected_failure_is_a_scim_500_naming_the_request(
+        self, scim, company, monkeypatch
+    ):
+        async def broken(*_args, **_kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(ScimService, "get_user", broken)
+        response = await scim.request("GET", f"/Users/{uuid.uuid4()}")
+        assert_scim_error(response, 500)
+        assert response.headers["x-request-id"] in response.json()["detail"]
+        assert "boom" not in response.text

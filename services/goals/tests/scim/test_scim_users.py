@@ -127,6 +127,25 @@ class TestCreate:
         assert user["active"] is False
         assert (await rest_employee(api, user["id"]))["status"] == "terminated"
 
+    async def test_core_attributes_strata_does_not_keep_are_accepted_and_ignored(
+        self, scim, company
+    ):
+        user = await scim.user(
+            nickName="Babs",
+            locale="en-US",
+            password="t1meMachine",
+            phoneNumbers=[{"value": "+1 555 0100", "type": "work"}],
+            roles=[],
+        )
+        assert not {"nickName", "locale", "password", "phoneNumbers"} & set(user)
+
+    async def test_an_unknown_extension_schema_is_refused(self, scim, company):
+        custom = "urn:example:params:scim:schemas:extension:custom:2.0:User"
+        body = user_body(1)
+        body["schemas"].append(custom)
+        body[custom] = {"shoeSize": "44"}
+        assert_scim_error(await scim.request("POST", "/Users", body), 400, "invalidSyntax")
+
     async def test_a_taken_user_name_is_a_conflict_whatever_its_case(
         self, scim, company, db_session
     ):
@@ -294,6 +313,8 @@ class TestList:
             ),
             ('meta.lastModified lt "2000-01-01T00:00:00Z"', []),
             ('meta.resourceType eq "User" and nickName pr', []),
+            ("title eq null", ["Bob Carter"]),
+            ("title ne null", ["Zoe Adams", "Ana Baker", "Cy"]),
             (
                 '(userName sw "a" or userName sw "b") and not (active eq false)',
                 ["Ana Baker"],
@@ -559,6 +580,17 @@ class TestPatch:
         )
         assert patched["externalId"] == patched[ENTERPRISE]["employeeNumber"] == "C"
         assert (await rest_employee(api, user["id"]))["external_id"] == "C"
+
+    async def test_entra_address_updates_are_accepted_and_ignored(self, scim, company):
+        user = await scim.user()
+        patched = await self.patch(
+            scim,
+            user,
+            {"op": "Replace", "path": 'addresses[type eq "work"].locality', "value": "Berlin"},
+            {"op": "Replace", "path": "title", "value": "Engineer"},
+        )
+        assert "addresses" not in patched
+        assert patched["title"] == "Engineer"
 
     async def test_attributes_strata_does_not_store_are_accepted_and_ignored(self, scim, company):
         user = await scim.user()
