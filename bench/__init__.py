@@ -1,0 +1,1 @@
+"""`make bench`: Strata's performance report (see docs/performance.md)."""

@@ -1,0 +1,149 @@
+"""The report: JSON (everything measured) and Markdown (the tables docs/performance.md quotes),
+written under bench/results/ as `<timestamp>.{json,md}` and copied to `latest.{json,md}`."""
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+# Targets of issue #8 (docs/performance.md): checked against every run.
+GATEWAY_RPS_RATIO_MIN = 0.8
+GATEWAY_P99_RATIO_MAX = 1.5
+P99_MAX_MS = 100.0
+IDLE_RSS_MAX_MIB = 150.0
+
+
+def ratios(scenarios: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    ceiling = scenarios["ceiling"]
+    measured = {name: s for name, s in scenarios.items() if "rps" in s}
+    out: dict[str, Any] = {}
+    if "direct_read" in scenarios and "gateway_read" in scenarios:
+        direct, gateway = scenarios["direct_read"], scenarios["gateway_read"]
+        out["gateway_vs_direct_rps"] = round(gateway["rps"] / direct["rps"], 3)
+        out["gateway_vs_direct_p99"] = round(gateway["p99_ms"] / direct["p99_ms"], 3)
+    out["vs_ceiling_rps"] = {
+        name: round(s["rps"] / ceiling["rps"], 3) for name, s in measured.items()
+    }
+    return out
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+    r = report["ratios"]
+    if "gateway_vs_direct_rps" in r:
+        checks.append(
+            {
+                "target": f"gateway/direct requests/s >= {GATEWAY_RPS_RATIO_MIN}",
+                "measured": r["gateway_vs_direct_rps"],
+                "met": r["gateway_vs_direct_rps"] >= GATEWAY_RPS_RATIO_MIN,
+            }
+        )
+        checks.append(
+            {
+                "target": f"gateway/direct p99 <= {GATEWAY_P99_RATIO_MAX}",
+                "measured": r["gateway_vs_direct_p99"],
+                "met": r["gateway_vs_direct_p99"] <= GATEWAY_P99_RATIO_MAX,
+            }
+        )
+    for name, s in report["scenarios"].items():
+        if name == "ceiling":
+            continue
+        if "rps" not in s:
+            checks.append(
+                {
+                    "target": f"{name}: p99 <= {P99_MAX_MS:g} ms",
+                    "measured": s["not_run"],
+                    "met": False,
+                }
+            )
+            continue
+        checks.append(
+            {
+                "target": f"{name}: p99 <= {P99_MAX_MS:g} ms at {report['concurrency']} clients"
+                + ("" if report["backend"] == "postgres" else " (target set for PostgreSQL)"),
+                "measured": s["p99_ms"],
+                "met": s["requests"] > 0 and s["p99_ms"] <= P99_MAX_MS and s["errors"] == 0,
+            }
+        )
+    for name, m in report["memory"]["idle"].items():
+        if name == "ceiling":
+            continue
+        checks.append(
+            {
+                "target": f"{name}: idle RSS < {IDLE_RSS_MAX_MIB:g} MiB",
+                "measured": m["rss_mib"],
+                "met": m["rss_mib"] < IDLE_RSS_MAX_MIB,
+            }
+        )
+    return checks
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    t = report["tenant"]
+    lines = [
+        f"# Strata benchmark, {report['started_at']}",
+        "",
+        f"- Backend: **{report['backend']}**"
+        + (f" ({report['backend_note']})" if report.get("backend_note") else ""),
+        f"- Machine: {m['cores']} cores, load average {m['load_before']} before and "
+        f"{m['load_after']} after the run (other work shares it: compare ratios, which are "
+        "measured in the same run, rather than absolute numbers); Python {m['python']}; "
+        f"commit {report['commit']}",
+        f"- Load generator: wrk, {report['concurrency']} connections, {report['threads']} "
+        f"threads, {report['seconds']} s per scenario; gateway read timeout "
+        f"{report['gateway_read_timeout_seconds']} s (production default 15 s: the loader's "
+        "department-sized plan assignments need longer on a busy machine)",
+        f"- Tenant: {t['employees']:,} employees, {t['plans']:,} plans, "
+        f"{t['invitations']:,} open 360 invitations (20 items each), "
+        f"{t['ratings']:,} ratings in the analytics read model ({t['rating_campaigns']} closed "
+        f"campaigns of 250 ratees x 10 raters x 20 items; (f) runs on one); loaded in "
+        f"{t['load_seconds']} s ({', '.join(f'{k} {v}' for k, v in t['timings'].items())})",
+        "",
+        "| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | vs ceiling |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    vs = report["ratios"]["vs_ceiling_rps"]
+    for name, s in report["scenarios"].items():
+        if "rps" not in s:
+            lines.append(f"| {s['title']} | not run: {s['not_run']} | | | | | |")
+            continue
+        lines.append(
+            f"| {s['title']} | {s['rps']:,.1f} | {s['p50_ms']} | {s['p95_ms']} | "
+            f"{s['p99_ms']} | {s['errors']} | {vs[name]:.3f} |"
+        )
+    r = report["ratios"]
+    if "gateway_vs_direct_rps" in r:
+        lines += [
+            "",
+            f"Gateway vs direct, same read: requests/s ratio **{r['gateway_vs_direct_rps']}**, "
+            f"p99 ratio **{r['gateway_vs_direct_p99']}**.",
+        ]
+    lines += [
+        "",
+        "| process | idle RSS MiB | peak RSS MiB (whole run) |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, idle in report["memory"]["idle"].items():
+        peak = report["memory"]["end"][name]["peak_rss_mib"]
+        lines.append(f"| {name} | {idle['rss_mib']} | {peak} |")
+    lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
+    for check in report["targets"]:
+        lines.append(
+            f"| {check['target']} | {check['measured']} | {'yes' if check['met'] else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any]) -> tuple[Path, Path]:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = report["started_at"].replace(":", "").replace("-", "")
+    json_path = RESULTS / f"{stamp}.json"
+    md_path = RESULTS / f"{stamp}.md"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    md_path.write_text(markdown(report))
+    shutil.copyfile(json_path, RESULTS / "latest.json")
+    shutil.copyfile(md_path, RESULTS / "latest.md")
+    return json_path, md_path
