@@ -16,6 +16,9 @@ from typing import Any
 import httpx
 
 RETRYABLE = frozenset({502, 503, 504})
+# 409 with this problem type: the gateway still holds an earlier attempt with the same key
+# (docs/integrators.md: retry it). Any other 409 is the service's own answer.
+IN_PROGRESS = "idempotency-in-progress"
 
 
 @dataclass
@@ -90,6 +93,8 @@ async def run_writes(
                         path, json=write.body, headers={"Idempotency-Key": write.key}
                     )
                     answer: int | str = response.status_code
+                    if answer == 409 and response.json().get("type", "").endswith(IN_PROGRESS):
+                        answer = "409 in progress"
                 except httpx.HTTPError as exc:
                     answer = type(exc).__name__
                 load.note(write, answer, response)
