@@ -29,6 +29,7 @@ export REVIEWS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 export FEEDBACK_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 export ANALYTICS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 
 .PHONY: help install run migrate demo test test-serial test-fast lint format bench clean
@@ -62,7 +63,10 @@ run: demo  ## Start gateway and services (Ctrl-C stops all); data stays in var/
 	exec $(BIN)/honcho start -f Procfile -e $(ENV_FILE)
 
 test: install  ## Run the whole suite (SQLite always, PostgreSQL when reachable; required when CI=true)
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile -m "not disruptive"
+	@# Tests that restart PostgreSQL run alone, after the rest (they run when CI=true or
+	@# STRATA_TEST_DISRUPTIVE=1, and skip otherwise; see tests/fault/conftest.py).
+	$(BIN)/pytest tests/fault -m disruptive
 
 test-serial: install  ## The whole suite in one process (easier to debug)
 	$(BIN)/pytest
@@ -81,7 +85,10 @@ format: install  ## Apply ruff format and autofixes
 	$(BIN)/ruff check --fix .
 
 bench: install  ## Performance report under bench/results/ (see docs/performance.md)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "bench: installing the wrk load generator (apt-get)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:  ## Remove the virtualenv and tools (keeps var/ data)
 	rm -rf $(VENV) $(TOOLS)
