@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 import strata_analytics
+from strata_analytics.applied.endpoints import router as applied_router
 from strata_analytics.calibration.endpoints import router as calibration_router
 from strata_analytics.exports.endpoints import router as exports_router
 from strata_analytics.fairness.endpoints import router as fairness_router
@@ -24,6 +25,7 @@ ROUTERS = (
     fairness_router,
     calibration_router,
     exports_router,
+    applied_router,
 )
 
 

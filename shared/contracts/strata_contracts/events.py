@@ -50,3 +50,11 @@ class EventFeedPage(BaseModel):
 
     items: list[FeedEvent]
     next_cursor: str
+
+
+# --- event types published by the analytics service's results-applied work -----------------
+
+RECOMMENDATION_DECIDED = "analytics.recommendation.decided"
+"""HR accepted or overrode a merit / bonus / promotion / training recommendation.
+Version 1; `data` is `strata_contracts.analytics.applied.RecommendationDecided`."""
+RECOMMENDATION_DECIDED_VERSION = 1
