@@ -1,24 +1,38 @@
 """Rater bias, standardised scores and reliability, computed with `strata_analytics.stats`
 from publishable ratings only (`ratings.anonymity`): a suppressed group's ratings never
-reach a statistic, and the statistics' own k checks apply on top."""
+reach a statistic, and the statistics' own k checks apply on top.
+
+The ratings arrive as columns of integer codes (`FairnessRepository.columns`), are filtered
+with `publishable_mask` (the vectorised twin of `publishable`), and every figure is computed
+over all groups at once; Python loops run over raters and groups to build the answer, never
+over ratings. A scope is a campaign or a whole cycle; a rater's target, like a group, is a
+ratee within one campaign (a ratee is rated once per campaign).
+"""
 
 import math
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.fairness.exceptions import CampaignNotFound
-from strata_analytics.fairness.repository import FairnessRepository
-from strata_analytics.projections.models import RatingFact
-from strata_analytics.ratings.anonymity import SUPERVISOR, publishable, verdicts
+from strata_analytics.fairness.repository import FairnessRepository, RatingColumns
+from strata_analytics.ratings.anonymity import (
+    SUPERVISOR,
+    GroupColumns,
+    Withheld,
+    group_columns,
+    publishable_mask,
+)
 from strata_analytics.stats import (
     Scale,
     group_summary,
     icc,
-    krippendorff_alpha,
+    krippendorff_alpha_by_group,
+    pair_scores,
     population,
     rater_bias,
     rater_norms,
@@ -28,17 +42,16 @@ from strata_analytics.stats import (
     standardise,
 )
 from strata_contracts.analytics.fairness import (
-    GroupReliabilityRead,
     IccRead,
     PopulationRead,
-    RaterBiasRead,
     RaterBiasReport,
     ReliabilityReport,
-    StandardisedGroupRead,
     StandardisedReport,
 )
 from strata_contracts.problem import FieldProblem
 from strata_kit.errors import InvalidInput
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def num(value: float | np.floating | None) -> float | None:
@@ -49,27 +62,100 @@ def num(value: float | np.floating | None) -> float | None:
     return round(number, 4) if math.isfinite(number) else None
 
 
-def _scale(facts: Sequence[RatingFact]) -> tuple[list[RatingFact], Scale | None]:
-    """The ratings on the campaign's most used scale (statistics compare like with like)."""
-    if not facts:
-        return [], None
-    (low, high), _ = Counter((f.scale_min, f.scale_max) for f in facts).most_common(1)[0]
-    if high <= low:
-        return [], None
-    return [f for f in facts if (f.scale_min, f.scale_max) == (low, high)], Scale(low, high)
+def nums(values: npt.ArrayLike) -> list[float | None]:
+    """`num` of every element (one list comprehension, no numpy scalar per element)."""
+    return [
+        round(v, 4) if math.isfinite(v) else None
+        for v in np.asarray(values, dtype=np.float64).tolist()
+    ]
 
 
-def _threshold(facts: Sequence[RatingFact]) -> int:
-    return max((f.anonymity_threshold for f in facts), default=1)
+@dataclass(frozen=True)
+class _Scope:
+    """Every rating in scope, its groups' verdicts, and the rows a figure may use."""
+
+    everything: RatingColumns
+    groups: GroupColumns
+    rows: RatingColumns
+    """Publishable ratings on the scope's most used scale."""
+    row_group: npt.NDArray[np.int64]
+    """Per row of `rows`: its group (an index into `groups`)."""
+    scale: Scale | None
+
+    @property
+    def target(self) -> npt.NDArray[np.int64]:
+        """Per row: the rater's target, a ratee within one campaign."""
+        return self.rows.campaign * np.int64(max(len(self.rows.ratees), 1)) + self.rows.ratee
+
+    def relationship_code(self, name: str) -> int:
+        labels = self.rows.relationships
+        return labels.index(name) if name in labels else -1
+
+
+def _scope(everything: RatingColumns) -> _Scope:
+    groups = group_columns(
+        campaign=everything.campaign,
+        ratee=everything.ratee,
+        relationship=everything.relationship,
+        relationships=everything.relationships,
+        rater=everything.rater,
+        threshold=everything.threshold,
+    )
+    keep = publishable_mask(
+        campaign=everything.campaign,
+        ratee=everything.ratee,
+        relationship=everything.relationship,
+        relationships=everything.relationships,
+        rater=everything.rater,
+        item=everything.item,
+        threshold=everything.threshold,
+        groups=groups,
+    )
+    index = np.flatnonzero(keep)
+    scale: Scale | None = None
+    if index.size:
+        # The statistics compare like with like: the most used scale (ties: the first seen).
+        low, high = everything.scale_min[index], everything.scale_max[index]
+        span = np.int64(int(high.max()) - int(high.min()) + 1)
+        key = (low - low.min()) * span + (high - high.min())
+        if int(key.max()) <= 1 << 20:
+            count = np.bincount(key)
+            tied = np.flatnonzero(count == count.max())
+        else:  # scales far apart: sort instead of counting in a huge array
+            keys, counted = np.unique(key, return_counts=True)
+            tied = keys[counted == counted.max()]
+        firsts = [int(np.argmax(key == candidate)) for candidate in tied.tolist()]
+        chosen = min(firsts)
+        scale_low, scale_high = int(low[chosen]), int(high[chosen])
+        if scale_high > scale_low:
+            scale = Scale(scale_low, scale_high)
+            index = index[key == key[chosen]]
+        else:
+            index = index[:0]
+    return _Scope(
+        everything=everything,
+        groups=groups,
+        rows=everything.take(index),
+        row_group=groups.row_group[index],
+        scale=scale,
+    )
+
+
+def _group_reasons(groups: GroupColumns) -> list[str]:
+    """Why a group has no figure when the statistics did not reach it: below k, or every
+    item of it below k (or off the scope's scale)."""
+    below = Withheld.BELOW_THRESHOLD.value
+    items = Withheld.ITEM_BELOW_THRESHOLD.value
+    return [items if shown else below for shown in groups.shown.tolist()]
 
 
 class FairnessService:
-    async def _facts(
+    async def _scope(
         self,
         session: AsyncSession,
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None,
-    ) -> list[RatingFact]:
+    ) -> _Scope:
         repo = FairnessRepository(session)
         if campaign_id is None and cycle_id is None:
             raise InvalidInput(
@@ -80,7 +166,7 @@ class FairnessService:
             )
         if campaign_id is not None and await repo.campaign(campaign_id) is None:
             raise CampaignNotFound(f"No closed campaign {campaign_id} in analytics.")
-        return await repo.facts(campaign_id=campaign_id, cycle_id=cycle_id)
+        return _scope(await repo.columns(campaign_id=campaign_id, cycle_id=cycle_id))
 
     async def bias(
         self,
@@ -88,7 +174,8 @@ class FairnessService:
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None,
     ) -> RaterBiasReport:
-        facts, scale = _scale(publishable(await self._facts(session, campaign_id, cycle_id)))
+        scope = await self._scope(session, campaign_id, cycle_id)
+        rows, scale = scope.rows, scope.scale
         empty = RaterBiasReport(
             cycle_id=cycle_id,
             campaign_id=campaign_id,
@@ -98,56 +185,82 @@ class FairnessService:
             shrinkage_k=None,
             raters=[],
         )
-        if not facts or scale is None:
+        if not rows.size or scale is None:
             return empty
-        # A ratee is rated once per campaign: (campaign, ratee) is the rater's target.
-        targets = [f"{f.campaign_id}/{f.ratee_id}" for f in facts]
         sums = rater_sums(
-            [f.rater_key for f in facts],
-            targets,
-            [float(f.value) for f in facts],
-            dimension=[str(f.competency_id) for f in facts],
+            rows.rater,
+            scope.target,
+            rows.value.astype(np.float64),
+            dimension=rows.competency,
             scale=scale,
         )
         bias = rater_bias(sums)
         norms = rater_norms(sums)
         pop = population(sums)
-        roles: dict[str, set[str]] = defaultdict(set)
-        named: dict[str, uuid.UUID] = {}
-        for fact in facts:
-            roles[fact.rater_key].add(fact.relationship)
-            if fact.relationship == SUPERVISOR and fact.rater_employee_id is not None:
-                named[fact.rater_key] = fact.rater_employee_id
+        # Which relationships each rater rated in (a raters x relationships table).
+        width = max(len(rows.relationships), 1)
+        rated_as = (
+            np.bincount(rows.rater * width + rows.relationship, minlength=len(rows.raters) * width)
+            .reshape(-1, width)
+            .astype(bool)
+        )
+        supervisor = scope.relationship_code(SUPERVISOR)
+        codes = bias.rater.tolist()
+        columns = {
+            name: nums(getattr(bias, name))
+            for name in (
+                "mean",
+                "leniency_z",
+                "leniency_d",
+                "sd",
+                "spread_ratio",
+                "midpoint_share",
+                "halo_sd",
+                "halo_ratio",
+            )
+        }
+        weight, shrunk_mean, shrunk_sd = (
+            nums(norms.weight),
+            nums(norms.shrunk_mean),
+            nums(norms.shrunk_sd),
+        )
+        ratees, ratings = bias.ratees.tolist(), bias.ratings.tolist()
+        flags = [bias.lenient.tolist(), bias.severe.tolist(), bias.central_tendency.tolist()]
+        halo = bias.halo.tolist()
         raters = []
-        for i, key in enumerate(bias.rater.tolist()):
-            only_supervisor = roles[key] == {SUPERVISOR}
+        for i, code in enumerate(codes):
+            roles = np.flatnonzero(rated_as[code]).tolist()
             raters.append(
-                RaterBiasRead(
-                    rater_key=key,
-                    supervisor_employee_id=named.get(key) if only_supervisor else None,
-                    relationships=sorted(roles[key]),
-                    ratees=int(bias.ratees[i]),
-                    ratings=int(bias.ratings[i]),
-                    mean=num(bias.mean[i]),
-                    leniency_z=num(bias.leniency_z[i]),
-                    leniency_d=num(bias.leniency_d[i]),
-                    sd=num(bias.sd[i]),
-                    spread_ratio=num(bias.spread_ratio[i]),
-                    midpoint_share=num(bias.midpoint_share[i]),
-                    halo_sd=num(bias.halo_sd[i]),
-                    halo_ratio=num(bias.halo_ratio[i]),
-                    lenient=bool(bias.lenient[i]),
-                    severe=bool(bias.severe[i]),
-                    central_tendency=bool(bias.central_tendency[i]),
-                    halo=bool(bias.halo[i]),
-                    shrinkage_weight=num(norms.weight[i]),
-                    shrunk_mean=num(norms.shrunk_mean[i]),
-                    shrunk_sd=num(norms.shrunk_sd[i]),
+                dict(
+                    rater_key=rows.raters[code],
+                    supervisor_employee_id=(
+                        rows.supervisor_employee.get(code) if roles == [supervisor] else None
+                    ),
+                    relationships=[rows.relationships[r] for r in roles],
+                    ratees=ratees[i],
+                    ratings=ratings[i],
+                    mean=columns["mean"][i],
+                    leniency_z=columns["leniency_z"][i],
+                    leniency_d=columns["leniency_d"][i],
+                    sd=columns["sd"][i],
+                    spread_ratio=columns["spread_ratio"][i],
+                    midpoint_share=columns["midpoint_share"][i],
+                    halo_sd=columns["halo_sd"][i],
+                    halo_ratio=columns["halo_ratio"][i],
+                    lenient=flags[0][i],
+                    severe=flags[1][i],
+                    central_tendency=flags[2][i],
+                    halo=halo[i],
+                    shrinkage_weight=weight[i],
+                    shrunk_mean=shrunk_mean[i],
+                    shrunk_sd=shrunk_sd[i],
                 )
             )
-        raters.sort(key=lambda r: r.rater_key)
-        return empty.model_copy(
-            update={
+        # Codes follow the sorted rater keys, so the raters come out sorted by key. Rows are
+        # plain dicts validated in one pass (tens of thousands of them for a cycle).
+        return RaterBiasReport.model_validate(
+            dict(empty)
+            | {
                 "scale_min": int(scale.low),
                 "scale_max": int(scale.high),
                 "population": PopulationRead(
@@ -166,110 +279,116 @@ class FairnessService:
         )
 
     async def standardised(
-        self, session: AsyncSession, campaign_id: uuid.UUID
+        self,
+        session: AsyncSession,
+        campaign_id: uuid.UUID | None,
+        cycle_id: uuid.UUID | None = None,
     ) -> StandardisedReport:
-        everything = await self._facts(session, campaign_id, None)
-        facts, scale = _scale(publishable(everything))
-        groups: list[StandardisedGroupRead] = []
-        shown: dict[tuple[uuid.UUID, str], StandardisedGroupRead] = {}
-        if facts and scale is not None:
+        scope = await self._scope(session, campaign_id, cycle_id)
+        rows, scale, groups = scope.rows, scope.scale, scope.groups
+        size = groups.shown.size
+        reached = np.zeros(size, dtype=bool)
+        reason = np.full(size, None, dtype=object)
+        raters = np.zeros(size, dtype=np.int64)
+        ratings = np.zeros(size, dtype=np.int64)
+        raw_mean, standardised_mean, mean_z = (np.full(size, np.nan) for _ in range(3))
+        if rows.size and scale is not None:
+            value = rows.value.astype(np.float64)
             sums = rater_sums(
-                [f.rater_key for f in facts],
-                [str(f.ratee_id) for f in facts],
-                [float(f.value) for f in facts],
-                dimension=[str(f.competency_id) for f in facts],
-                scale=scale,
+                rows.rater, scope.target, value, dimension=rows.competency, scale=scale
             )
-            norms = rater_norms(sums)
-            keys = [f.rater_key for f in facts]
-            standard = standardise(norms, keys, [float(f.value) for f in facts])
-            labels = [f"{f.ratee_id}|{f.relationship}" for f in facts]
-            k = _threshold(facts)
+            standard = standardise(rater_norms(sums), rows.rater, value)
+            k = int(rows.threshold.max())
+            is_supervisor = rows.relationship == scope.relationship_code(SUPERVISOR)
             # The supervisor group is one rater and never anonymous: summarise it with k=1.
-            for relationship_k, subset in (
-                (1, [i for i, f in enumerate(facts) if f.relationship == SUPERVISOR]),
-                (k, [i for i, f in enumerate(facts) if f.relationship != SUPERVISOR]),
-            ):
-                if not subset:
+            for relationship_k, subset in ((1, is_supervisor), (k, ~is_supervisor)):
+                if not subset.any():
                     continue
-                pick = np.array(subset)
-                raw = group_summary(
-                    np.array(labels)[pick],
-                    np.array(keys)[pick],
-                    np.array([float(f.value) for f in facts])[pick],
-                    anonymity_threshold=relationship_k,
-                )
+                group, rater = scope.row_group[subset], rows.rater[subset]
+                raw = group_summary(group, rater, value[subset], anonymity_threshold=relationship_k)
                 adjusted = group_summary(
-                    np.array(labels)[pick],
-                    np.array(keys)[pick],
-                    standard.adjusted[pick],
-                    anonymity_threshold=relationship_k,
+                    group, rater, standard.adjusted[subset], anonymity_threshold=relationship_k
                 )
                 zs = group_summary(
-                    np.array(labels)[pick],
-                    np.array(keys)[pick],
-                    standard.z[pick],
-                    anonymity_threshold=relationship_k,
+                    group, rater, standard.z[subset], anonymity_threshold=relationship_k
                 )
-                for i, label in enumerate(raw.group.tolist()):
-                    ratee, relationship = label.split("|")
-                    withheld = raw.reason[i] is not None
-                    shown[(uuid.UUID(ratee), relationship)] = StandardisedGroupRead(
-                        ratee_id=uuid.UUID(ratee),
-                        relationship=relationship,
-                        status="withheld" if withheld else "shown",
-                        reason=str(raw.reason[i]) if withheld else None,
-                        raters=None if withheld else int(raw.raters[i]),
-                        ratings=None if withheld else int(raw.ratings[i]),
-                        raw_mean=num(raw.mean[i]),
-                        standardised_mean=num(adjusted.mean[i]),
-                        mean_z=num(zs.mean[i]),
-                    )
-        for (_, ratee, relationship), verdict in sorted(
-            verdicts(everything).items(), key=lambda kv: (str(kv[0][1]), kv[0][2])
+                at = raw.group
+                reached[at] = True
+                reason[at] = raw.reason
+                raters[at], ratings[at] = raw.raters, raw.ratings
+                raw_mean[at], standardised_mean[at], mean_z[at] = raw.mean, adjusted.mean, zs.mean
+        withheld = ~reached | (reason != None)  # noqa: E711 (elementwise)
+        fallback = _group_reasons(groups)
+        reasons = [
+            None if not hidden else (str(why) if why is not None else fallback[i])
+            for i, (hidden, why) in enumerate(zip(withheld.tolist(), reason.tolist(), strict=True))
+        ]
+        out = []
+        labels = scope.everything
+        means = (nums(raw_mean), nums(standardised_mean), nums(mean_z))
+        for i, (campaign, ratee, relationship, hidden, n_raters, n_ratings) in enumerate(
+            zip(
+                groups.campaign.tolist(),
+                groups.ratee.tolist(),
+                groups.relationship.tolist(),
+                withheld.tolist(),
+                raters.tolist(),
+                ratings.tolist(),
+                strict=True,
+            )
         ):
-            group = shown.get((ratee, relationship))
-            if group is None:
-                group = StandardisedGroupRead(
-                    ratee_id=ratee,
-                    relationship=relationship,
-                    status="withheld",
-                    reason=(verdict.reason or "item_below_threshold"),
-                    raters=None,
-                    ratings=None,
-                    raw_mean=None,
-                    standardised_mean=None,
-                    mean_z=None,
+            out.append(
+                dict(
+                    campaign_id=labels.campaigns[campaign],
+                    ratee_id=labels.ratees[ratee],
+                    relationship=labels.relationships[relationship],
+                    status="withheld" if hidden else "shown",
+                    reason=reasons[i],
+                    raters=None if hidden else n_raters,
+                    ratings=None if hidden else n_ratings,
+                    raw_mean=means[0][i],
+                    standardised_mean=means[1][i],
+                    mean_z=means[2][i],
                 )
-            groups.append(group)
-        return StandardisedReport(campaign_id=campaign_id, groups=groups)
+            )
+        return StandardisedReport.model_validate(
+            {"campaign_id": campaign_id, "cycle_id": cycle_id, "groups": out}
+        )
 
     async def reliability(
-        self, session: AsyncSession, campaign_id: uuid.UUID, target: float
+        self,
+        session: AsyncSession,
+        campaign_id: uuid.UUID | None,
+        target: float,
+        cycle_id: uuid.UUID | None = None,
     ) -> ReliabilityReport:
         if not 0 < target < 1:
             raise InvalidInput(
                 "The target reliability is a fraction.",
                 errors=[FieldProblem(pointer="/query/target", detail="must be in (0, 1)")],
             )
-        everything = await self._facts(session, campaign_id, None)
-        facts, scale = _scale(publishable(everything))
-        k = _threshold(everything)
+        scope = await self._scope(session, campaign_id, cycle_id)
+        rows, scale, groups = scope.rows, scope.scale, scope.groups
+        everything = scope.everything
+        k = int(everything.threshold.max()) if everything.size else 1
+        size = groups.shown.size
+        reached = np.zeros(size, dtype=bool)
+        reason = np.full(size, None, dtype=object)
+        raters = np.zeros(size, dtype=np.int64)
+        items = np.zeros(size, dtype=np.int64)
+        rwg_j, alpha_interval, alpha_ordinal = (np.full(size, np.nan) for _ in range(3))
         relationships: list[IccRead] = []
-        computed: dict[tuple[uuid.UUID, str], GroupReliabilityRead] = {}
-        if facts and scale is not None:
-            for relationship in sorted({f.relationship for f in facts}):
-                rows = [f for f in facts if f.relationship == relationship]
-                group_k = 1 if relationship == SUPERVISOR else k
+        if rows.size and scale is not None:
+            supervisor = scope.relationship_code(SUPERVISOR)
+            value = rows.value.astype(np.float64)
+            for relationship in np.unique(rows.relationship).tolist():
+                subset = rows.relationship == relationship
+                group_k = 1 if relationship == supervisor else k
+                group, rater = scope.row_group[subset], rows.rater[subset]
+                scores = value[subset]
                 # Each rater's mean of a ratee is one score; ratees are the groups.
-                pair: dict[tuple[uuid.UUID, str], list[int]] = defaultdict(list)
-                for f in rows:
-                    pair[(f.ratee_id, f.rater_key)].append(f.value)
-                result = icc(
-                    [str(ratee) for ratee, _ in pair],
-                    [sum(v) / len(v) for v in pair.values()],
-                    anonymity_threshold=group_k,
-                )
+                pairs = pair_scores(rater, group, scores)
+                result = icc(pairs.ratee, pairs.score, anonymity_threshold=group_k)
                 needed = (
                     raters_needed(result.icc1, target)
                     if result.icc1 is not None and result.icc1 <= 1
@@ -277,7 +396,7 @@ class FairnessService:
                 )
                 relationships.append(
                     IccRead(
-                        relationship=relationship,
+                        relationship=rows.relationships[relationship],
                         icc1=num(result.icc1),
                         icc2=num(result.icc2),
                         ratees=result.groups,
@@ -287,62 +406,61 @@ class FairnessService:
                         reason=str(result.reason) if result.reason else None,
                     )
                 )
-                labels = [str(f.ratee_id) for f in rows]
+                item = rows.item[subset]
                 agreement = rwg(
-                    labels,
-                    [f.rater_key for f in rows],
-                    [float(f.value) for f in rows],
-                    scale=scale,
-                    anonymity_threshold=group_k,
-                    item=[str(f.item_id) for f in rows],
+                    group, rater, scores, scale=scale, anonymity_threshold=group_k, item=item
                 )
-                for i, ratee in enumerate(agreement.group.tolist()):
-                    units = [f for f in rows if str(f.ratee_id) == ratee]
-                    alphas = [
-                        krippendorff_alpha(
-                            [str(f.item_id) for f in units],
-                            [float(f.value) for f in units],
-                            level=level,
-                            anonymity_threshold=group_k,
-                        )
-                        for level in ("interval", "ordinal")
-                    ]
-                    reason = agreement.reason[i]
-                    computed[(uuid.UUID(ratee), relationship)] = GroupReliabilityRead(
-                        ratee_id=uuid.UUID(ratee),
-                        relationship=relationship,
-                        status="shown",
-                        reason=str(reason) if reason is not None else None,
-                        raters=int(agreement.raters[i]),
-                        items=int(agreement.items[i]),
-                        rwg_j=num(agreement.rwg[i]),
-                        alpha_interval=num(alphas[0].alpha),
-                        alpha_ordinal=num(alphas[1].alpha),
+                at = agreement.group
+                reached[at] = True
+                reason[at] = agreement.reason
+                raters[at], items[at], rwg_j[at] = agreement.raters, agreement.items, agreement.rwg
+                levels: tuple[tuple[Literal["interval", "ordinal"], FloatArray], ...] = (
+                    ("interval", alpha_interval),
+                    ("ordinal", alpha_ordinal),
+                )
+                for level, out in levels:
+                    alpha = krippendorff_alpha_by_group(
+                        group, item, scores, level=level, anonymity_threshold=group_k
                     )
-        groups = []
-        for (_, ratee, relationship), verdict in sorted(
-            verdicts(everything).items(), key=lambda kv: (str(kv[0][1]), kv[0][2])
+                    out[alpha.group] = alpha.alpha
+        fallback = _group_reasons(groups)
+        stats = (nums(rwg_j), nums(alpha_interval), nums(alpha_ordinal))
+        out_groups = []
+        for i, (campaign, ratee, relationship, shown, why, n_raters, n_items) in enumerate(
+            zip(
+                groups.campaign.tolist(),
+                groups.ratee.tolist(),
+                groups.relationship.tolist(),
+                reached.tolist(),
+                reason.tolist(),
+                raters.tolist(),
+                items.tolist(),
+                strict=True,
+            )
         ):
-            group = computed.get((ratee, relationship))
-            if group is None:
-                group = GroupReliabilityRead(
-                    ratee_id=ratee,
-                    relationship=relationship,
-                    status="withheld",
-                    reason=(verdict.reason or "item_below_threshold"),
-                    raters=None,
-                    items=None,
-                    rwg_j=None,
-                    alpha_interval=None,
-                    alpha_ordinal=None,
+            out_groups.append(
+                dict(
+                    campaign_id=everything.campaigns[campaign],
+                    ratee_id=everything.ratees[ratee],
+                    relationship=everything.relationships[relationship],
+                    status="shown" if shown else "withheld",
+                    reason=(str(why) if why is not None else None) if shown else fallback[i],
+                    raters=n_raters if shown else None,
+                    items=n_items if shown else None,
+                    rwg_j=stats[0][i] if shown else None,
+                    alpha_interval=stats[1][i] if shown else None,
+                    alpha_ordinal=stats[2][i] if shown else None,
                 )
-            groups.append(group)
-        return ReliabilityReport(
-            campaign_id=campaign_id,
-            anonymity_threshold=k if everything else None,
-            target=target,
-            relationships=relationships,
-            groups=groups,
+            )
+        return ReliabilityReport.model_validate(
+            {
+                "campaign_id": campaign_id,
+                "cycle_id": cycle_id,
+                "anonymity_threshold": k if everything.size else None,
+                "target": target,
+                "relationships": relationships,
+                "groups": out_groups,
+            }
         )
 
 

@@ -27,6 +27,9 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+import numpy as np
+import numpy.typing as npt
+
 SELF = "self"
 SUPERVISOR = "supervisor"
 
@@ -102,3 +105,130 @@ def publishable(ratings: Sequence[R]) -> list[R]:
                 continue
         out.append(r)
     return out
+
+
+@dataclass(frozen=True)
+class GroupColumns:
+    """`verdicts` in columns: one entry per (campaign, ratee, relationship) group present
+    (self excluded), sorted by those codes, and each row's group."""
+
+    row_group: npt.NDArray[np.int64]
+    """Per input row: the index of its group, -1 for a self-rating."""
+    campaign: npt.NDArray[np.int64]
+    ratee: npt.NDArray[np.int64]
+    relationship: npt.NDArray[np.int64]
+    responded: npt.NDArray[np.int64]
+    """Distinct raters of the group."""
+    threshold: npt.NDArray[np.int64]
+    """The group's k: the threshold of its last row, as `verdicts` takes it."""
+    shown: npt.NDArray[np.bool_]
+
+
+def _dense_codes(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sorted distinct keys and each row's position among them (O(n) for compact keys)."""
+    if key.size and int(key.max()) < 4 * key.size + 1024 and int(key.min()) >= 0:
+        present = np.bincount(key) > 0
+        lookup = np.cumsum(present, dtype=np.int64) - 1
+        return np.flatnonzero(present).astype(np.int64), lookup[key]
+    labels, inverse = np.unique(key, return_inverse=True)
+    return labels.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+
+
+def _distinct_per_group(
+    group: npt.NDArray[np.int64], member: npt.NDArray[np.int64], size: int
+) -> npt.NDArray[np.int64]:
+    """How many distinct `member` codes each group has (one sort of the pair keys)."""
+    if group.size == 0:
+        return np.zeros(size, dtype=np.int64)
+    width = np.int64(int(member.max()) + 1)
+    pairs = np.sort(group * width + member)
+    first = np.empty(pairs.size, dtype=bool)
+    first[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    return np.bincount(pairs[first] // width, minlength=size).astype(np.int64)
+
+
+def group_columns(
+    *,
+    campaign: npt.ArrayLike,
+    ratee: npt.ArrayLike,
+    relationship: npt.ArrayLike,
+    relationships: Sequence[str],
+    rater: npt.ArrayLike,
+    threshold: npt.ArrayLike,
+) -> GroupColumns:
+    """Rules 2 and 3 over aligned arrays of non-negative integer codes (`relationship` codes
+    index `relationships`); the same verdicts as `verdicts` on the same rows in the same
+    order, without a Python loop over rows."""
+    c, t, rel, who = (np.asarray(a, dtype=np.int64) for a in (campaign, ratee, relationship, rater))
+    k = np.asarray(threshold, dtype=np.int64)
+    labels = list(relationships)
+    self_code = labels.index(SELF) if SELF in labels else -1
+    supervisor_code = labels.index(SUPERVISOR) if SUPERVISOR in labels else -1
+    counted = np.flatnonzero(rel != self_code)
+    width_t = np.int64(int(t.max()) + 1 if t.size else 1)
+    width_r = np.int64(max(len(labels), 1))
+    key = (c[counted] * width_t + t[counted]) * width_r + rel[counted]
+    keys, code = _dense_codes(key)
+    size = keys.size
+    row_group = np.full(c.size, -1, dtype=np.int64)
+    row_group[counted] = code
+    responded = _distinct_per_group(code, who[counted], size)
+    last = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last, code, counted)
+    group_k = k[last] if size else np.zeros(0, dtype=np.int64)
+    group_rel = keys % width_r
+    shown = (group_rel == supervisor_code) | (responded >= group_k)
+    return GroupColumns(
+        row_group=row_group,
+        campaign=keys // width_r // width_t,
+        ratee=keys // width_r % width_t,
+        relationship=group_rel,
+        responded=responded,
+        threshold=group_k,
+        shown=shown,
+    )
+
+
+def publishable_mask(
+    *,
+    campaign: npt.ArrayLike,
+    ratee: npt.ArrayLike,
+    relationship: npt.ArrayLike,
+    relationships: Sequence[str],
+    rater: npt.ArrayLike,
+    item: npt.ArrayLike,
+    threshold: npt.ArrayLike,
+    groups: GroupColumns | None = None,
+) -> npt.NDArray[np.bool_]:
+    """`publishable` over aligned arrays of integer codes: True for exactly the rows
+    `publishable` keeps (rules 1 to 4), for a million rows in well under a second.
+    `groups` may pass `group_columns` of the same rows, computed once."""
+    if groups is None:
+        groups = group_columns(
+            campaign=campaign,
+            ratee=ratee,
+            relationship=relationship,
+            relationships=relationships,
+            rater=rater,
+            threshold=threshold,
+        )
+    rel = np.asarray(relationship, dtype=np.int64)
+    who = np.asarray(rater, dtype=np.int64)
+    what = np.asarray(item, dtype=np.int64)
+    k = np.asarray(threshold, dtype=np.int64)
+    labels = list(relationships)
+    supervisor_code = labels.index(SUPERVISOR) if SUPERVISOR in labels else -1
+    counted = groups.row_group >= 0
+    keep = counted.copy()
+    keep[counted] = groups.shown[groups.row_group[counted]]
+    # Rule 4: within a shown anonymous group, an item counts with at least k raters (the
+    # row's own k, as `publishable` compares).
+    anonymous = np.flatnonzero(keep & (rel != supervisor_code))
+    if anonymous.size:
+        width_i = np.int64(int(what.max()) + 1)
+        cell_key = groups.row_group[anonymous] * width_i + what[anonymous]
+        cells, cell = _dense_codes(cell_key)
+        raters = _distinct_per_group(cell, who[anonymous], cells.size)
+        keep[anonymous] = raters[cell] >= k[anonymous]
+    return keep

@@ -37,7 +37,12 @@ from strata_analytics.stats.calibration import (
     calibration,
     calibration_from_counts,
 )
-from strata_analytics.stats.krippendorff import Alpha, krippendorff_alpha
+from strata_analytics.stats.krippendorff import (
+    Alpha,
+    AlphaByGroup,
+    krippendorff_alpha,
+    krippendorff_alpha_by_group,
+)
 from strata_analytics.stats.reasons import Reason
 from strata_analytics.stats.reliability import (
     Agreement,
@@ -59,6 +64,7 @@ __all__ = [
     "AdverseImpact",
     "Agreement",
     "Alpha",
+    "AlphaByGroup",
     "BandComparison",
     "BiasThresholds",
     "Calibration",
@@ -87,6 +93,7 @@ __all__ = [
     "icc",
     "icc_from_sums",
     "krippendorff_alpha",
+    "krippendorff_alpha_by_group",
     "pair_scores",
     "population",
     "rater_bias",

@@ -19,12 +19,17 @@ import numpy as np
 import numpy.typing as npt
 
 from strata_analytics.stats._arrays import (
+    AnyArray,
+    FloatArray,
+    IntArray,
     as_labels,
     as_scores,
     clean_m2,
+    combine,
     counts,
     factorize,
     moments,
+    sums,
 )
 from strata_analytics.stats.reasons import Reason
 
@@ -95,4 +100,81 @@ def krippendorff_alpha(
         observed_disagreement=observed,
         expected_disagreement=expected,
         reason=None,
+    )
+
+
+@dataclass(frozen=True)
+class AlphaByGroup:
+    """`krippendorff_alpha` of every group at once, aligned with `group`; NaN where `reason`
+    says why (the same values as one `krippendorff_alpha` call per group)."""
+
+    group: AnyArray
+    alpha: FloatArray
+    units: IntArray
+    values: IntArray
+    excluded_units: IntArray
+    reason: npt.NDArray[np.object_]
+
+
+def krippendorff_alpha_by_group(
+    group: npt.ArrayLike,
+    unit: npt.ArrayLike,
+    value: npt.ArrayLike,
+    *,
+    level: Literal["interval", "ordinal"],
+    anonymity_threshold: int,
+) -> AlphaByGroup:
+    """Krippendorff's alpha within each group (for 360 results: one ratee's relationship
+    group, its units the items), vectorised over groups: for every group the same figure as
+    `krippendorff_alpha` on that group's rows alone (the ordinal ranks are the group's own)."""
+    if anonymity_threshold < 1:
+        raise ValueError("the anonymity threshold k must be ≥ 1")
+    if level not in ("interval", "ordinal"):
+        raise ValueError("level must be 'interval' or 'ordinal'")
+    x = as_scores(value, "value")
+    groups_in = as_labels(group, "group", x.size)
+    units_in = as_labels(unit, "unit", x.size)
+    keep = ~np.isnan(x)
+    labels, g = factorize(groups_in)
+    size = labels.size
+    x, g = x[keep], g[keep]
+    unit_labels, u = factorize(units_in[keep])
+    cell, cell_group = combine(g, u, max(unit_labels.size, 1))
+    cells = cell_group.size
+    m = counts(cell, cells)
+    withheld = np.bincount(cell_group[(m > 0) & (m < anonymity_threshold)], minlength=size)
+    used = m >= max(2, anonymity_threshold)
+    rows = used[cell]
+    x, g, cell = x[rows], g[rows], cell[rows]
+    units = np.bincount(cell_group[used], minlength=size).astype(np.int64)
+    n = counts(g, size)
+    if level == "ordinal" and x.size:
+        # Per group: the mid-cumulative position of each value among the group's values.
+        distinct, code = factorize(x)
+        value_cell, value_group = combine(g, code, distinct.size)
+        frequency = counts(value_cell, value_group.size).astype(np.float64)
+        before = np.concatenate(([0], np.cumsum(n)[:-1])).astype(np.float64)
+        position = np.cumsum(frequency) - before[value_group] - frequency / 2
+        x = position[value_cell]
+    m_u, _, ss_u = moments(cell, x, cells)
+    nf = n.astype(np.float64)
+    grand = np.full(size, np.nan)
+    np.divide(sums(g, x, size), nf, out=grand, where=n > 0)
+    deviation = x - grand[g]
+    ss_total = clean_m2(sums(g, deviation * deviation, size), nf, grand)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_unit = np.where(used, 2 * m_u * ss_u / (m_u - 1), 0.0)
+        observed = np.bincount(cell_group, weights=per_unit, minlength=size) / nf
+        expected = 2 * ss_total / (nf - 1)
+        alpha = 1 - observed / expected
+    reason = np.full(size, None, dtype=object)
+    reason[(units > 0) & (ss_total == 0)] = Reason.ZERO_VARIANCE
+    reason[units == 0] = Reason.INSUFFICIENT_DATA
+    return AlphaByGroup(
+        group=labels,
+        alpha=np.where(reason == None, alpha, np.nan),  # noqa: E711 (elementwise)
+        units=units,
+        values=np.where(units > 0, n, 0),
+        excluded_units=withheld.astype(np.int64),
+        reason=reason,
     )

@@ -63,6 +63,7 @@ class RaterBiasReport(BaseModel):
 class StandardisedGroupRead(BaseModel):
     """One ratee's relationship group: raw mean beside the mean of standardised scores."""
 
+    campaign_id: UUID = Field(description="The campaign the group was rated in.")
     ratee_id: UUID
     relationship: str
     status: str = Field(description="`shown` or `withheld`.")
@@ -77,7 +78,8 @@ class StandardisedGroupRead(BaseModel):
 
 
 class StandardisedReport(BaseModel):
-    campaign_id: UUID
+    campaign_id: UUID | None
+    cycle_id: UUID | None = None
     groups: list[StandardisedGroupRead]
 
 
@@ -99,6 +101,7 @@ class IccRead(BaseModel):
 class GroupReliabilityRead(BaseModel):
     """Agreement within one ratee's relationship group (units are the items)."""
 
+    campaign_id: UUID = Field(description="The campaign the group was rated in.")
     ratee_id: UUID
     relationship: str
     status: str = Field(description="`shown` or `withheld`.")
@@ -111,8 +114,11 @@ class GroupReliabilityRead(BaseModel):
 
 
 class ReliabilityReport(BaseModel):
-    campaign_id: UUID
-    anonymity_threshold: int | None
+    campaign_id: UUID | None
+    cycle_id: UUID | None = None
+    anonymity_threshold: int | None = Field(
+        description="k applied to anonymous groups: the strictest of the campaigns in scope."
+    )
     target: float
     relationships: list[IccRead]
     groups: list[GroupReliabilityRead]
