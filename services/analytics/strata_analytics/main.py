@@ -5,6 +5,7 @@ from strata_analytics.applied.endpoints import router as applied_router
 from strata_analytics.calibration.endpoints import router as calibration_router
 from strata_analytics.exports.endpoints import router as exports_router
 from strata_analytics.fairness.endpoints import router as fairness_router
+from strata_analytics.groups.endpoints import router as groups_router
 from strata_analytics.ingest.endpoints import router as ingest_router
 from strata_analytics.ingest.rebuild import KIND as REBUILD
 from strata_analytics.ingest.rebuild import Rebuild
@@ -26,6 +27,7 @@ ROUTERS = (
     calibration_router,
     exports_router,
     applied_router,
+    groups_router,
 )
 
 

@@ -1,0 +1,1 @@
+"""Employee group attributes (HR-only) and the adverse-impact check across their groups."""
