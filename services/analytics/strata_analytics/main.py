@@ -13,6 +13,7 @@ from strata_analytics.ingest.service import CONSUMER, ingest_service
 from strata_analytics.models import ConsumerCursor, Job, OutboxEvent
 from strata_analytics.ratings.pull import KIND as PULL_RATINGS
 from strata_analytics.ratings.pull import PullRatings
+from strata_analytics.reports.endpoints import router as reports_router
 from strata_analytics.results.endpoints import router as results_router
 from strata_analytics.settings import AnalyticsSettings
 from strata_kit.app import create_service_app
@@ -28,6 +29,7 @@ ROUTERS = (
     exports_router,
     applied_router,
     groups_router,
+    reports_router,
 )
 
 
