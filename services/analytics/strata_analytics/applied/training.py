@@ -37,13 +37,15 @@ from strata_contracts.analytics.applied import (
     TrainingProgrammeRead,
 )
 from strata_contracts.pagination import Page
+from strata_contracts.problem import FieldProblem
 from strata_kit.audit import record_audit, snapshot
 from strata_kit.errors import InvalidInput, field
 from strata_kit.identity import TenantIdentity
 from strata_kit.pagination import PageParams, paginate
 
 DEFAULT_ANONYMITY_THRESHOLD = 3
-"""The platform's default k (reviews' default), used when no campaign of the cycles says."""
+"""The reviews default k: the threshold is the highest k of the two cycles' campaigns, never
+below this."""
 
 
 def _group(before: list[float], after: list[float], k: int) -> GroupChange:
@@ -262,7 +264,7 @@ class TrainingService:
 
     async def _threshold(self, session: AsyncSession, cycles: list[uuid.UUID]) -> int:
         found = await AppliedRepository(session).anonymity_thresholds(cycles)
-        return max(found, default=DEFAULT_ANONYMITY_THRESHOLD)
+        return max([*found, DEFAULT_ANONYMITY_THRESHOLD])
 
     async def _measures(
         self,
@@ -297,7 +299,11 @@ class TrainingService:
         if before_cycle_id == after_cycle_id:
             raise InvalidInput(
                 "Compare two different cycles.",
-                errors=[field("after_cycle_id", "the same as before_cycle_id")],
+                errors=[
+                    FieldProblem(
+                        pointer="/query/after_cycle_id", detail="the same as before_cycle_id"
+                    )
+                ],
             )
         programme = await self.programme_row(session, programme_id)
         enrolments = await AppliedRepository(session).enrolments(programme.id)

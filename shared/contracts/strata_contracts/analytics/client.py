@@ -1,5 +1,29 @@
 """Typed async client of the analytics service's API (through the gateway)."""
 
+from uuid import UUID
+
+from strata_contracts.analytics.applied import (
+    BonusRunCreate,
+    CompensationImport,
+    CompensationImportResult,
+    CompensationRead,
+    CompetencyRequirementsRead,
+    CompetencyRequirementsWrite,
+    DecisionCreate,
+    EnrolmentList,
+    EnrolmentsWrite,
+    MeritMatrixRead,
+    MeritMatrixWrite,
+    MeritRunCreate,
+    PromotionRunCreate,
+    RecommendationRead,
+    RunListItem,
+    RunRead,
+    TrainingEffectiveness,
+    TrainingProgrammeCreate,
+    TrainingProgrammeRead,
+    TrainingRunCreate,
+)
 from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus
 from strata_contracts.client import StrataApi
 from strata_contracts.pagination import Page
@@ -18,4 +42,181 @@ class AnalyticsClient(StrataApi):
         params = {"limit": limit, "cursor": cursor, "types": ",".join(types) if types else None}
         return await self.request(
             "GET", f"{self.prefix}/ingestion/events", Page[IngestedEventRead], params=params
+        )
+
+    # --- results applied -------------------------------------------------------------------
+
+    async def import_compensation(self, data: CompensationImport) -> CompensationImportResult:
+        """Import base salaries and range midpoints (all rows or none; HR/admin)."""
+        return await self.request(
+            "PUT", f"{self.prefix}/compensation", CompensationImportResult, json=data
+        )
+
+    async def list_compensation(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[CompensationRead]:
+        return await self.request(
+            "GET",
+            f"{self.prefix}/compensation",
+            Page[CompensationRead],
+            params={"limit": limit, "cursor": cursor},
+        )
+
+    async def get_compensation(self, employee_id: UUID) -> CompensationRead:
+        return await self.request(
+            "GET", f"{self.prefix}/compensation/{employee_id}", CompensationRead
+        )
+
+    async def get_merit_matrix(self) -> MeritMatrixRead:
+        return await self.request("GET", f"{self.prefix}/merit-matrix", MeritMatrixRead)
+
+    async def set_merit_matrix(self, data: MeritMatrixWrite) -> MeritMatrixRead:
+        return await self.request("PUT", f"{self.prefix}/merit-matrix", MeritMatrixRead, json=data)
+
+    async def create_merit_run(self, data: MeritRunCreate) -> RunRead:
+        """Merit recommendations from the matrix within a budget."""
+        return await self.request(
+            "POST", f"{self.prefix}/recommendation-runs/merit", RunRead, json=data
+        )
+
+    async def create_bonus_run(self, data: BonusRunCreate) -> RunRead:
+        """Bonus pool shares, summing to the pool to the cent."""
+        return await self.request(
+            "POST", f"{self.prefix}/recommendation-runs/bonus", RunRead, json=data
+        )
+
+    async def create_promotion_run(self, data: PromotionRunCreate) -> RunRead:
+        """Promotion candidates with the evidence per rule."""
+        return await self.request(
+            "POST", f"{self.prefix}/recommendation-runs/promotion", RunRead, json=data
+        )
+
+    async def create_training_run(self, data: TrainingRunCreate) -> RunRead:
+        """Training needs from competency gaps, ranked."""
+        return await self.request(
+            "POST", f"{self.prefix}/recommendation-runs/training", RunRead, json=data
+        )
+
+    async def list_recommendation_runs(
+        self,
+        *,
+        kind: str | None = None,
+        cycle_id: UUID | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[RunListItem]:
+        params = {
+            "kind": kind,
+            "cycle_id": str(cycle_id) if cycle_id else None,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self.request(
+            "GET", f"{self.prefix}/recommendation-runs", Page[RunListItem], params=params
+        )
+
+    async def get_recommendation_run(self, run_id: UUID) -> RunRead:
+        return await self.request("GET", f"{self.prefix}/recommendation-runs/{run_id}", RunRead)
+
+    async def list_recommendations(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        run_id: UUID | None = None,
+        cycle_id: UUID | None = None,
+        employee_id: UUID | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[RecommendationRead]:
+        params = {
+            "kind": kind,
+            "status": status,
+            "run_id": str(run_id) if run_id else None,
+            "cycle_id": str(cycle_id) if cycle_id else None,
+            "employee_id": str(employee_id) if employee_id else None,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self.request(
+            "GET", f"{self.prefix}/recommendations", Page[RecommendationRead], params=params
+        )
+
+    async def get_recommendation(self, recommendation_id: UUID) -> tuple[RecommendationRead, str]:
+        """The recommendation and its ETag (pass it to `decide_recommendation`)."""
+        response = await self.send("GET", f"{self.prefix}/recommendations/{recommendation_id}")
+        return (
+            RecommendationRead.model_validate_json(response.content),
+            response.headers.get("etag", ""),
+        )
+
+    async def decide_recommendation(
+        self, recommendation_id: UUID, decision: DecisionCreate, *, etag: str | None = None
+    ) -> RecommendationRead:
+        """Accept or override (with value and reason); 412 if it changed since `etag`."""
+        return await self.request(
+            "POST",
+            f"{self.prefix}/recommendations/{recommendation_id}/decision",
+            RecommendationRead,
+            json=decision,
+            headers={"If-Match": etag} if etag else None,
+        )
+
+    async def get_competency_requirements(self) -> CompetencyRequirementsRead:
+        return await self.request(
+            "GET", f"{self.prefix}/competency-requirements", CompetencyRequirementsRead
+        )
+
+    async def set_competency_requirements(
+        self, data: CompetencyRequirementsWrite
+    ) -> CompetencyRequirementsRead:
+        return await self.request(
+            "PUT", f"{self.prefix}/competency-requirements", CompetencyRequirementsRead, json=data
+        )
+
+    async def create_training_programme(
+        self, data: TrainingProgrammeCreate
+    ) -> TrainingProgrammeRead:
+        return await self.request(
+            "POST", f"{self.prefix}/training-programmes", TrainingProgrammeRead, json=data
+        )
+
+    async def list_training_programmes(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[TrainingProgrammeRead]:
+        return await self.request(
+            "GET",
+            f"{self.prefix}/training-programmes",
+            Page[TrainingProgrammeRead],
+            params={"limit": limit, "cursor": cursor},
+        )
+
+    async def set_training_enrolments(
+        self, programme_id: UUID, data: EnrolmentsWrite
+    ) -> EnrolmentList:
+        return await self.request(
+            "PUT",
+            f"{self.prefix}/training-programmes/{programme_id}/enrolments",
+            EnrolmentList,
+            json=data,
+        )
+
+    async def training_effectiveness(
+        self,
+        programme_id: UUID,
+        *,
+        before_cycle_id: UUID,
+        after_cycle_id: UUID,
+        competency_key: str | None = None,
+    ) -> TrainingEffectiveness:
+        """Trained vs untrained peers between two cycles (small groups suppressed)."""
+        return await self.request(
+            "GET",
+            f"{self.prefix}/training-programmes/{programme_id}/effectiveness",
+            TrainingEffectiveness,
+            params={
+                "before_cycle_id": str(before_cycle_id),
+                "after_cycle_id": str(after_cycle_id),
+                "competency_key": competency_key,
+            },
         )
