@@ -5,7 +5,7 @@ import uuid
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from strata_analytics.applied.service import Guard, applied_service
 from strata_analytics.applied.training import training_service
@@ -318,12 +318,18 @@ async def training_effectiveness(
     session: SessionDep,
     identity: HR,
     programme_id: uuid.UUID,
-    before_cycle_id: uuid.UUID,
-    after_cycle_id: uuid.UUID,
+    before_cycle_id: Annotated[
+        uuid.UUID | None, Query(description="Required: the cycle before the training.")
+    ] = None,
+    after_cycle_id: Annotated[
+        uuid.UUID | None, Query(description="Required: the cycle after the training.")
+    ] = None,
     competency_key: str | None = None,
 ) -> TrainingEffectiveness:
     """Change before → after of the trained vs untrained peers: d_z, difference in
     differences, Hedges' g; groups below the anonymity threshold suppressed."""
+    # The two cycles are checked after the programme is found, so another tenant's
+    # programme answers 404 whatever the query.
     return await training_service.effectiveness(
         session, identity, programme_id, before_cycle_id, after_cycle_id, competency_key
     )

@@ -292,10 +292,23 @@ class TrainingService:
         session: AsyncSession,
         identity: TenantIdentity,
         programme_id: uuid.UUID,
-        before_cycle_id: uuid.UUID,
-        after_cycle_id: uuid.UUID,
+        before_cycle_id: uuid.UUID | None,
+        after_cycle_id: uuid.UUID | None,
         competency_key: str | None,
     ) -> TrainingEffectiveness:
+        programme = await self.programme_row(session, programme_id)
+        missing = [
+            FieldProblem(pointer=f"/query/{name}", detail="required")
+            for name, value in (
+                ("before_cycle_id", before_cycle_id),
+                ("after_cycle_id", after_cycle_id),
+            )
+            if value is None
+        ]
+        if missing:
+            raise InvalidInput("Name the cycles before and after the training.", errors=missing)
+        assert before_cycle_id is not None
+        assert after_cycle_id is not None
         if before_cycle_id == after_cycle_id:
             raise InvalidInput(
                 "Compare two different cycles.",
@@ -305,7 +318,6 @@ class TrainingService:
                     )
                 ],
             )
-        programme = await self.programme_row(session, programme_id)
         enrolments = await AppliedRepository(session).enrolments(programme.id)
         completed = {e.employee_id for e in enrolments if e.completed_on is not None}
         enrolled = {e.employee_id for e in enrolments}

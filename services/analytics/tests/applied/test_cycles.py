@@ -210,5 +210,12 @@ class TestTrainingEffectiveness:
             headers=hr,
         )
         assert [e["pointer"] for e in twice.json()["errors"]] == ["/query/after_cycle_id"]
+        missing = await client.get(f"{base}/effectiveness", headers=hr)
+        assert [e["pointer"] for e in missing.json()["errors"]] == [
+            "/query/before_cycle_id",
+            "/query/after_cycle_id",
+        ]
         theirs = identity_headers(Role.HR, tenant=uuid.uuid4())
         assert (await client.get(base, headers=theirs)).status_code == 404
+        # another tenant's programme is 404 before any query check
+        assert (await client.get(f"{base}/effectiveness", headers=theirs)).status_code == 404
