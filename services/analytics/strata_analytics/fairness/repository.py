@@ -57,8 +57,10 @@ class RatingColumns:
     def size(self) -> int:
         return int(self.value.size)
 
-    def take(self, rows: npt.NDArray[np.bool_] | npt.NDArray[np.int64]) -> "RatingColumns":
-        """The same labels, only `rows` (a mask or indices)."""
+    def take(self, rows: npt.NDArray[np.int64]) -> "RatingColumns":
+        """The same labels, only `rows` (indices, in order)."""
+        if rows.size == self.size:  # every row, in order: nothing to copy
+            return self
         return replace(
             self,
             **{

@@ -10,12 +10,14 @@ ratee within one campaign (a ratee is rated once per campaign).
 """
 
 import math
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.fairness.exceptions import CampaignNotFound
@@ -52,6 +54,7 @@ from strata_contracts.problem import FieldProblem
 from strata_kit.errors import InvalidInput
 
 FloatArray = npt.NDArray[np.float64]
+log = structlog.get_logger()
 
 
 def num(value: float | np.floating | None) -> float | None:
@@ -166,7 +169,18 @@ class FairnessService:
             )
         if campaign_id is not None and await repo.campaign(campaign_id) is None:
             raise CampaignNotFound(f"No closed campaign {campaign_id} in analytics.")
-        return _scope(await repo.columns(campaign_id=campaign_id, cycle_id=cycle_id))
+        started = time.perf_counter()
+        columns = await repo.columns(campaign_id=campaign_id, cycle_id=cycle_id)
+        read = time.perf_counter()
+        scope = _scope(columns)
+        log.info(
+            "fairness.scope",
+            ratings=columns.size,
+            publishable=scope.rows.size,
+            read_s=round(read - started, 3),
+            filter_s=round(time.perf_counter() - read, 3),
+        )
+        return scope
 
     async def bias(
         self,
@@ -294,9 +308,8 @@ class FairnessService:
         raw_mean, standardised_mean, mean_z = (np.full(size, np.nan) for _ in range(3))
         if rows.size and scale is not None:
             value = rows.value.astype(np.float64)
-            sums = rater_sums(
-                rows.rater, scope.target, value, dimension=rows.competency, scale=scale
-            )
+            # Norms need neither halo nor midpoint sums: no dimension, no scale.
+            sums = rater_sums(rows.rater, scope.target, value)
             standard = standardise(rater_norms(sums), rows.rater, value)
             k = int(rows.threshold.max())
             is_supervisor = rows.relationship == scope.relationship_code(SUPERVISOR)
