@@ -21,7 +21,7 @@ internal = APIRouter(prefix="/internal/v1", include_in_schema=False)
 Reader = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR, Role.INTEGRATION)]
 
 
-def platform_caller(request: Request) -> IdentityClaims:
+async def platform_caller(request: Request) -> IdentityClaims:
     """A Strata service (platform identity, no tenant) — the only caller of /internal."""
     token = request.headers.get(IDENTITY_HEADER)
     if token is None:

@@ -46,7 +46,7 @@ def upstream_hooks(transport: httpx.AsyncBaseTransport | None = None) -> tuple[H
     return open_upstream, close_upstream
 
 
-def get_upstream(request: Request) -> httpx.AsyncClient:
+async def get_upstream(request: Request) -> httpx.AsyncClient:
     client: httpx.AsyncClient = request.app.state.upstream
     return client
 
@@ -54,12 +54,12 @@ def get_upstream(request: Request) -> httpx.AsyncClient:
 UpstreamDep = Annotated[httpx.AsyncClient, Depends(get_upstream)]
 
 
-def get_goals(http: UpstreamDep, token: IdentityToken) -> GoalsClient:
+async def get_goals(http: UpstreamDep, token: IdentityToken) -> GoalsClient:
     """The goals API, acting as the caller."""
     return GoalsClient(http, identity_token=token, request_id=current_request_id())
 
 
-def get_reviews(http: UpstreamDep, token: IdentityToken) -> ReviewsClient:
+async def get_reviews(http: UpstreamDep, token: IdentityToken) -> ReviewsClient:
     """The reviews API, acting as the caller."""
     return ReviewsClient(http, identity_token=token, request_id=current_request_id())
 
@@ -68,7 +68,7 @@ GoalsDep = Annotated[GoalsClient, Depends(get_goals)]
 ReviewsDep = Annotated[ReviewsClient, Depends(get_reviews)]
 
 
-def get_viewer(identity: TenantCaller, goals: GoalsDep) -> Viewer:
+async def get_viewer(identity: TenantCaller, goals: GoalsDep) -> Viewer:
     """The caller, with the organisation behind them for reporting-line checks."""
     return Viewer(identity, GoalsDirectory(goals))
 

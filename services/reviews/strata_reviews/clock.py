@@ -10,7 +10,7 @@ from fastapi import Depends
 from strata_kit.db import utcnow
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The current instant (aware UTC)."""
     return utcnow()
 

@@ -113,7 +113,7 @@ async def close_goals_http(app: FastAPI) -> None:
     await http.aclose()
 
 
-def get_directory(request: Request, token: IdentityToken) -> OrgDirectory:
+async def get_directory(request: Request, token: IdentityToken) -> OrgDirectory:
     """The organisation seen with the caller's own rights."""
     client = GoalsClient(
         request.app.state.goals_http, identity_token=token, request_id=current_request_id()

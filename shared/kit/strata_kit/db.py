@@ -166,8 +166,16 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.updated_at = utcnow()
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url` with the options Strata relies on."""
+def create_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
+) -> AsyncEngine:
+    """An async engine for `url` with the options Strata relies on.
+
+    On PostgreSQL the pool does not ping a connection before lending it (`pre_ping`): the
+    ping is a transaction of its own, three round trips before every request's first
+    statement. A connection that died (server restart) fails its request with a
+    disconnect instead; the error handler answers 503 (retryable) and SQLAlchemy discards
+    every connection made before the failure, so the next requests get fresh ones."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
@@ -185,7 +193,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
     )
 
 

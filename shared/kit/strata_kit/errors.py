@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -150,7 +151,8 @@ def database_unavailable(exc: BaseException) -> bool:
         seen.add(id(node))
         if isinstance(node, DBAPIError) and node.connection_invalidated:
             return True
-        if isinstance(node, ConnectionError | TimeoutError):
+        if isinstance(node, ConnectionError | TimeoutError | PoolTimeout):
+            # PoolTimeout: every pooled connection stayed busy for `pool_timeout` seconds.
             return True
         sqlstate = getattr(node, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):

@@ -138,7 +138,7 @@ class IdentityMiddleware:
         await problem_response(problem, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
 
 
-def get_identity(request: Request) -> IdentityClaims:
+async def get_identity(request: Request) -> IdentityClaims:
     """The verified caller (set by `IdentityMiddleware`)."""
     claims = request.scope.get("state", {}).get("identity")
     if not isinstance(claims, IdentityClaims):
@@ -152,7 +152,7 @@ class TenantIdentity(IdentityClaims):
     tenant_id: UUID
 
 
-def get_tenant_identity(
+async def get_tenant_identity(
     identity: Annotated[IdentityClaims, Depends(get_identity)],
 ) -> TenantIdentity:
     """The caller, who must act for a tenant (every data route needs one)."""
@@ -161,7 +161,7 @@ def get_tenant_identity(
     return TenantIdentity.model_validate(identity.model_dump())
 
 
-def get_identity_token(request: Request) -> str:
+async def get_identity_token(request: Request) -> str:
     """The caller's raw internal token, to forward on calls to other services (through the
     gateway), so they act with the caller's own identity and rights."""
     token = request.headers.get(IDENTITY_HEADER)
@@ -178,7 +178,7 @@ TenantCaller = Annotated[TenantIdentity, Depends(get_tenant_identity)]
 def require_roles(*roles: Role) -> Any:
     """Dependency that answers 403 unless the caller holds one of `roles`."""
 
-    def check(identity: TenantCaller) -> TenantIdentity:
+    async def check(identity: TenantCaller) -> TenantIdentity:
         if not identity.has_any(*roles):
             wanted = ", ".join(sorted(r.value for r in roles))
             raise Forbidden(f"This call needs one of the roles: {wanted}.")

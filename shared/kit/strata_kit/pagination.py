@@ -38,7 +38,7 @@ class PageParams(BaseModel):
     updated_since: datetime | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     updated_since: Annotated[

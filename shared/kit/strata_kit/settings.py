@@ -63,8 +63,16 @@ class KitSettings(BaseSettings):
         description="SQLAlchemy async URL; default SQLite file `<data_dir>/<service>.db`.",
     )
     database_pool_size: int = Field(default=10, ge=1)
+    database_pool_pre_ping: bool = Field(
+        default=False,
+        description="Ping each pooled connection before use (PostgreSQL; three round trips).",
+    )
     database_echo: bool = False
     log_level: str = "INFO"
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry spans and metrics (global providers).",
+    )
     log_json: bool | None = Field(
         default=None, description="JSON log lines; default on in production, off otherwise."
     )

@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 from kittest_service import SECRET_IN_ERROR
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from strata_contracts.identity import Role
 from strata_kit.errors import install_problem_handlers
@@ -147,6 +148,7 @@ class TestDatabaseUnavailable:
             "refused": ConnectionRefusedError(111, "Connect call failed"),
             "starting": _SqlStateError("57P03", "the database system is starting up"),
             "locked": OperationalError("INSERT", {}, Exception("database is locked")),
+            "exhausted": PoolTimeout("QueuePool limit of size 10 overflow 10 reached"),
             "broken": OperationalError("SELECT", {}, Exception("no such table: widget")),
         }
 
@@ -158,7 +160,7 @@ class TestDatabaseUnavailable:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
 
-    @pytest.mark.parametrize("kind", ["dropped", "refused", "starting", "locked"])
+    @pytest.mark.parametrize("kind", ["dropped", "refused", "starting", "locked", "exhausted"])
     async def test_an_unreachable_database_answers_503_with_retry_after(self, outage, kind):
         response = await outage.get(f"/fail/{kind}")
         assert response.status_code == 503

@@ -109,3 +109,37 @@ class TestLogFormat:
         assert KitTestSettings().json_logs is False
         monkeypatch.setenv("KITTEST_LOG_JSON", "true")
         assert KitTestSettings().json_logs is True
+
+
+class TestOpenTelemetry:
+    """FastAPI's native telemetry looks up the global OpenTelemetry providers on every
+    request; it is on only when `<APP>_OPENTELEMETRY` asks for it."""
+
+    @pytest.fixture
+    def lookups(self, monkeypatch) -> list[str]:
+        from opentelemetry import trace
+
+        calls: list[str] = []
+        real = trace.get_tracer_provider
+
+        def counting() -> trace.TracerProvider:
+            calls.append("tracer")
+            return real()
+
+        monkeypatch.setattr(trace, "get_tracer_provider", counting)
+        return calls
+
+    @pytest.mark.parametrize(("enabled", "expected"), [(False, 0), (True, 3)])
+    async def test_providers_are_looked_up_per_request_only_when_enabled(
+        self, monkeypatch, lookups, enabled, expected
+    ):
+        import httpx
+        from kittest_service import create_app
+
+        monkeypatch.setenv("KITTEST_OPENTELEMETRY", str(enabled).lower())
+        app = create_app(KitTestSettings())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+            for _ in range(3):
+                await client.get("/healthz")
+        assert len(lookups) == expected

@@ -40,7 +40,7 @@ IfMatch = Annotated[
 ]
 
 
-def guard(request: Request, if_match: IfMatch = None) -> Guard:
+async def guard(request: Request, if_match: IfMatch = None) -> Guard:
     """The If-Match check (`strata_kit.concurrency`), applied to the interview once loaded;
     the header is declared here so the OpenAPI document shows it."""
     return partial(check_if_match, request)

@@ -164,7 +164,7 @@ IfMatch = Annotated[str | None, Header(description="A version (ETag) you read; 4
 IfNoneMatch = Annotated[str | None, Header(description="A version you hold; 304 if current.")]
 
 
-def list_query(
+async def list_query(
     filter: Annotated[
         str | None, Query(description='RFC 7644 filter: `userName eq "a@b.c"`.')
     ] = None,
