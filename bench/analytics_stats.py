@@ -177,10 +177,12 @@ def pandas_normalise(f: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
     return {"k": k, "adjusted": (mu + sigma * z).to_numpy()}
 
 
-def pandas_reliability(f: pd.DataFrame, adjusted: np.ndarray) -> dict[str, Any]:
+def pandas_reliability(
+    f: pd.DataFrame, adjusted: np.ndarray, relations: tuple[int, ...] = ICC_RELATIONSHIPS
+) -> dict[str, Any]:
     rated = f.dropna(subset=["score"])
     iccs = []
-    for relation in ICC_RELATIONSHIPS:
+    for relation in relations:
         part = rated[rated.relationship == relation]
         pairs = part.groupby(["ratee", "rater"], sort=False).score.mean()
         g = pairs.groupby(level="ratee").agg(["size", "mean", "var"])
@@ -280,10 +282,12 @@ ORDER BY "group"
 """
 
 
-def duckdb_reliability(con: Any) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
+def duckdb_reliability(
+    con: Any, relations: tuple[int, ...] = ICC_RELATIONSHIPS
+) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
     iccs = [
         con.sql(DUCK_RELIABILITY_ICC.format(relation=rel, k=K)).fetchall()[0][0]
-        for rel in ICC_RELATIONSHIPS
+        for rel in relations
     ]
     groups = con.sql(DUCK_RELIABILITY_GROUPS.format(k=K, null=SCALE.uniform_null_variance)).df()
     summary = con.sql(DUCK_SUMMARY.format(k=K)).df()

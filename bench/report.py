@@ -13,6 +13,9 @@ GATEWAY_RPS_RATIO_MIN = 0.8
 GATEWAY_P99_RATIO_MAX = 1.5
 P99_MAX_MS = 100.0
 IDLE_RSS_MAX_MIB = 150.0
+FAIRNESS_VS_REFERENCE_MAX = 2.0
+"""Issue #7: the fairness statistics within 2x of an in-process reference (pandas or DuckDB)
+on the same data in the same run."""
 
 
 def ratios(scenarios: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -50,6 +53,9 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for name, s in report["scenarios"].items():
         if name == "ceiling":
             continue
+        if s.get("kind") == "analytics_scale":
+            checks += _fairness_targets(s)
+            continue
         if "rps" not in s:
             checks.append(
                 {
@@ -80,6 +86,78 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def _fairness_targets(s: dict[str, Any]) -> list[dict[str, Any]]:
+    r = s["ratios"]
+    return [
+        {
+            "target": f"(f) fairness, whole cycle: Strata (direct) / fastest reference "
+            f"(load + compute) <= {FAIRNESS_VS_REFERENCE_MAX:g}",
+            "measured": r["direct_vs_fastest_load_compute"],
+            "met": r["direct_vs_fastest_load_compute"] <= FAIRNESS_VS_REFERENCE_MAX,
+        },
+        {
+            "target": f"(f) fairness, whole cycle: Strata (direct) / fastest reference "
+            f"(compute only) <= {FAIRNESS_VS_REFERENCE_MAX:g}",
+            "measured": r["direct_vs_fastest_compute"],
+            "met": r["direct_vs_fastest_compute"] <= FAIRNESS_VS_REFERENCE_MAX,
+        },
+        {
+            "target": "(f) fairness: Strata's figures agree with pandas and DuckDB",
+            "measured": f"max abs difference {s['checks']['max_abs_difference']:.2g} "
+            f"over {len(s['checks']['figures'])} figures",
+            "met": s["checks"]["all_agree"],
+        },
+    ]
+
+
+def _fairness_markdown(s: dict[str, Any]) -> list[str]:
+    ref = s["reference"]
+    memory = s["analytics_memory"]
+    lines = [
+        "",
+        f"### {s['title']}: {s['ratings']:,} ratings",
+        "",
+        f"Each endpoint over the whole cycle, one client, best of {s['repeat']} "
+        "(seconds, including HTTP, the database read and the JSON answer):",
+        "",
+        "| endpoint | direct s | through the gateway s | answer bytes |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, timing in s["strata"].items():
+        lines.append(
+            f"| {name} | {timing['direct']['best_s']} | {timing['gateway']['best_s']} | "
+            f"{timing['direct']['bytes']:,} |"
+        )
+    total = s["strata_total_s"]
+    lines += [
+        f"| **all three** | **{total['direct']}** | **{total['gateway']}** | |",
+        "",
+        f"Reference on the same rows of the same database ({ref['load_method']}), "
+        f"best of {s['repeat']}: load {ref['load_s']} s; compute with pandas "
+        f"{ref['pandas_compute_s']} s, with DuckDB {ref['duckdb_compute_s']} s.",
+        "",
+        "| ratio | value |",
+        "| --- | ---: |",
+    ]
+    for name, value in s["ratios"].items():
+        lines.append(f"| Strata {name.replace('_', ' ')} | {value} |")
+    lines += [
+        "",
+        f"Analytics RSS: {memory['before']['rss_mib']} MiB before, "
+        f"{memory['after']['rss_mib']} MiB after; peak {memory['after']['peak_rss_mib']} MiB.",
+        "",
+        "| figure | Strata | pandas | DuckDB | agree |",
+        "| --- | ---: | ---: | ---: | :---: |",
+    ]
+    for row in s["checks"]["figures"]:
+        duck = "" if row["duckdb"] is None else f"{row['duckdb']:.6f}"
+        lines.append(
+            f"| {row['figure']} | {row['strata']} | {row['pandas']:.6f} | {duck} | "
+            f"{'yes' if row['agree'] else '**no**'} |"
+        )
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     t = report["tenant"]
@@ -90,7 +168,7 @@ def markdown(report: dict[str, Any]) -> str:
         + (f" ({report['backend_note']})" if report.get("backend_note") else ""),
         f"- Machine: {m['cores']} cores, load average {m['load_before']} before and "
         f"{m['load_after']} after the run (other work shares it: compare ratios, which are "
-        "measured in the same run, rather than absolute numbers); Python {m['python']}; "
+        f"measured in the same run, rather than absolute numbers); Python {m['python']}; "
         f"commit {report['commit']}",
         f"- Load generator: wrk, {report['concurrency']} connections, {report['threads']} "
         f"threads, {report['seconds']} s per scenario; gateway read timeout "
@@ -99,7 +177,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"- Tenant: {t['employees']:,} employees, {t['plans']:,} plans, "
         f"{t['invitations']:,} open 360 invitations (20 items each), "
         f"{t['ratings']:,} ratings in the analytics read model ({t['rating_campaigns']} closed "
-        f"campaigns of 250 ratees x 10 raters x 20 items; (f) runs on one); loaded in "
+        f"campaigns of 250 ratees x 10 raters x 20 items; (f) runs on the whole cycle); loaded in "
         f"{t['load_seconds']} s ({', '.join(f'{k} {v}' for k, v in t['timings'].items())})",
         "",
         "| scenario | requests/s | p50 ms | p95 ms | p99 ms | errors | vs ceiling |",
@@ -107,6 +185,8 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     vs = report["ratios"]["vs_ceiling_rps"]
     for name, s in report["scenarios"].items():
+        if s.get("kind") == "analytics_scale":
+            continue
         if "rps" not in s:
             lines.append(f"| {s['title']} | not run: {s['not_run']} | | | | | |")
             continue
@@ -121,6 +201,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"Gateway vs direct, same read: requests/s ratio **{r['gateway_vs_direct_rps']}**, "
             f"p99 ratio **{r['gateway_vs_direct_p99']}**.",
         ]
+    for s in report["scenarios"].values():
+        if s.get("kind") == "analytics_scale":
+            lines += _fairness_markdown(s)
     lines += [
         "",
         "| process | idle RSS MiB | peak RSS MiB (whole run) |",
