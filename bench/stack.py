@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -197,6 +198,63 @@ class BenchStack:
             if pending and time.monotonic() > deadline:
                 raise TimeoutError(f"not ready: {sorted(pending)}")
             time.sleep(0.3)
+
+    def _scalar(self, app: str, sql: str) -> int:
+        """One number from `app`'s database (0 when the table is not one this app has)."""
+        url = self.database_url(app)
+        if url.startswith("sqlite"):
+            with sqlite3.connect(make_url(url).database or "") as conn:
+                try:
+                    return int(conn.execute(sql).fetchone()[0] or 0)
+                except sqlite3.OperationalError as exc:
+                    if "no such table" in str(exc):
+                        return 0
+                    raise
+
+        async def fetch() -> int:
+            dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            conn = await asyncpg.connect(dsn)
+            try:
+                return int(await conn.fetchval(sql) or 0)
+            except asyncpg.UndefinedTableError:
+                return 0
+            finally:
+                await conn.close()
+
+        return asyncio.run(fetch())
+
+    def backlog(self) -> dict[str, int]:
+        """Background work still to do: events not yet relayed, jobs not finished, and
+        events the gateway holds that analytics has not applied yet."""
+        waiting = {
+            f"{app} outbox": self._scalar(
+                app, "SELECT count(*) FROM outbox_event WHERE published_at IS NULL"
+            )
+            for app in SERVICES
+        }
+        waiting |= {
+            f"{app} jobs": self._scalar(
+                app, "SELECT count(*) FROM job WHERE status IN ('queued', 'running')"
+            )
+            for app in SERVICES
+        }
+        newest = self._scalar("gateway", "SELECT max(position) FROM event")
+        applied = self._scalar("analytics", "SELECT max(position) FROM consumer_cursor")
+        waiting["analytics behind the event hub"] = max(0, newest - applied)
+        return waiting
+
+    def wait_quiet(self, timeout: float = 1800) -> float:
+        """Wait until the load's background work (relays, jobs, the analytics consumer)
+        is done, so it does not share the CPU with the measurements. Returns the seconds
+        waited."""
+        started = time.monotonic()
+        while True:
+            left = self.backlog()
+            if not any(left.values()):
+                return round(time.monotonic() - started, 1)
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"background work did not finish: {left}")
+            time.sleep(2)
 
     def memory(self) -> dict[str, dict[str, Any]]:
         return {name: memory(p.pid) for name, p in self.processes.items()}
