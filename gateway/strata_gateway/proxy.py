@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
 from strata_kit.context import current_request_id
 from strata_kit.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from strata_kit.http import relay
 from strata_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -72,9 +73,8 @@ async def forward(request: Request, service: str) -> Response:
     target = raw_path.decode("latin-1").partition("?")[0] if raw_path else request.url.path
     if request.url.query:
         target = f"{target}?{request.url.query}"
-    outgoing = upstream.build_request(request.method, target, content=body, headers=headers)
     try:
-        answer = await upstream.send(outgoing, stream=True)
+        answer = await relay(upstream, request.method, target, content=body, headers=headers)
     except httpx.ConnectTimeout as exc:
         log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
         raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc

@@ -127,6 +127,24 @@ class TestForwarding:
         assert response.status_code == 200
         assert response.text.splitlines() == ['{"row": 0}', '{"row": 1}', '{"row": 2}']
 
+    async def test_an_upstream_cookie_never_reaches_another_callers_request(
+        self, client, upstream, admin, make_tenant
+    ):
+        # The proxy relays; it is not a browser with one cookie jar for every caller.
+        seen: list[str | None] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request.headers.get("cookie"))
+            return httpx.Response(200, json={}, headers={"Set-Cookie": "session=alice; Path=/"})
+
+        upstream("goals", handler)
+        other = bearer((await make_tenant()).admin_key.secret)
+        first = await client.get("/api/v1/goals/me", headers=admin)
+        assert first.headers["set-cookie"] == "session=alice; Path=/"
+        client.cookies.clear()
+        await client.get("/api/v1/goals/me", headers=other)
+        assert seen == [None, None]
+
 
 class TestScimRouting:
     async def test_scim_goes_to_goals_with_the_callers_identity(

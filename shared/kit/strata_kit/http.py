@@ -5,6 +5,8 @@ aiohttp's (via `httpx-aiohttp`): httpx's own is markedly slower under concurrenc
 (encode/httpx#3215), and the httpx API stays the same for callers and tests.
 """
 
+from typing import Any
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
@@ -30,3 +32,20 @@ def create_upstream_client(
 
     transport = AiohttpTransport(client=session_factory)
     return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+
+
+async def relay(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """Send one request straight through `client`'s transport, streaming the answer: what a
+    proxy needs, without what a browsing client does on every call (merging its base URL,
+    default headers and cookies, storing the answer's cookies, redirect and auth hooks),
+    which costs about a fifth of a proxied request's CPU. `path` is relative to the client's
+    base URL; the client's timeouts apply. The caller closes the answer (`aclose`)."""
+    request = httpx.Request(
+        method,
+        str(client.base_url).rstrip("/") + path,
+        extensions={"timeout": client.timeout.as_dict()},
+        **kwargs,
+    )
+    # httpx has no public "transport only" send; the attribute is stable since 0.18.
+    transport: httpx.AsyncBaseTransport = client._transport
+    return await transport.handle_async_request(request)
