@@ -299,3 +299,30 @@ class TestAdverseImpact:
         ).json()
         assert report["raw"]["groups"] == []
         assert (await client.get(G, headers=other)).json()["items"] == []
+
+
+class TestTypedClient:
+    async def test_the_contract_client_round_trips(self, client, world, consumer, identity_headers):
+        from strata_contracts.analytics.client import AnalyticsClient
+        from strata_contracts.analytics.groups import GroupAttributeImport, GroupAttributeRow
+        from strata_contracts.identity import IDENTITY_HEADER
+
+        hr = identity_headers(Role.HR)
+        people = await populate(client, world, consumer, hr, {"A": SITES["A"], "B": SITES["B"]})
+        analytics = AnalyticsClient(client, identity_token=hr[IDENTITY_HEADER])
+        done = await analytics.import_group_attributes(
+            GroupAttributeImport(
+                rows=[GroupAttributeRow(employee_id=people["A"][0], attributes={"site": "A"})]
+            )
+        )
+        assert (done.employees, done.removed, done.unchanged) == (1, 1, 1)  # gender dropped
+        listed = await analytics.list_group_attributes(attribute="gender")
+        assert people["A"][0] not in {row.employee_id for row in listed.items}
+        report = await analytics.adverse_impact(
+            "site", cycle_id=world.cycle, favourable=["3", "4", "5"]
+        )
+        assert report.favourable_bands == ["3", "4", "5"]
+        rates = {g.group: g.favourable for g in report.raw.groups}
+        assert rates == {"A": 4, "B": 3}
+        html = await analytics.distribution_report(cycle_id=world.cycle)
+        assert html.startswith("<!DOCTYPE html>")

@@ -1,5 +1,7 @@
 """Typed async client of the analytics service's API (through the gateway)."""
 
+from collections.abc import Mapping
+from typing import cast
 from uuid import UUID
 
 from strata_contracts.analytics.applied import (
@@ -23,6 +25,12 @@ from strata_contracts.analytics.applied import (
     TrainingProgrammeCreate,
     TrainingProgrammeRead,
     TrainingRunCreate,
+)
+from strata_contracts.analytics.groups import (
+    AdverseImpactReport,
+    GroupAttributeImport,
+    GroupAttributeImported,
+    GroupAttributeRead,
 )
 from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus
 from strata_contracts.client import StrataApi
@@ -220,3 +228,78 @@ class AnalyticsClient(StrataApi):
                 "competency_key": competency_key,
             },
         )
+
+    async def import_group_attributes(self, data: GroupAttributeImport) -> GroupAttributeImported:
+        """Set employees' group attributes (HR, admin; each row replaces that employee's set;
+        all rows or none)."""
+        return await self.request(
+            "PUT", f"{self.prefix}/group-attributes", GroupAttributeImported, json=data
+        )
+
+    async def list_group_attributes(
+        self,
+        *,
+        attribute: str | None = None,
+        employee_id: UUID | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[GroupAttributeRead]:
+        return await self.request(
+            "GET",
+            f"{self.prefix}/group-attributes",
+            Page[GroupAttributeRead],
+            params={
+                "attribute": attribute,
+                "employee_id": None if employee_id is None else str(employee_id),
+                "limit": limit,
+                "cursor": cursor,
+            },
+        )
+
+    async def adverse_impact(
+        self,
+        attribute: str,
+        *,
+        cycle_id: UUID | None = None,
+        calibration_session_id: UUID | None = None,
+        favourable: list[str] | None = None,
+        min_group_size: int | None = None,
+    ) -> AdverseImpactReport:
+        """Four-fifths rule and chi-square across the attribute's groups (small ones withheld)."""
+        params: dict[str, object] = {
+            "attribute": attribute,
+            "cycle_id": None if cycle_id is None else str(cycle_id),
+            "calibration_session_id": None
+            if calibration_session_id is None
+            else str(calibration_session_id),
+            "min_group_size": min_group_size,
+            # A list repeats the parameter (`favourable=4&favourable=5`), as httpx sends it.
+            "favourable": list(favourable) if favourable else None,
+        }
+        return await self.request(
+            "GET",
+            f"{self.prefix}/adverse-impact",
+            AdverseImpactReport,
+            params=cast(Mapping[str, str | int | None], params),
+        )
+
+    async def individual_360_report(self, employee_id: UUID, campaign_id: UUID) -> str:
+        """The printable HTML 360 report of an employee for a campaign."""
+        response = await self.send("GET", f"{self.prefix}/reports/360/{employee_id}/{campaign_id}")
+        return response.text
+
+    async def distribution_report(
+        self, *, cycle_id: UUID | None = None, calibration_session_id: UUID | None = None
+    ) -> str:
+        """The printable HTML rating distribution chart (raw, calibrated, guideline)."""
+        response = await self.send(
+            "GET",
+            f"{self.prefix}/reports/distribution",
+            params={
+                "cycle_id": None if cycle_id is None else str(cycle_id),
+                "calibration_session_id": None
+                if calibration_session_id is None
+                else str(calibration_session_id),
+            },
+        )
+        return response.text
