@@ -157,6 +157,19 @@ class TestStreak:
         assert streak([4, None, 4], 3) == 1  # a cycle without a result breaks it
         assert streak([], 3) == 0
 
+    @pytest.mark.parametrize("seed", range(30))
+    def test_random_against_brute_force(self, seed):
+        """The largest k such that each of the last k cycles has a rank >= the minimum."""
+        rng = random.Random(seed)
+        ranks = [rng.choice([None, 0, 1, 2, 3, 4]) for _ in range(rng.randint(0, 12))]
+        minimum = rng.randint(0, 4)
+        expected = max(
+            k
+            for k in range(len(ranks) + 1)
+            if all(r is not None and r >= minimum for r in ranks[len(ranks) - k :])
+        )
+        assert streak(ranks, minimum) == expected
+
 
 class TestEffectSizes:
     def test_hand_computed(self):

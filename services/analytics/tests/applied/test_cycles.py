@@ -219,3 +219,85 @@ class TestTrainingEffectiveness:
         assert (await client.get(base, headers=theirs)).status_code == 404
         # another tenant's programme is 404 before any query check
         assert (await client.get(f"{base}/effectiveness", headers=theirs)).status_code == 404
+
+
+class TestEffectivenessOnACompetency:
+    async def test_competency_means_and_the_campaigns_threshold(
+        self, client, world, consumer, identity_headers
+    ):
+        """Communication means from the supervisor's ratings (the supervisor group always
+        counts), before in a campaign with k = 3, after in one with k = 4: the threshold is 4.
+
+        trained   T1 3 → 4, T2 3 → 5, T3 2 → 3, T4 4 → 4: changes 1, 2, 1, 0 (mean 1, SD
+        sqrt(2/3)); d_z = 1 / sqrt(2/3) = 1.2247
+        untrained U1 3 → 3, U2 4 → 4, U3 3 → 4, U4 2 → 2: changes 0, 0, 1, 0 (mean 0.25, SD 0.5)
+        DiD = 0.75; pooled SD = sqrt((3 * 2/3 + 3 * 0.25) / 6); J = 1 - 3 / (4 * 8 - 9)
+        """
+        from strata_contracts.reviews.vocabulary import Relationship
+
+        world.org_unit("Production", world.unit)
+        before_after = {
+            "T1": (3, 4),
+            "T2": (3, 5),
+            "T3": (2, 3),
+            "T4": (4, 4),
+            "U1": (3, 3),
+            "U2": (4, 4),
+            "U3": (3, 4),
+            "U4": (2, 2),
+        }
+        people = {n: world.employee(n) for n in before_after}
+        before, after = uuid.uuid4(), uuid.uuid4()
+        for index, (cycle, k) in enumerate(((before, 3), (after, 4))):
+            world.campaign(
+                {
+                    people[n]: [(Relationship.SUPERVISOR, "boss", [v[index], v[index], 3])]
+                    for n, v in before_after.items()
+                },
+                k=k,
+                cycle=cycle,
+            )
+        await world.sync(consumer)
+        hr = identity_headers(Role.HR)
+        programme = (
+            await client.post(
+                "/api/v1/analytics/training-programmes",
+                json={"name": "Speaking up", "competency_key": "communication"},
+                headers=hr,
+            )
+        ).json()
+        base = f"/api/v1/analytics/training-programmes/{programme['id']}"
+        trained = ["T1", "T2", "T3", "T4"]
+        await client.put(
+            f"{base}/enrolments",
+            json={
+                "enrolments": [
+                    {"employee_id": str(people[n]), "completed_on": "2026-03-01"} for n in trained
+                ]
+            },
+            headers=hr,
+        )
+        params = {
+            "before_cycle_id": str(before),
+            "after_cycle_id": str(after),
+            "competency_key": "communication",
+        }
+        body = (await client.get(f"{base}/effectiveness", params=params, headers=hr)).json()
+        assert (body["measure"], body["anonymity_threshold"]) == ("competency:communication", 4)
+        assert (body["trained"]["n"], body["untrained"]["n"]) == (4, 4)
+        assert body["trained"]["mean_change"] == pytest.approx(1.0, abs=1e-9)
+        assert body["untrained"]["sd_change"] == pytest.approx(0.5, abs=1e-9)
+        assert body["cohens_d_paired"] == pytest.approx(1 / math.sqrt(2 / 3), abs=1e-9)
+        assert body["difference_in_differences"] == pytest.approx(0.75, abs=1e-9)
+        pooled = math.sqrt((3 * 2 / 3 + 3 * 0.25) / 6)
+        assert body["hedges_g"] == pytest.approx(0.75 / pooled * (1 - 3 / 23), abs=1e-9)
+        # three completed: enough for the reviews default (3) but not for this cycle's k = 4
+        await client.put(
+            f"{base}/enrolments",
+            json={"enrolments": [{"employee_id": str(people["T4"]), "completed_on": None}]},
+            headers=hr,
+        )
+        small = (await client.get(f"{base}/effectiveness", params=params, headers=hr)).json()
+        assert (small["trained"]["n"], small["trained"]["suppressed"]) == (3, True)
+        assert small["trained"]["mean_change"] is None
+        assert small["cohens_d_paired"] is None
