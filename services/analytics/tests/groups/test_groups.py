@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import select
 
 from strata_analytics.groups.models import GroupAttribute
-from strata_analytics.models import AuditRecord
+from strata_analytics.models import AuditRecord, OutboxEvent
 from strata_contracts.goals.vocabulary import Perspective
 from strata_contracts.identity import Role
 
@@ -144,6 +144,22 @@ class TestImport:
         assert len(audits) == 2
         # The audit says who imported which attributes, never the values.
         assert "female" not in str([a.after for a in audits])
+
+    async def test_never_exported_nor_published(
+        self, client, world, consumer, identity_headers, db_session
+    ):
+        hr = identity_headers(Role.HR)
+        await populate(client, world, consumer, hr, {"A": SITES["A"]})
+        e = "/api/v1/analytics/exports"
+        assert (await client.get(f"{e}/group-attributes", headers=hr)).status_code == 422
+        for table in ("results", "employees", "calibration-sessions"):
+            for fmt in ("json", "ndjson"):
+                response = await client.get(f"{e}/{table}", params={"format": fmt}, headers=hr)
+                assert response.status_code == 200
+                assert '"site"' not in response.text
+                assert '"gender"' not in response.text
+        events = (await db_session.exec(select(OutboxEvent))).all()
+        assert not any("gender" in str(event.data) for event in events)
 
 
 class TestAdverseImpact:
