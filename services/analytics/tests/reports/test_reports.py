@@ -22,6 +22,9 @@ SUP, PEER, CUST, SELF = (
 )
 
 
+VOID = frozenset({"meta", "br", "hr", "img", "input", "link"})
+
+
 class Page(HTMLParser):
     """Every element with its attributes and its own text, in document order."""
 
@@ -34,7 +37,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = {"tag": tag, "attrs": dict(attrs), "text": "", "parents": list(self.stack)}
         self.elements.append(element)
-        if tag not in {"meta", "line", "polygon", "circle", "br", "i"}:
+        if tag not in VOID:
             self.stack.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -43,9 +46,9 @@ class Page(HTMLParser):
         )
 
     def handle_endtag(self, tag: str) -> None:
-        while self.stack:
-            if self.stack.pop()["tag"] == tag:
-                break
+        assert any(e["tag"] == tag for e in self.stack), f"</{tag}> closes nothing"
+        while self.stack.pop()["tag"] != tag:
+            pass
 
     def handle_data(self, data: str) -> None:
         for element in self.stack:
