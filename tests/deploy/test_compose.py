@@ -323,3 +323,12 @@ def test_the_init_script_gives_each_application_its_own_database(postgres_availa
                 *(f'DROP ROLE IF EXISTS "{prefix}{app}"' for app in APPS),
             )
         )
+
+
+def test_every_service_is_told_where_it_calls(compose):
+    # Services call each other through the gateway; analytics also pulls closed campaigns'
+    # answers straight from reviews (a private feed the gateway does not proxy).
+    services = compose["services"]
+    for app in ("goals", "reviews", "feedback", "analytics"):
+        assert services[app]["environment"][f"{app.upper()}_GATEWAY_URL"] == "http://gateway:8000"
+    assert services["analytics"]["environment"]["ANALYTICS_REVIEWS_URL"] == "http://reviews:8000"

@@ -369,7 +369,8 @@ def test_the_ingress_exposes_only_the_public_paths(rendered):
 
 def test_only_the_gateway_reaches_the_services(rendered):
     _, docs = rendered
-    (policy,) = of_kind(docs, "NetworkPolicy").values()
+    policies = of_kind(docs, "NetworkPolicy")
+    policy = policies["strata-services-from-gateway-only"]
     selected = policy["spec"]["podSelector"]["matchLabels"]
     deployments = of_kind(docs, "Deployment")
     covered = {
@@ -380,6 +381,25 @@ def test_only_the_gateway_reaches_the_services(rendered):
     assert covered == set(APPS[1:])
     (rule,) = policy["spec"]["ingress"]
     assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}]
+    # The one exception: analytics reaches reviews (its private answers feed), nothing else.
+    answers = policies["strata-reviews-answers-to-analytics"]["spec"]
+    assert answers["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "reviews"}
+    (rule,) = answers["ingress"]
+    assert rule["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "analytics"}}}
+    ]
+    assert set(policies) == {
+        "strata-services-from-gateway-only",
+        "strata-reviews-answers-to-analytics",
+    }
+
+
+def test_analytics_is_told_where_reviews_is(rendered):
+    _, docs = rendered
+    (config,) = (
+        c for name, c in of_kind(docs, "ConfigMap").items() if "ANALYTICS_GATEWAY_URL" in c["data"]
+    )
+    assert config["data"]["ANALYTICS_REVIEWS_URL"] == "http://reviews:8000"
 
 
 def test_the_large_overlay_shares_rate_limits_and_spreads_replicas():

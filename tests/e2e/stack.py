@@ -53,6 +53,8 @@ class Stack:
         for service in SERVICES:
             env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
             env[f"{service.upper()}_GATEWAY_URL"] = self.url("gateway")
+        # Analytics pulls a closed campaign's answers straight from reviews (not proxied).
+        env["ANALYTICS_REVIEWS_URL"] = self.url("reviews")
         env.update(self.extra_env)
         return env
 

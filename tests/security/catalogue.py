@@ -64,6 +64,19 @@ SOURCES: dict[str, tuple[str, Pick]] = {
         "/api/v1/reviews/campaigns/{campaign_id}/invitations",
         _field("id"),
     ),
+    # A 360 report names an employee with a pulled campaign, and that campaign.
+    "/api/v1/analytics/reports/360/{employee_id}": (
+        "/api/v1/analytics/results",
+        lambda item: str(item["employee_id"]) if item.get("campaign_id") else None,
+    ),
+    "/api/v1/analytics/reports/360/{employee_id}/{campaign_id}": (
+        "/api/v1/analytics/results",
+        _field("campaign_id"),
+    ),
+    "/api/v1/analytics/compensation/{employee_id}": (
+        "/api/v1/analytics/compensation",
+        _field("employee_id"),
+    ),
     "/scim/v2/Users/{user_id}": ("/scim/v2/Users", _field("id")),
     "/scim/v2/Groups/{group_id}": ("/scim/v2/Groups", _field("id")),
     "/scim/v2/ResourceTypes/{name}": ("/scim/v2/ResourceTypes", _field("name")),

@@ -179,6 +179,48 @@ class World:
         assert session.status_code == 201, session.text
         # Sessions have no list route: record this one.
         self.catalogue.seed("/api/v1/analytics/calibration-sessions/{session_id}", session.json())
+        # Results applied: pay, a training programme and a promotion run (with its
+        # recommendations), none of which the demo has.
+        result = self._pulled_result()
+        pay = a.put(
+            "/api/v1/analytics/compensation",
+            json={
+                "rows": [
+                    {
+                        "employee_id": result["employee_id"],
+                        "base_salary": "50000.00",
+                        "currency": "EUR",
+                        "range_midpoint": "50000.00",
+                    }
+                ]
+            },
+        )
+        assert pay.status_code == 200, pay.text
+        programme = a.post("/api/v1/analytics/training-programmes", json={"name": "Security"})
+        assert programme.status_code == 201, programme.text
+        [policy] = a.get("/api/v1/analytics/result-policies").json()[:1]
+        run = a.post(
+            "/api/v1/analytics/recommendation-runs/promotion",
+            json={
+                "cycle_ids": [result["cycle_id"]],
+                "min_band": policy["bands"][0]["code"],
+                "consecutive_cycles": 1,
+            },
+        )
+        assert run.status_code == 201, run.text
+
+    def _pulled_result(self, timeout: float = 300) -> dict[str, Any]:
+        """A result with a 360 part: the demo campaign's answers reach analytics
+        asynchronously (event, then a pull from reviews), after the stack has started."""
+        deadline = time.monotonic() + timeout
+        while True:
+            items = self.a.get("/api/v1/analytics/results", params={"limit": 100}).json()["items"]
+            with_360 = [item for item in items if item.get("campaign_id")]
+            if with_360:
+                return with_360[0]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no result with a 360 part after {timeout} s: {items[:2]}")
+            time.sleep(1)
 
     def close(self) -> None:
         self.a.close()
