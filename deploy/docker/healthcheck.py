@@ -14,7 +14,7 @@ def main() -> int:
     port = os.environ.get(f"{app}_PORT", "8000")
     url = f"http://127.0.0.1:{port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (fixed http URL)
+        with urllib.request.urlopen(url, timeout=2) as response:
             return 0 if response.status == 200 else 1
     except OSError as exc:
         print(f"healthcheck: {url}: {exc}", file=sys.stderr)
