@@ -46,15 +46,17 @@ from strata_analytics.projections.models import EmployeeView, OrgUnitView
 from strata_analytics.ratings.scores import competency_score
 from strata_analytics.results.models import OverallResult
 from strata_analytics.results.repository import ResultRepository
-from strata_analytics.results.service import result_service
+from strata_analytics.results.service import missing_parts, result_service
 from strata_contracts.analytics.applied import (
     RECOMMENDATION_DECIDED,
     BonusRunCreate,
     CompensationImport,
     CompensationImportResult,
     CompensationRead,
+    CompleteResultsOnly,
     DecisionCreate,
     ExcludedEmployee,
+    IncludedIncomplete,
     MeritMatrixRead,
     MeritMatrixWrite,
     MeritRunCreate,
@@ -350,6 +352,53 @@ class AppliedService:
 
     # --- populations ------------------------------------------------------------------
 
+    def _check_completeness(self, data: CompleteResultsOnly) -> None:
+        if data.include_incomplete and data.include_incomplete_reason is None:
+            raise InvalidInput(
+                "Including incomplete results is an explicit choice: say why.",
+                errors=[
+                    field(
+                        "include_incomplete_reason",
+                        "required when include_incomplete is true",
+                    )
+                ],
+            )
+        if not data.include_incomplete and data.include_incomplete_reason is not None:
+            raise InvalidInput(
+                "A reason to include incomplete results without including them.",
+                errors=[field("include_incomplete_reason", "only with include_incomplete: true")],
+            )
+
+    def _completeness(
+        self, members: list[Member], excluded: list[ExcludedEmployee], include: bool
+    ) -> tuple[list[Member], list[IncludedIncomplete]]:
+        """Complete results only, unless incomplete ones are included on purpose; either way
+        every incomplete result is listed with the parts it lacks."""
+        kept: list[Member] = []
+        included: list[IncludedIncomplete] = []
+        for member in members:
+            missing = missing_parts(member.result)
+            if not missing:
+                kept.append(member)
+            elif include:
+                kept.append(member)
+                included.append(
+                    IncludedIncomplete.model_validate(
+                        {"employee_id": member.employee_id, "missing": missing}
+                    )
+                )
+            else:
+                excluded.append(
+                    ExcludedEmployee.model_validate(
+                        {
+                            "employee_id": member.employee_id,
+                            "reason": "incomplete_result",
+                            "missing": missing,
+                        }
+                    )
+                )
+        return kept, included
+
     async def _population(
         self,
         session: AsyncSession,
@@ -440,14 +489,16 @@ class AppliedService:
                 )
             )
         await session.flush()
+        including = bool(parameters.get("include_incomplete"))
         await record_audit(
             session,
             AuditRecord,
             identity=identity,
             entity_type="recommendation_run",
             entity_id=run.id,
-            action="computed",
+            action="computed_including_incomplete" if including else "computed",
             after={"kind": kind, "parameters": parameters, "summary": run.summary},
+            reason=parameters.get("include_incomplete_reason") if including else None,
         )
         return await self.run(session, run.id)
 
@@ -461,9 +512,11 @@ class AppliedService:
                 "Give the budget as an amount or as a percent of payroll.",
                 errors=[field("budget_amount", "exactly one of budget_amount, budget_percent")],
             )
+        self._check_completeness(data)
         members, excluded = await self._population(
             session, data.cycle_id, data.org_unit_id, data.employee_ids
         )
+        members, incomplete = self._completeness(members, excluded, data.include_incomplete)
         matrix = await self.matrix(session)
         rows = {r.band: r.increases for r in matrix.rows}
         bounds = [b.below for b in matrix.compa_ratio_bands]
@@ -553,6 +606,8 @@ class AppliedService:
             remaining=budget - spend,
             notes=notes,
             excluded=excluded,
+            included_incomplete=incomplete,
+            include_incomplete_reason=data.include_incomplete_reason,
         )
         return await self._store_run(
             session,
@@ -577,9 +632,11 @@ class AppliedService:
             multipliers[m.band] = m.multiplier
         if problems:
             raise InvalidInput("The multipliers are not valid.", errors=problems)
+        self._check_completeness(data)
         members, excluded = await self._population(
             session, data.cycle_id, data.org_unit_id, data.employee_ids
         )
+        members, incomplete = self._completeness(members, excluded, data.include_incomplete)
         pay = await AppliedRepository(session).compensation({m.employee_id for m in members})
         included: list[tuple[Member, Compensation, Decimal, Decimal]] = []
         for member in members:
@@ -648,6 +705,8 @@ class AppliedService:
                 "rounded down to the cent, the cents left over given to the largest remainders."
             ],
             excluded=excluded,
+            included_incomplete=incomplete,
+            include_incomplete_reason=data.include_incomplete_reason,
         )
         return await self._store_run(
             session,
@@ -694,20 +753,30 @@ class AppliedService:
                 )
         if problems:
             raise InvalidInput("The promotion rules are not valid.", errors=problems)
+        self._check_completeness(data)
         current = data.cycle_ids[-1]
         members, excluded = await self._population(
             session, current, data.org_unit_id, data.employee_ids
         )
+        members, incomplete = self._completeness(members, excluded, data.include_incomplete)
         results = await AppliedRepository(session).results(data.cycle_ids)
         finals = {(r.employee_id, r.cycle_id): final_result(r) for r in results}
+        incomplete_in = {(r.employee_id, r.cycle_id) for r in results if missing_parts(r)}
         minimum = order.index(data.min_band)
         window = data.cycle_ids[-data.consecutive_cycles :]
         evaluations = []
         items = []
         for member in members:
             history = [finals.get((member.employee_id, c)) for c in data.cycle_ids]
+            counted = [
+                f
+                if f is not None
+                and (data.include_incomplete or (member.employee_id, c) not in incomplete_in)
+                else None
+                for c, f in zip(data.cycle_ids, history, strict=True)
+            ]
             ranks = [
-                order.index(f.band) if f is not None and f.band in order else None for f in history
+                order.index(f.band) if f is not None and f.band in order else None for f in counted
             ]
             run_length = streak(ranks, minimum)
             evidence = [
@@ -724,6 +793,9 @@ class AppliedService:
                                 "cycle_id": str(c),
                                 "band": f.band if f else None,
                                 "band_source": f.source if f else None,
+                                "complete": None
+                                if f is None
+                                else (member.employee_id, c) not in incomplete_in,
                                 "in_window": c in window,
                                 "meets": rank is not None and rank >= minimum,
                             }
@@ -793,6 +865,8 @@ class AppliedService:
             ],
             excluded=excluded,
             evaluations=evaluations,
+            included_incomplete=incomplete,
+            include_incomplete_reason=data.include_incomplete_reason,
         )
         return await self._store_run(
             session, identity, "promotion", current, data.model_dump(mode="json"), summary, items

@@ -61,6 +61,17 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(FOUR, ROUND_HALF_UP)
 
 
+def missing_parts(row: OverallResult) -> list[str]:
+    """The parts the result's policy weighs that it lacks: `plan_score` (KPIs) and
+    `competency_score` (360). Empty: the result is complete."""
+    missing = []
+    if row.kpi_weight > 0 and row.plan_score is None:
+        missing.append("plan_score")
+    if row.competency_weight > 0 and row.competency_score is None:
+        missing.append("competency_score")
+    return missing
+
+
 def result_read(row: OverallResult, employee: EmployeeView | None) -> OverallResultRead:
     final = row.calibrated_overall if row.calibrated_overall is not None else row.overall
     return OverallResultRead(
@@ -83,7 +94,7 @@ def result_read(row: OverallResult, employee: EmployeeView | None) -> OverallRes
         calibrated_band=row.calibrated_band,
         final_overall=final,
         final_band=row.calibrated_band or row.band,
-        complete=row.plan_score is not None and row.competency_score is not None,
+        complete=not missing_parts(row),
         locked=row.locked,
         calibration_session_id=row.calibration_session_id,
         updated_at=row.updated_at,

@@ -57,6 +57,8 @@ class TestPromotionStreak:
                     "cycle_ids": [str(c) for c in cycles],
                     "min_band": "4",
                     "consecutive_cycles": n,
+                    "include_incomplete": True,
+                    "include_incomplete_reason": "plan-only results: no 360 in these cycles",
                 },
                 headers=hr,
             )

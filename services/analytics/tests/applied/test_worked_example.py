@@ -54,6 +54,12 @@ MERIT_3_PERCENT = {
     "Tom": ("1.2000", "above_range", "3", "2", "1214.6200", "1.8403"),
 }
 BONUS = {"Lena": "2051.28", "Omar": "5128.21", "Clara": "0.00", "Tom": "2820.51"}
+INCLUDE_TOM = {
+    "include_incomplete": True,
+    "include_incomplete_reason": "Tom's 360 was not run; the worked example pays on his KPIs",
+}
+"""Tom's result is plan-only (complete: false): the runs of the worked example include him on
+purpose (see test_incomplete.py for the default, which leaves him out)."""
 
 
 async def import_pay(client, people, hr):  # type: ignore[no-untyped-def]
@@ -88,7 +94,12 @@ class TestWorkedExample:
         }
         response = await client.post(
             "/api/v1/analytics/recommendation-runs/merit",
-            json={"cycle_id": str(world.cycle), "currency": "EUR", "budget_percent": "3"},
+            json={
+                "cycle_id": str(world.cycle),
+                "currency": "EUR",
+                "budget_percent": "3",
+                **INCLUDE_TOM,
+            },
             headers=hr,
         )
         assert response.status_code == 201, response.text
@@ -129,7 +140,12 @@ class TestWorkedExample:
         run = (
             await client.post(
                 "/api/v1/analytics/recommendation-runs/merit",
-                json={"cycle_id": str(world.cycle), "currency": "EUR", "budget_amount": "10000"},
+                json={
+                    "cycle_id": str(world.cycle),
+                    "currency": "EUR",
+                    "budget_amount": "10000",
+                    **INCLUDE_TOM,
+                },
                 headers=hr,
             )
         ).json()
@@ -159,6 +175,7 @@ class TestWorkedExample:
                 "cycle_id": str(world.cycle),
                 "currency": "EUR",
                 "pool_amount": "10000.00",
+                **INCLUDE_TOM,
                 "multipliers": [
                     {"band": "1", "multiplier": "0"},
                     {"band": "2", "multiplier": "0.5"},
@@ -194,6 +211,7 @@ class TestWorkedExample:
                 "min_band": "3",
                 "consecutive_cycles": 1,
                 "competency_minimums": [{"competency_key": "communication", "minimum": "4.0"}],
+                **INCLUDE_TOM,
             },
             headers=hr,
         )
@@ -273,7 +291,7 @@ class TestWorkedExample:
             ("Lena", 2, "interpersonal", "4.0000", "0.2500", []),
         ]
         assert run["summary"]["excluded"] == [
-            {"employee_id": str(people["Tom"]), "reason": "no_360"}
+            {"employee_id": str(people["Tom"]), "reason": "no_360", "missing": []}
         ]
         assert programme["competency_key"] == "communication"
 
@@ -306,7 +324,12 @@ class TestWorkedExample:
             headers=hr,
         )
         assert adjusted.status_code == 200, adjusted.text
-        merit = {"cycle_id": str(world.cycle), "currency": "EUR", "budget_amount": "100000"}
+        merit = {
+            "cycle_id": str(world.cycle),
+            "currency": "EUR",
+            "budget_amount": "100000",
+            **INCLUDE_TOM,
+        }
         url = "/api/v1/analytics/recommendation-runs/merit"
         open_run = (await client.post(url, json=merit, headers=hr)).json()
         tom = by_name(open_run)["Tom"]

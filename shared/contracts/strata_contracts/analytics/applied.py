@@ -123,7 +123,21 @@ class Population(BaseModel):
     employee_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=10_000)
 
 
-class MeritRunCreate(Population):
+class CompleteResultsOnly(BaseModel):
+    """Pay, bonus and promotion runs use only complete results (every part the result policy
+    weighs: the plan score and the 360 score). `include_incomplete: true` lets incomplete
+    results in; it is an explicit choice and needs `include_incomplete_reason` (audited)."""
+
+    include_incomplete: bool = Field(
+        default=False,
+        description="Include people whose result is incomplete (`complete: false`).",
+    )
+    include_incomplete_reason: Reason | None = Field(
+        default=None, description="Why incomplete results are included (required with it)."
+    )
+
+
+class MeritRunCreate(CompleteResultsOnly, Population):
     """Merit increases from the matrix within a budget: `budget_amount`, or
     `budget_percent` of the population's payroll (exactly one of the two)."""
 
@@ -139,7 +153,7 @@ class BandMultiplier(BaseModel):
     multiplier: Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
 
 
-class BonusRunCreate(Population):
+class BonusRunCreate(CompleteResultsOnly, Population):
     """A bonus pool shared in proportion to base salary * the multiplier of the person's
     band; amounts are rounded to cents by largest remainder so they total the pool."""
 
@@ -155,7 +169,7 @@ class CompetencyMinimum(BaseModel):
     minimum: Level = Field(description="Lowest acceptable 360 mean, on the rating scale.")
 
 
-class PromotionRunCreate(BaseModel):
+class PromotionRunCreate(CompleteResultsOnly):
     """Promotion candidates: a final band at or above `min_band` in each of the last
     `consecutive_cycles` of `cycle_ids` (oldest first, the last one the current cycle), and
     every competency mean of the current cycle's 360 at or above its minimum."""
@@ -175,11 +189,31 @@ class TrainingRunCreate(Population):
     level (`competency-requirements`) is a need, ranked by gap."""
 
 
+MissingPart = Literal["plan_score", "competency_score"]
+
+
 class ExcludedEmployee(BaseModel):
+    """Someone the run left out and why. `incomplete_result`: a part the result policy weighs
+    is missing (`missing` names it: `plan_score`, the KPI part, or `competency_score`, the
+    360 part)."""
+
     employee_id: UUID
     reason: Literal[
-        "no_result", "no_compensation", "other_currency", "band_not_configured", "no_360"
+        "no_result",
+        "incomplete_result",
+        "no_compensation",
+        "other_currency",
+        "band_not_configured",
+        "no_360",
     ]
+    missing: list[MissingPart] = Field(default_factory=list)
+
+
+class IncludedIncomplete(BaseModel):
+    """Someone with an incomplete result the run included (`include_incomplete: true`)."""
+
+    employee_id: UUID
+    missing: list[MissingPart]
 
 
 class RuleEvidence(BaseModel):
@@ -221,6 +255,12 @@ class RunSummary(BaseModel):
     total_weight: Decimal | None = None
     notes: list[str] = Field(default_factory=list)
     excluded: list[ExcludedEmployee] = Field(default_factory=list)
+    included_incomplete: list[IncludedIncomplete] = Field(
+        default_factory=list,
+        description="People with an incomplete result included on purpose "
+        "(`include_incomplete`), with the parts they lack.",
+    )
+    include_incomplete_reason: str | None = None
     evaluations: list[PromotionEvaluation] = Field(default_factory=list)
 
 

@@ -69,7 +69,10 @@ class OverallResultRead(BaseModel):
     calibrated_band: str | None
     final_overall: Decimal | None = Field(description="Calibrated when calibrated, else raw.")
     final_band: str | None
-    complete: bool = Field(description="Both parts are present.")
+    complete: bool = Field(
+        description="Every part the policy weighs is present (plan score and 360 score); "
+        "pay, bonus and promotion runs use only complete results by default."
+    )
     locked: bool = Field(description="A finalised calibration fixed this result.")
     calibration_session_id: UUID | None
     updated_at: datetime
