@@ -16,7 +16,7 @@ from strata_analytics.applied.models import (
     TrainingEnrolment,
     TrainingProgramme,
 )
-from strata_analytics.projections.models import CampaignView
+from strata_analytics.projections.models import CampaignView, RatingFact
 from strata_analytics.results.models import OverallResult
 
 
@@ -102,6 +102,16 @@ class AppliedRepository:
         return statement
 
     # --- training ---------------------------------------------------------------------
+
+    async def competency_scales(self) -> dict[str, tuple[int, int]]:
+        """key → (lowest, highest) level valid on every scale the competency was rated on
+        in the tenant's closed 360 campaigns."""
+        statement = select(
+            col(RatingFact.competency_key),
+            func.max(col(RatingFact.scale_min)),
+            func.min(col(RatingFact.scale_max)),
+        ).group_by(col(RatingFact.competency_key))
+        return {k: (int(lo), int(hi)) for k, lo, hi in (await self.session.exec(statement)).all()}
 
     async def requirements(self) -> list[CompetencyRequirement]:
         statement = select(CompetencyRequirement).order_by(

@@ -884,6 +884,25 @@ class AppliedService:
                 "Set the required level per competency (PUT competency-requirements) first."
             )
         programmes = await repo.programmes()
+        scales = await repo.competency_scales()
+        notes: list[str] = []
+        usable = []
+        for requirement in requirements:
+            scale = scales.get(requirement.competency_key)
+            if scale is None or not scale[0] <= requirement.required_level <= scale[1]:
+                # Stored before requirements were validated: never a gap off the scale.
+                notes.append(
+                    f"The requirement {requirement.competency_key} = "
+                    f"{requirement.required_level} is ignored: "
+                    + (
+                        "no 360 rated that competency."
+                        if scale is None
+                        else f"outside its rating scale {scale[0]} to {scale[1]}."
+                    )
+                )
+                continue
+            usable.append(requirement)
+        requirements = usable
         members, excluded = await self._population(
             session, data.cycle_id, data.org_unit_id, data.employee_ids
         )
@@ -930,7 +949,7 @@ class AppliedService:
             self._require_someone([])
         summary = RunSummary(
             population=assessed,
-            notes=[f"{len(items)} training need(s) among {assessed} person(s) with a 360."],
+            notes=[f"{len(items)} training need(s) among {assessed} person(s) with a 360.", *notes],
             excluded=excluded,
         )
         return await self._store_run(

@@ -92,9 +92,29 @@ class TrainingService:
             for i, key in enumerate(keys)
             if key in keys[:i]
         ]
-        if problems:
-            raise InvalidInput("The requirements are not valid.", errors=problems)
         repo = AppliedRepository(session)
+        scales = await repo.competency_scales()
+        for i, requirement in enumerate(data.requirements):
+            scale = scales.get(requirement.competency_key)
+            if scale is None:
+                known = ", ".join(sorted(scales)) or "none yet: no closed 360 rated any"
+                problems.append(
+                    field(
+                        f"requirements/{i}/competency_key",
+                        f"not a competency of the tenant's 360 campaigns (known: {known})",
+                    )
+                )
+            elif not scale[0] <= requirement.required_level <= scale[1]:
+                problems.append(
+                    field(
+                        f"requirements/{i}/required_level",
+                        f"outside the competency's rating scale {scale[0]} to {scale[1]}",
+                    )
+                )
+        if problems:
+            raise InvalidInput(
+                "The requirements are not valid; the stored ones are unchanged.", errors=problems
+            )
         held = {r.competency_key: r for r in await repo.requirements()}
         before = await self.requirements(session)
         for key, row in held.items():

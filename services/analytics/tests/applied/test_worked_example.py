@@ -255,8 +255,8 @@ class TestWorkedExample:
         assert refused.status_code == 409  # no requirements yet
         requirements = {
             "requirements": [
-                {"competency_key": "communication", "required_level": "4.5"},
-                {"competency_key": "interpersonal", "required_level": "4.25"},
+                {"competency_key": "communication", "required_level": 4.5},
+                {"competency_key": "interpersonal", "required_level": 4.25},
             ]
         }
         put = await client.put(

@@ -11,7 +11,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 
 from strata_contracts.events import RECOMMENDATION_DECIDED
 
@@ -343,11 +350,32 @@ class RecommendationDecided(BaseModel):
 # --- training ---------------------------------------------------------------------------
 
 
+def _a_number(value: Any) -> Any:
+    """A level is a JSON number: `"40"` (a string) or `true` is refused, not read as 40."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("a number (not a string) on the competency's rating scale")
+    return value
+
+
+LevelNumber = Annotated[
+    Decimal,
+    BeforeValidator(_a_number),
+    Field(ge=0, le=100, max_digits=8, decimal_places=4),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+
+
 class CompetencyRequirement(BaseModel):
+    """The level expected on one competency. `competency_key` must be a competency the
+    tenant's closed 360 campaigns rated, `required_level` a number within its rating scale
+    (e.g. 1 to 5); read back as a number too."""
+
     model_config = ConfigDict(extra="forbid")
 
     competency_key: Key
-    required_level: Level = Field(description="The level expected, on the 360 rating scale.")
+    required_level: LevelNumber = Field(
+        description="The level expected, a number on the competency's 360 rating scale."
+    )
 
 
 class CompetencyRequirementsWrite(BaseModel):
