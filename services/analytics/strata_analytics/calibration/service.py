@@ -31,6 +31,7 @@ from strata_contracts.analytics.calibration import (
     FinalisedResult,
     GuidelineShare,
 )
+from strata_contracts.analytics.results import RatingBand
 from strata_contracts.identity import IdentityClaims
 from strata_kit.audit import record_audit, snapshot
 from strata_kit.errors import InvalidInput, field
@@ -39,6 +40,30 @@ from strata_kit.outbox import record_event
 
 def _num(value: float | None) -> float | None:
     return None if value is None or value != value else round(float(value), 4)
+
+
+STEP = Decimal("0.0001")
+"""Overall results have 4 places: the highest score of a band is the next band's floor - this."""
+
+
+def band_range(bands: list[RatingBand], code: str) -> tuple[Decimal, Decimal | None]:
+    """[floor, ceiling) of a band: its min_score up to the next band's (the top band is open)."""
+    ordered = sorted(bands, key=lambda b: b.min_score)
+    for index, band in enumerate(ordered):
+        if band.code == code:
+            above = ordered[index + 1].min_score if index + 1 < len(ordered) else None
+            return band.min_score, above
+    raise KeyError(code)
+
+
+def overall_in_band(raw: Decimal | None, floor: Decimal, ceiling: Decimal | None) -> Decimal:
+    """A band-only adjustment's overall: the raw overall clamped into the band, so the
+    overall and the band always agree (below the band: its floor; above: its highest score)."""
+    if raw is None or raw < floor:
+        return floor
+    if ceiling is not None and raw >= ceiling:
+        return ceiling - STEP
+    return raw
 
 
 class CalibrationService:
@@ -198,18 +223,47 @@ class CalibrationService:
         entry = await repo.entry(row.id, data.employee_id)
         if entry is None:
             raise EntryNotFound(f"Employee {data.employee_id} is not in this session.")
-        before = snapshot(entry)
-        entry.calibrated_band = data.calibrated_band
-        entry.calibrated_overall = data.calibrated_overall
-        entry.reason = data.reason
-        entry.adjusted_by, entry.adjusted_at = identity.subject, datetime.now(UTC)
-        session.add(entry)
         result = await ResultRepository(session).result(
             identity.tenant_id, entry.employee_id, entry.cycle_id
         )
+        policy = await result_service.policy_for(session, identity.tenant_id, None)
+        scale = (
+            [RatingBand.model_validate(b) for b in result.bands]
+            if result is not None and result.bands
+            else list(policy.bands)
+        )
+        if data.calibrated_band not in {b.code for b in scale}:
+            raise InvalidInput(
+                "Unknown band.",
+                errors=[field("calibrated_band", f"one of {', '.join(b.code for b in scale)}")],
+            )
+        floor, ceiling = band_range(scale, data.calibrated_band)
+        if data.calibrated_overall is None:
+            overall = overall_in_band(entry.raw_overall, floor, ceiling)
+        elif data.calibrated_overall < floor or (
+            ceiling is not None and data.calibrated_overall >= ceiling
+        ):
+            span = f"{floor} to below {ceiling}" if ceiling is not None else f"{floor} or more"
+            raise InvalidInput(
+                "The calibrated overall is not in the calibrated band.",
+                errors=[
+                    field(
+                        "calibrated_overall",
+                        f"band {data.calibrated_band} holds overall results {span}",
+                    )
+                ],
+            )
+        else:
+            overall = data.calibrated_overall
+        before = snapshot(entry)
+        entry.calibrated_band = data.calibrated_band
+        entry.calibrated_overall = overall
+        entry.reason = data.reason
+        entry.adjusted_by, entry.adjusted_at = identity.subject, datetime.now(UTC)
+        session.add(entry)
         if result is not None:
             result.calibrated_band = data.calibrated_band
-            result.calibrated_overall = data.calibrated_overall
+            result.calibrated_overall = overall
             result.calibration_session_id = row.id
             session.add(result)
         await session.flush()

@@ -41,7 +41,11 @@ class AdjustmentCreate(BaseModel):
 
     employee_id: UUID
     calibrated_band: str = Field(min_length=1, max_length=32)
-    calibrated_overall: Annotated[Decimal, Field(ge=0, le=10, decimal_places=4)] | None = None
+    calibrated_overall: Annotated[Decimal, Field(ge=0, le=10, decimal_places=4)] | None = Field(
+        default=None,
+        description="Within the calibrated band's range, or omitted: the raw overall clamped "
+        "into the band (its floor from below, its highest 4-place score from above).",
+    )
     reason: Reason
 
 
