@@ -57,6 +57,15 @@ class GroupRepository:
         statement = select(CalibrationEntry).where(col(CalibrationEntry.session_id) == session_id)
         return list((await self.session.exec(statement)).all())
 
+    async def cycle_calibration_sessions(self, cycle_id: uuid.UUID) -> list[uuid.UUID]:
+        """The cycle's calibration sessions, oldest first."""
+        statement = (
+            select(col(CalibrationSession.id))
+            .where(col(CalibrationSession.cycle_id) == cycle_id)
+            .order_by(col(CalibrationSession.created_at), col(CalibrationSession.id))
+        )
+        return list((await self.session.exec(statement)).all())
+
     async def cycle_has_calibration(self, cycle_id: uuid.UUID) -> bool:
         statement = select(func.count()).where(col(CalibrationSession.cycle_id) == cycle_id)
         return bool((await self.session.exec(statement)).one())

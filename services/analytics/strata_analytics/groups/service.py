@@ -302,6 +302,7 @@ class GroupService:
             raise InvalidInput("The adverse-impact query is not valid.", errors=problems)
 
         calibrated: list[Person] | None
+        session_ids: list[uuid.UUID] = []
         if calibration_session_id is not None:
             calibration = await repo.calibration_session(calibration_session_id)
             if calibration is None:
@@ -309,6 +310,7 @@ class GroupService:
                     f"No calibration session {calibration_session_id}."
                 )
             cycle = calibration.cycle_id
+            session_ids = [calibration.id]
             entries = await repo.calibration_entries(calibration.id)
             raw = [Person(e.employee_id, e.raw_band, e.raw_band) for e in entries]
             calibrated = [
@@ -319,11 +321,18 @@ class GroupService:
             cycle = cycle_id
             results = await repo.cycle_results(cycle)
             raw = [Person(r.employee_id, r.band, r.band) for r in results]
+            sessions = await repo.cycle_calibration_sessions(cycle)
             calibrated = (
                 [Person(r.employee_id, r.band, r.calibrated_band or r.band) for r in results]
-                if await repo.cycle_has_calibration(cycle)
+                if sessions
                 else None
             )
+            # The sessions the calibrated block reflects: those the results name, else all
+            # of the cycle's (a session with no adjustment yet).
+            named = {r.calibration_session_id for r in results if r.calibration_session_id}
+            session_ids = [s for s in sessions if s in named] or sessions
+            if len(session_ids) == 1:
+                calibration_session_id = session_ids[0]
 
         k = max(DEFAULT_ANONYMITY_THRESHOLD, await repo.cycle_threshold(cycle) or 0)
         if min_group_size is not None and min_group_size < k:
@@ -346,6 +355,7 @@ class GroupService:
             attribute=attribute,
             cycle_id=cycle,
             calibration_session_id=calibration_session_id,
+            calibration_session_ids=session_ids,
             bands=bands,
             favourable_bands=[b for b in bands if b in chosen],
             min_group_size=threshold,

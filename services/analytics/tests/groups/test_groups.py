@@ -342,3 +342,51 @@ class TestTypedClient:
         assert rates == {"A": 4, "B": 3}
         html = await analytics.distribution_report(cycle_id=world.cycle)
         assert html.startswith("<!DOCTYPE html>")
+
+
+class TestAdverseImpactNamesItsCalibration:
+    async def test_by_cycle_after_finalisation_names_the_session(
+        self, client, world, consumer, identity_headers
+    ):
+        """Issue 20.4: queried by cycle_id, a report with a calibrated block names the
+        calibration session it reflects (it answered null)."""
+        hr = identity_headers(Role.HR)
+        people = await populate(client, world, consumer, hr, {"A": SITES["A"], "B": SITES["B"]})
+        guideline = [{"band": b, "share": "20"} for b in "12345"]
+        session = (
+            await client.post(
+                "/api/v1/analytics/calibration-sessions",
+                json={"name": "Plant", "cycle_id": str(world.cycle), "guideline": guideline},
+                headers=hr,
+            )
+        ).json()
+        base = f"/api/v1/analytics/calibration-sessions/{session['id']}"
+        adjusted = await client.post(
+            f"{base}/adjustments",
+            json={"employee_id": str(people["B"][1]), "calibrated_band": "4", "reason": "Panel"},
+            headers=hr,
+        )
+        assert adjusted.status_code == 200, adjusted.text
+        assert (await client.post(f"{base}/finalise", headers=hr)).status_code == 200
+        report = (
+            await client.get(
+                AI, params={"attribute": "site", "cycle_id": str(world.cycle)}, headers=hr
+            )
+        ).json()
+        assert report["calibrated"] is not None
+        assert report["calibration_session_id"] == session["id"]
+        assert report["calibration_session_ids"] == [session["id"]]
+        by_session = (
+            await client.get(
+                AI,
+                params={"attribute": "site", "calibration_session_id": session["id"]},
+                headers=hr,
+            )
+        ).json()
+        assert by_session["calibration_session_ids"] == [session["id"]]
+        plain = (
+            await client.get(
+                AI, params={"attribute": "site", "cycle_id": str(uuid.uuid4())}, headers=hr
+            )
+        ).json()
+        assert (plain["calibrated"], plain["calibration_session_id"]) == (None, None)

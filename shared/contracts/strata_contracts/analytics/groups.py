@@ -113,7 +113,16 @@ class AdverseImpactView(BaseModel):
 class AdverseImpactReport(BaseModel):
     attribute: str
     cycle_id: UUID
-    calibration_session_id: UUID | None
+    calibration_session_id: UUID | None = Field(
+        description="The calibration session the calibrated block reflects: the one asked "
+        "for, or, queried by `cycle_id`, the cycle's session. Null without a calibration, or "
+        "when several sessions (e.g. one per org unit) cover the cycle: see "
+        "`calibration_session_ids`."
+    )
+    calibration_session_ids: list[UUID] = Field(
+        default_factory=list,
+        description="Every calibration session the calibrated block reflects, oldest first.",
+    )
     bands: list[str] = Field(description="The policy's bands, lowest first.")
     favourable_bands: list[str]
     min_group_size: int = Field(
