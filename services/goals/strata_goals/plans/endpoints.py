@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from strata_contracts.goals.plans import (
     ActualBulkCreate,
     ActualBulkResult,
+    ActualCorrection,
     ActualCreate,
     ActualRead,
     AgreementRead,
@@ -241,6 +242,21 @@ async def record_actual(
 ) -> ActualRead:
     """Record an actual value (or level) for a plan item, with its source (audited)."""
     return await plan_service.record_actual(session, identity, plan_id, data)
+
+
+@router.post(
+    "/actuals/{actual_id}/corrections",
+    response_model=ActualRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(Role.HR, Role.ADMIN)],
+    responses=errors(403, 404, 409, 422),
+)
+async def correct_actual(
+    actual_id: uuid.UUID, data: ActualCorrection, session: SessionDep, identity: TenantCaller
+) -> ActualRead:
+    """Correct the actual in force of a plan item (HR; e.g. an upheld appeal), audited with
+    before, after and reason; the score, the overall result and what builds on it follow."""
+    return await plan_service.correct_actual(session, identity, actual_id, data)
 
 
 @router.get(

@@ -35,3 +35,15 @@ class PlanNotScorable(Conflict):
 
     title = "Plan cannot be scored"
     slug = "plan-not-scorable"
+
+
+class ActualNotFound(NotFound):
+    title = "Actual not found"
+    slug = "actual-not-found"
+
+
+class ActualSuperseded(Conflict):
+    """The actual to correct is no longer the one in force, or not as the caller saw it."""
+
+    title = "Actual not in force"
+    slug = "actual-not-in-force"

@@ -178,6 +178,18 @@ class PlanRepository:
 
     # --- actuals -------------------------------------------------------------------------
 
+    async def actual(self, actual_id: uuid.UUID) -> Actual | None:
+        return (await self.session.exec(select(Actual).where(Actual.id == actual_id))).first()
+
+    async def item_actuals(self, plan_id: uuid.UUID, key: uuid.UUID) -> list[Actual]:
+        """The item's actuals, oldest first (the last one is in force)."""
+        stmt = (
+            select(Actual)
+            .where(Actual.plan_id == plan_id, Actual.key == key)
+            .order_by(col(Actual.created_at), col(Actual.id))
+        )
+        return list((await self.session.exec(stmt)).all())
+
     def actuals_statement(self, plan_id: uuid.UUID, key: uuid.UUID | None) -> Select[Any]:
         stmt = select(Actual).where(Actual.plan_id == plan_id)
         if key is not None:

@@ -25,6 +25,7 @@ from strata_contracts.goals.events import (
 from strata_contracts.goals.plans import (
     ActualBulkCreate,
     ActualBulkResult,
+    ActualCorrection,
     ActualCreate,
     ActualRead,
     AgreementRead,
@@ -76,6 +77,8 @@ from strata_goals.parameters import (
     spec_of,
 )
 from strata_goals.plans.exceptions import (
+    ActualNotFound,
+    ActualSuperseded,
     AgreementNotFound,
     AlreadySigned,
     PlanExists,
@@ -739,6 +742,99 @@ class PlanService:
         )
         await session.flush()
         await self._actual_recorded(session, identity, plan, item, actual, score)
+        return actual_read(actual)
+
+    async def correct_actual(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        actual_id: uuid.UUID,
+        data: ActualCorrection,
+    ) -> ActualRead:
+        """Replace the actual in force of an item by a corrected one (HR; coaching to
+        feedback, as appeals are decided in feedback; a closed cycle is frozen). Audited with
+        before, after and the reason; published as `goals.actual.recorded` naming the
+        corrected actual."""
+        if not identity.has_any(Role.HR, Role.ADMIN):
+            raise Forbidden("Actuals are corrected by HR.")
+        repo = PlanRepository(session)
+        corrected = await repo.actual(actual_id)
+        if corrected is None:
+            raise ActualNotFound(f"No actual {actual_id}.")
+        plan = await self.visible_plan(session, identity, corrected.plan_id)
+        cycle = await cycle_service.get(session, plan.cycle_id)
+        cycle_service.ensure_phase(
+            cycle,
+            {CyclePhase.COACHING, CyclePhase.ASSESSMENT, CyclePhase.FEEDBACK},
+            "Correcting actuals",
+        )
+        in_force = (await repo.item_actuals(plan.id, corrected.key))[-1]
+        if in_force.id != corrected.id:
+            raise ActualSuperseded(
+                f"Actual {actual_id} is no longer in force: {in_force.id} replaced it."
+            )
+        standing = corrected.value if corrected.value is not None else corrected.level
+        if data.before is not None and standing is not None and Decimal(standing) != data.before:
+            raise ActualSuperseded(
+                f"The actual stands at {standing}, not {data.before}: nothing was changed."
+            )
+        items = {item.key: item for item in await self._scored_items(session, plan)}
+        item = items.get(corrected.key)
+        if item is None:
+            raise ActualSuperseded("The item is no longer in the plan's scored version.")
+        score = _score_or_problem(item, data.value, data.level, "")
+        actual = self._add_actual(
+            session,
+            identity,
+            plan,
+            item,
+            data.value,
+            data.level,
+            f"correction of {corrected.id}",
+            corrected.measured_on,
+            data.reason,
+        )
+        await session.flush()
+        await audit_service.record(
+            session,
+            identity,
+            entity_type="actual",
+            entity_id=actual.id,
+            action="corrected",
+            before=actual_read(corrected).model_dump(mode="json"),
+            after=actual_read(actual).model_dump(mode="json")
+            | {
+                "indicator": item.name,
+                "score": str(score.score),
+                "appeal_id": str(data.appeal_id) if data.appeal_id else None,
+                "change_request_id": str(data.change_request_id)
+                if data.change_request_id
+                else None,
+            },
+            reason=data.reason,
+        )
+        await emit(
+            session,
+            ACTUAL_RECORDED,
+            f"plan/{plan.id}",
+            ActualRecorded(
+                actual_id=actual.id,
+                plan_id=plan.id,
+                employee_id=plan.employee_id,
+                cycle_id=plan.cycle_id,
+                key=item.key,
+                indicator_id=item.indicator_id,
+                value=actual.value,
+                level=actual.level,
+                source=actual.source,
+                measured_on=actual.measured_on,
+                score=score.score,
+                corrects_actual_id=corrected.id,
+                appeal_id=data.appeal_id,
+                change_request_id=data.change_request_id,
+                reason=data.reason,
+            ),
+        )
         return actual_read(actual)
 
     async def record_actuals_bulk(

@@ -5,7 +5,12 @@ from uuid import UUID
 from strata_contracts.client import StrataApi
 from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
-from strata_contracts.goals.plans import PlanExplanation, PlanScoreRead
+from strata_contracts.goals.plans import (
+    ActualCorrection,
+    ActualRead,
+    PlanExplanation,
+    PlanScoreRead,
+)
 from strata_contracts.pagination import Page
 
 
@@ -69,4 +74,12 @@ class GoalsClient(StrataApi):
             "GET",
             f"{self.prefix}/employees/{employee_id}/cycles/{cycle_id}/score",
             PlanScoreRead,
+        )
+
+    # --- corrections ----------------------------------------------------------------
+
+    async def correct_actual(self, actual_id: UUID, data: ActualCorrection) -> ActualRead:
+        """`POST /actuals/{id}/corrections` (HR): replace the actual in force."""
+        return await self.request(
+            "POST", f"{self.prefix}/actuals/{actual_id}/corrections", ActualRead, json=data
         )

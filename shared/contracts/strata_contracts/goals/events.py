@@ -155,3 +155,11 @@ class ActualRecorded(BaseModel):
     source: str
     measured_on: date
     score: Decimal | None = Field(description="The item's score, fraction (1 = 100 %).")
+    corrects_actual_id: UUID | None = Field(
+        default=None, description="Set when this actual corrects one (e.g. an upheld appeal)."
+    )
+    appeal_id: UUID | None = Field(default=None, description="The appeal behind a correction.")
+    change_request_id: UUID | None = Field(
+        default=None, description="The feedback change request a correction applies."
+    )
+    reason: str | None = Field(default=None, description="Why the actual was corrected.")

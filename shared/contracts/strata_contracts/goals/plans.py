@@ -240,6 +240,31 @@ class ActualCreate(BaseModel):
         return self
 
 
+class ActualCorrection(BaseModel):
+    """Correct the actual in force of a plan item, e.g. as an upheld appeal decided (HR or
+    admin, from coaching to feedback, with a reason). A new actual replaces it (the corrected
+    one is kept); `before`, when given, must be its current value or level (else 409)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Measure | None = None
+    level: int | None = None
+    before: Measure | None = Field(
+        default=None, description="The value (or level) as the caller believes it stands."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    appeal_id: UUID | None = Field(default=None, description="The feedback appeal, if one.")
+    change_request_id: UUID | None = Field(
+        default=None, description="The feedback change request it applies, if one."
+    )
+
+    @model_validator(mode="after")
+    def _value_or_level(self) -> Self:
+        if (self.value is None) == (self.level is None):
+            raise ValueError("give exactly one of value and level")
+        return self
+
+
 class ActualRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
