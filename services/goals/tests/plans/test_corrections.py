@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from strata_contracts.identity import Role
 from strata_goals.models import AuditRecord, OutboxEvent
 
 P = "/api/v1/goals"
