@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 import strata_analytics
+from strata_analytics.applied.amend import REPROPOSE, Repropose
 from strata_analytics.applied.endpoints import router as applied_router
 from strata_analytics.calibration.endpoints import router as calibration_router
 from strata_analytics.exports.endpoints import router as exports_router
@@ -47,7 +48,9 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
         description=(strata_analytics.__doc__ or "").strip(),
         routers=ROUTERS,
         outbox=OutboxEvent,
-        jobs=JobSpec(table=Job, handlers={REBUILD: rebuild, PULL_RATINGS: pull}),
+        jobs=JobSpec(
+            table=Job, handlers={REBUILD: rebuild, PULL_RATINGS: pull, REPROPOSE: Repropose()}
+        ),
         consumer=ConsumerSpec(
             name=CONSUMER, cursor_table=ConsumerCursor, apply=ingest_service.apply
         ),

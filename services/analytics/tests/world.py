@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from strata_analytics.applied.amend import REPROPOSE, Repropose
 from strata_analytics.models import Job
 from strata_analytics.ratings.pull import KIND as PULL
 from strata_analytics.ratings.pull import PullRatings
@@ -313,7 +314,13 @@ class World:
         measured_on: date = date(2026, 6, 30),
         cycle: uuid.UUID | None = None,
         indicator: uuid.UUID | None = None,
+        corrects: uuid.UUID | None = None,
+        appeal_id: uuid.UUID | None = None,
+        change_request_id: uuid.UUID | None = None,
+        reason: str | None = None,
     ) -> None:
+        """An actual with its score; with `corrects`, a correction as an upheld appeal makes
+        one (goals' `POST /actuals/{id}/corrections`)."""
         self.emit(
             "goals.actual.recorded",
             f"plan/{plan}",
@@ -329,6 +336,10 @@ class World:
                 source="test",
                 measured_on=measured_on,
                 score=Decimal(score),
+                corrects_actual_id=corrects,
+                appeal_id=appeal_id,
+                change_request_id=change_request_id,
+                reason=reason,
             ),
         )
 
@@ -406,12 +417,13 @@ class World:
             JobSpec(
                 table=Job,
                 handlers={
+                    REPROPOSE: Repropose(),
                     PULL: PullRatings(
                         lambda: httpx.AsyncClient(
                             transport=httpx.MockTransport(self.reviews), base_url="http://reviews"
                         ),
                         TEST_SECRET,
-                    )
+                    ),
                 },
             ),
         )

@@ -25,3 +25,8 @@ class AlreadyDecided(Conflict):
 class NoRequirements(Conflict):
     title = "No competency requirements set"
     slug = "no-competency-requirements"
+
+
+class RecommendationStale(Conflict):
+    title = "Recommendation stale"
+    slug = "recommendation-stale"

@@ -56,6 +56,10 @@ class RecommendationRun(AnalyticsModel, table=True):
     parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_by: str = Field(max_length=200)
+    stale_reason: str | None = Field(default=None, max_length=2000)
+    stale_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    rerun_of: uuid.UUID | None = None
+    superseded_by: uuid.UUID | None = None
 
 
 class Recommendation(AnalyticsModel, table=True):
@@ -84,6 +88,9 @@ class Recommendation(AnalyticsModel, table=True):
     reason: str | None = Field(default=None, max_length=2000)
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    stale: bool = False
+    stale_reason: str | None = Field(default=None, max_length=2000)
+    superseded_by: uuid.UUID | None = None
 
 
 class CompetencyRequirement(AnalyticsModel, table=True):

@@ -68,6 +68,20 @@ class AppliedRepository:
             statement = statement.where(col(RecommendationRun.cycle_id) == cycle_id)
         return statement
 
+    async def live_runs_for_cycle(self, cycle_id: uuid.UUID) -> list[RecommendationRun]:
+        """Runs not yet superseded that may build on a result of the cycle: the cycle's own,
+        and promotion runs (their streak reads earlier cycles; the caller checks which)."""
+        statement = (
+            select(RecommendationRun)
+            .where(
+                col(RecommendationRun.superseded_by).is_(None),
+                (col(RecommendationRun.cycle_id) == cycle_id)
+                | (col(RecommendationRun.kind) == "promotion"),
+            )
+            .order_by(col(RecommendationRun.created_at), col(RecommendationRun.id))
+        )
+        return list((await self.session.exec(statement)).all())
+
     async def run_recommendations(self, run_id: uuid.UUID) -> list[Recommendation]:
         statement = (
             select(Recommendation)

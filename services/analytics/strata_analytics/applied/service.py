@@ -31,6 +31,7 @@ from strata_analytics.applied.exceptions import (
     CompensationNotFound,
     NoRequirements,
     RecommendationNotFound,
+    RecommendationStale,
     RunNotFound,
 )
 from strata_analytics.applied.models import (
@@ -134,6 +135,9 @@ def recommendation_read(row: Recommendation, employee: EmployeeView | None) -> R
         reason=row.reason,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
+        stale=row.stale,
+        stale_reason=row.stale_reason,
+        superseded_by=row.superseded_by,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -980,6 +984,10 @@ class AppliedService:
             recommendations=[recommendation_read(r, people.get(r.employee_id)) for r in rows],
             created_by=run.created_by,
             created_at=run.created_at,
+            stale_reason=run.stale_reason,
+            stale_at=run.stale_at,
+            rerun_of=run.rerun_of,
+            superseded_by=run.superseded_by,
         )
 
     async def runs(
@@ -1003,6 +1011,10 @@ class AppliedService:
                 created_by=run.created_by,
                 created_at=run.created_at,
                 updated_at=run.updated_at,
+                stale_reason=run.stale_reason,
+                stale_at=run.stale_at,
+                rerun_of=run.rerun_of,
+                superseded_by=run.superseded_by,
             ),
             updated_column=col(RecommendationRun.updated_at),
         )
@@ -1061,6 +1073,15 @@ class AppliedService:
         audited, and published as `analytics.recommendation.decided`."""
         row = await self.recommendation_row(session, recommendation_id)
         guard(row)
+        if row.stale:
+            raise RecommendationStale(
+                f"The result it was built on changed ({row.stale_reason}); decide the "
+                + (
+                    f"re-proposed recommendation {row.superseded_by}."
+                    if row.superseded_by
+                    else "re-proposal once its run is computed again."
+                )
+            )
         if row.status != "proposed":
             raise AlreadyDecided(
                 f"The recommendation was {row.status} by {row.decided_by}; a decision is final."

@@ -28,3 +28,13 @@ class CalibrationRepository:
             col(CalibrationEntry.employee_id) == employee_id,
         )
         return (await self.session.exec(statement)).first()
+
+    async def entries_of(
+        self, employee_id: uuid.UUID, cycle_id: uuid.UUID
+    ) -> list[CalibrationEntry]:
+        """Every session's entry of one person's result in a cycle."""
+        statement = select(CalibrationEntry).where(
+            col(CalibrationEntry.employee_id) == employee_id,
+            col(CalibrationEntry.cycle_id) == cycle_id,
+        )
+        return list((await self.session.exec(statement)).all())

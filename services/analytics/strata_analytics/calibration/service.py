@@ -17,6 +17,7 @@ from strata_analytics.calibration.exceptions import (
 from strata_analytics.calibration.models import CalibrationEntry, CalibrationSession
 from strata_analytics.calibration.repository import CalibrationRepository
 from strata_analytics.models import AuditRecord, OutboxEvent
+from strata_analytics.results.models import OverallResult
 from strata_analytics.results.repository import ResultRepository
 from strata_analytics.results.service import result_service
 from strata_analytics.stats import calibration_from_counts
@@ -279,6 +280,30 @@ class CalibrationService:
             reason=data.reason,
         )
         return await self.read(session, row.id)
+
+    async def follow_raw(
+        self, session: AsyncSession, result: OverallResult
+    ) -> list[CalibrationEntry]:
+        """An upheld appeal changed the raw result: every session's entry of it takes the new
+        raw values; an adjusted entry keeps its band (HR's decision, with its reason) and its
+        overall is clamped into that band again from the new raw, so both stay consistent."""
+        entries = await CalibrationRepository(session).entries_of(
+            result.employee_id, result.cycle_id
+        )
+        scale = [RatingBand.model_validate(b) for b in result.bands]
+        for entry in entries:
+            entry.raw_overall, entry.raw_band = result.overall, result.band
+            if entry.calibrated_band is not None and entry.calibrated_band in {
+                b.code for b in scale
+            }:
+                floor, ceiling = band_range(scale, entry.calibrated_band)
+                entry.calibrated_overall = overall_in_band(result.overall, floor, ceiling)
+                if result.calibration_session_id == entry.session_id:
+                    result.calibrated_overall = entry.calibrated_overall
+            session.add(entry)
+        session.add(result)
+        await session.flush()
+        return entries
 
     async def finalise(
         self, session: AsyncSession, identity: IdentityClaims, session_id: uuid.UUID

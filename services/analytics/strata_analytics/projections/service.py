@@ -10,6 +10,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_analytics.applied.amend import result_amendments
 from strata_analytics.models import AnalyticsModel, Job
 from strata_analytics.projections.models import (
     CampaignView,
@@ -181,7 +182,14 @@ class ProjectionService:
             item.measured_on, item.actual_at = actual.measured_on, event.occurred_at
         session.add(item)
         await session.flush()
+        if actual.corrects_actual_id is None:
+            await self._rescore(session, plan)
+            return
+        # A correction (an upheld appeal): the result follows even when locked, and what
+        # was built on it is marked stale and proposed again.
+        before = await result_amendments.before(session, tenant, plan.employee_id, plan.cycle_id)
         await self._rescore(session, plan)
+        await result_amendments.amended(session, tenant, actual, before)
 
     async def campaign_closed(self, session: AsyncSession, event: FeedEvent) -> None:
         closed = CampaignClosed.model_validate(event.data)

@@ -208,12 +208,20 @@ class ResultService:
     # --- refresh ----------------------------------------------------------------------
 
     async def refresh(
-        self, session: AsyncSession, tenant: uuid.UUID, employee_id: uuid.UUID, cycle_id: uuid.UUID
+        self,
+        session: AsyncSession,
+        tenant: uuid.UUID,
+        employee_id: uuid.UUID,
+        cycle_id: uuid.UUID,
+        *,
+        amend_locked: bool = False,
     ) -> OverallResult | None:
-        """Recompute one result from the read model (a locked one stays as it is)."""
+        """Recompute one result from the read model. A locked one stays as it is, unless an
+        upheld appeal amends it (`amend_locked`): its raw parts are recomputed, it stays
+        locked with its calibration."""
         repo = ResultRepository(session)
         row = await repo.result(tenant, employee_id, cycle_id)
-        if row is not None and row.locked:
+        if row is not None and row.locked and not amend_locked:
             return row
         plan = await repo.plan(tenant, employee_id, cycle_id)
         campaign, facts = await repo.ratee_campaign_facts(tenant, employee_id, cycle_id)

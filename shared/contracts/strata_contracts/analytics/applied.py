@@ -292,12 +292,33 @@ class RecommendationRead(BaseModel):
     reason: str | None
     decided_by: str | None
     decided_at: datetime | None
+    stale: bool = Field(
+        default=False,
+        description="The result it was built on changed (an upheld appeal): it can no longer "
+        "be decided; see `superseded_by` for the re-proposed one. A decision already taken "
+        "stays, marked stale.",
+    )
+    stale_reason: str | None = None
+    superseded_by: UUID | None = Field(
+        default=None, description="The re-proposed recommendation for the same person."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
 
 
-class RunRead(BaseModel):
+class RunStaleness(BaseModel):
+    """Set when a result the run was built on changed afterwards (an upheld appeal)."""
+
+    stale_reason: str | None = None
+    stale_at: datetime | None = None
+    rerun_of: UUID | None = Field(
+        default=None, description="The stale run this one re-proposes, with its parameters."
+    )
+    superseded_by: UUID | None = Field(default=None, description="The run re-proposing it.")
+
+
+class RunRead(RunStaleness):
     id: UUID
     kind: RecommendationKind
     cycle_id: UUID
@@ -308,7 +329,7 @@ class RunRead(BaseModel):
     created_at: datetime
 
 
-class RunListItem(BaseModel):
+class RunListItem(RunStaleness):
     id: UUID
     kind: RecommendationKind
     cycle_id: UUID
@@ -467,3 +488,44 @@ class TrainingEffectiveness(BaseModel):
     difference_in_differences: float | None
     hedges_g: float | None
     notes: list[str]
+
+
+# --- results amended --------------------------------------------------------------------
+
+RESULT_AMENDED = "analytics.result.amended"
+RECOMMENDATION_STALE = "analytics.recommendation.stale"
+
+
+class ResultAmended(BaseModel):
+    """`analytics.result.amended` (version 1): an upheld appeal changed an input of a result
+    (e.g. a KPI actual corrected in goals); the raw result was recomputed, even when a
+    finalised calibration had locked it, and every run built on it was marked stale and
+    re-proposed."""
+
+    employee_id: UUID
+    cycle_id: UUID
+    appeal_id: UUID | None
+    change_request_id: UUID | None
+    cause: str = Field(description="What changed, e.g. `actual <id> corrected to <id>`.")
+    before_overall: Decimal | None
+    before_band: str | None
+    raw_overall: Decimal | None
+    raw_band: str | None
+    final_overall: Decimal | None
+    final_band: str | None
+    calibration_session_id: UUID | None
+    stale_run_ids: list[UUID]
+    stale_recommendation_ids: list[UUID]
+
+
+class RecommendationStale(BaseModel):
+    """`analytics.recommendation.stale` (version 1): the result a recommendation was built on
+    changed; a decision already taken should be reviewed against the re-proposal."""
+
+    recommendation_id: UUID
+    run_id: UUID
+    kind: RecommendationKind
+    employee_id: UUID
+    cycle_id: UUID
+    status: RecommendationStatus
+    reason: str
