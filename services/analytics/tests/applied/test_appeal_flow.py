@@ -104,7 +104,8 @@ class TestAnUpheldAppealFlowsDownstream:
 
         for old in (merit, promotion):
             stale = (await client.get(f"{A}/recommendation-runs/{old['id']}", headers=hr)).json()
-            assert stale["stale_reason"] and str(appeal) in stale["stale_reason"]
+            assert stale["stale_reason"]
+            assert str(appeal) in stale["stale_reason"]
             assert stale["superseded_by"] is not None
             assert all(r["stale"] for r in stale["recommendations"])
             fresh = (
