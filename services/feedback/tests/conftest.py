@@ -7,6 +7,7 @@ representatives, a production head with a line operator, and an HR officer.
 """
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from fastapi import FastAPI
 import strata_feedback
 from strata_contracts.goals.calc import PlanItemScore, PlanScore
 from strata_contracts.goals.org import EmployeeRead
-from strata_contracts.goals.plans import PlanExplanation
+from strata_contracts.goals.plans import ActualRead, PlanExplanation
 from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus, Perspective
 from strata_contracts.identity import IDENTITY_HEADER, Role
 from strata_contracts.pagination import Page
@@ -57,6 +58,8 @@ class FakeGateway:
     reviews_down: bool = False
     reviews_hang: bool = False
     requests: list[httpx.Request] = field(default_factory=list)
+    actuals: dict[uuid.UUID, Decimal] = field(default_factory=dict)
+    """Goals' actuals in force by id: `POST /actuals/{id}/corrections` corrects them."""
 
     def employee(self, name: str, manager: uuid.UUID | None = None) -> uuid.UUID:
         employee_id = uuid.uuid4()
@@ -159,6 +162,8 @@ class FakeGateway:
         return _problem(404, "Not found")
 
     def _goals(self, parts: list[str], request: httpx.Request) -> httpx.Response:
+        if len(parts) == 3 and parts[0] == "actuals" and parts[2] == "corrections":
+            return self._correct(uuid.UUID(parts[1]), json.loads(request.content))
         if parts == ["employees"]:
             manager = request.url.params.get("manager_id")
             items = [
@@ -174,6 +179,32 @@ class FakeGateway:
             plan = self.plans.get((uuid.UUID(parts[3]), uuid.UUID(parts[1])))
             return _json(plan) if plan else _problem(404, "Not found")
         return _problem(404, "Not found")
+
+    def _correct(self, actual_id: uuid.UUID, body: dict[str, Any]) -> httpx.Response:
+        """As goals answers a correction: 404 unknown, 409 when `before` is not the value."""
+        held = self.actuals.get(actual_id)
+        if held is None:
+            return _problem(404, "Actual not found")
+        if body.get("before") is not None and Decimal(str(body["before"])) != held:
+            return _problem(409, "Actual not in force")
+        new = uuid.uuid4()
+        del self.actuals[actual_id]
+        self.actuals[new] = Decimal(str(body["value"]))
+        read = ActualRead(
+            id=new,
+            plan_id=uuid.uuid4(),
+            key=uuid.uuid4(),
+            value=Decimal(str(body["value"])),
+            level=None,
+            source=f"correction of {actual_id}",
+            measured_on=date(2026, 11, 30),
+            note=body["reason"],
+            recorded_by="user:hr",
+            created_at=NOW,
+        )
+        return httpx.Response(
+            201, content=read.model_dump_json(), headers={"content-type": "application/json"}
+        )
 
     def _reviews(self, parts: list[str], request: httpx.Request) -> httpx.Response:
         if parts == ["results"]:

@@ -19,7 +19,7 @@ from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_feedback.appeals.service import ChangeRequestMove, appeal_service
 from strata_feedback.responses import problems
-from strata_feedback.upstream import ViewerDep
+from strata_feedback.upstream import GoalsDep, ViewerDep
 from strata_kit.db import SessionDep
 from strata_kit.identity import require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -77,10 +77,12 @@ async def review_appeal(
 
 @router.post("/appeals/{appeal_id}/resolve", dependencies=[HR], responses=problems(404, 409))
 async def resolve_appeal(
-    appeal_id: UUID, data: AppealResolve, session: SessionDep, viewer: ViewerDep
+    appeal_id: UUID, data: AppealResolve, session: SessionDep, viewer: ViewerDep, goals: GoalsDep
 ) -> AppealRead:
-    """HR resolves an appeal under review: upheld, amended (with change requests) or rejected."""
-    appeal = await appeal_service.resolve(session, viewer, appeal_id, data)
+    """HR resolves an appeal under review: upheld (the appeal upheld, results unchanged),
+    amended (the appeal upheld, results change: change requests; a KPI actual's is applied
+    through goals at once) or rejected (the appeal rejected, the result upheld)."""
+    appeal = await appeal_service.resolve(session, viewer, appeal_id, data, goals)
     return await appeal_service.read(session, appeal)
 
 

@@ -2,6 +2,7 @@
 resolves it; an amended outcome becomes change requests to the services that own the
 results, recorded with before, after and reason (feedback never edits their data)."""
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_contracts.client import ApiError, ServiceUnavailable
 from strata_contracts.feedback import events
 from strata_contracts.feedback.appeals import (
     AppealCreate,
@@ -20,11 +22,14 @@ from strata_contracts.feedback.appeals import (
     ChangeRequestRead,
 )
 from strata_contracts.feedback.vocabulary import (
+    APPEAL_DECISIONS,
     AppealOutcome,
     AppealStatus,
     ChangeRequestStatus,
     OwningService,
 )
+from strata_contracts.goals.client import GoalsClient
+from strata_contracts.goals.plans import ActualCorrection
 from strata_contracts.pagination import Page
 from strata_feedback.access import Viewer
 from strata_feedback.appeals.exceptions import (
@@ -87,6 +92,29 @@ CHANGE_REQUEST_MACHINE: StateMachine[ChangeRequestStatus, ChangeRequestMove] = S
         (ChangeRequestStatus.PENDING, ChangeRequestMove.REJECT): ChangeRequestStatus.REJECTED,
     },
 )
+
+
+APPLIED_BY_GOALS = ("actual", frozenset({"value", "level"}))
+"""Change requests feedback applies itself through goals' own audited path
+(`POST /actuals/{id}/corrections`, as the resolving HR person): a KPI actual's value or level."""
+
+
+def _applied_here(request: ChangeRequest) -> bool:
+    kind, fields = APPLIED_BY_GOALS
+    return (
+        request.target_service is OwningService.GOALS
+        and request.target_type == kind
+        and request.field in fields
+    )
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
 
 
 def _snap(row: Appeal | ChangeRequest) -> dict[str, Any]:
@@ -217,9 +245,16 @@ class AppealService:
         return appeal
 
     async def resolve(
-        self, session: AsyncSession, viewer: Viewer, appeal_id: UUID, data: AppealResolve
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        appeal_id: UUID,
+        data: AppealResolve,
+        goals: GoalsClient | None = None,
     ) -> Appeal:
-        """Resolve an appeal under review; the disputed interview closes with it."""
+        """Resolve an appeal under review; the disputed interview closes with it. A change of
+        a KPI actual is applied at once through goals (`goals` given); the others wait for
+        their owner."""
         appeal = await self._for_write(session, viewer, appeal_id)
         before = _snap(appeal)
         appeal.status = MACHINE.next(appeal.status, _RESOLVE[data.outcome])
@@ -291,10 +326,16 @@ class AppealService:
                 interview_id=appeal.interview_id,
                 employee_id=appeal.employee_id,
                 outcome=data.outcome,
+                appeal_decision=APPEAL_DECISIONS[data.outcome.value][0],
+                result=APPEAL_DECISIONS[data.outcome.value][1],
                 resolved_at=appeal.resolved_at,
                 change_request_ids=[r.id for r in requests],
             ),
         )
+        if goals is not None:
+            for request in requests:
+                if _applied_here(request):
+                    await self._apply_through_goals(session, viewer, appeal, request, goals)
         interview = await InterviewRepository(session).get(appeal.interview_id, for_update=True)
         if interview is not None:
             await interview_service.close_now(
@@ -302,6 +343,85 @@ class AppealService:
             )
         log.info("appeal.resolved", appeal_id=str(appeal.id), outcome=data.outcome.value)
         return appeal
+
+    async def _apply_through_goals(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        appeal: Appeal,
+        request: ChangeRequest,
+        goals: GoalsClient,
+    ) -> None:
+        """Ask goals to correct the actual; its answer decides the change request: applied,
+        rejected (goals refused it, with its reason) or still pending (goals unreachable:
+        its owner applies it later and reports back)."""
+        after = _number(request.after)
+        level = int(after) if after is not None and request.field == "level" else None
+        correction = None
+        if after is not None and (request.field == "value" or after == level):
+            correction = ActualCorrection(
+                value=after if request.field == "value" else None,
+                level=level,
+                before=_number(request.before),
+                reason=request.reason,
+                appeal_id=appeal.id,
+                change_request_id=request.id,
+            )
+        if correction is None:
+            await self._decide(
+                session,
+                viewer,
+                request,
+                ChangeRequestMove.REJECT,
+                f"goals takes a number as the {request.field}, not {request.after!r}",
+            )
+            return
+        try:
+            corrected = await goals.correct_actual(request.target_id, correction)
+        except ServiceUnavailable as exc:
+            log.warning("change_request.pending", change_request_id=str(request.id), error=str(exc))
+            return
+        except ApiError as exc:
+            detail = exc.problem.detail or exc.problem.title
+            await self._decide(
+                session,
+                viewer,
+                request,
+                ChangeRequestMove.REJECT,
+                f"goals refused the change ({exc.status}): {detail}",
+            )
+            return
+        await self._decide(
+            session,
+            viewer,
+            request,
+            ChangeRequestMove.APPLY,
+            f"applied by goals: actual {request.target_id} corrected by actual {corrected.id}",
+        )
+
+    async def _decide(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        request: ChangeRequest,
+        move: ChangeRequestMove,
+        note: str,
+    ) -> None:
+        before = _snap(request)
+        request.status = CHANGE_REQUEST_MACHINE.next(request.status, move)
+        request.decided_at = utcnow()
+        request.decision_note = note[:2000]
+        await AppealRepository(session).flush()
+        await audit(
+            session,
+            viewer.identity,
+            entity_type="change_request",
+            entity_id=request.id,
+            action=request.status.value,
+            before=before,
+            after=_snap(request),
+            reason=request.decision_note,
+        )
 
     # --- change requests, for the owning services ----------------------------------
 

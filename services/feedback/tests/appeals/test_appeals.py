@@ -1,7 +1,9 @@
 """Appeals: opened by the employee on a disputed interview, reviewed and resolved by HR;
 an amended outcome becomes audited change requests to the owning service."""
 
+import json
 import uuid
+from decimal import Decimal
 
 from sqlmodel import select
 
@@ -318,3 +320,97 @@ class TestVisibility:
         assert [a["id"] for a in queue.json()["items"]] == [appeal["id"]]
         mine = await client.get(f"{BASE}/appeals", headers=as_(people.ben))
         assert mine.json()["items"] == []
+
+
+class TestAnUpheldAppealIsApplied:
+    """Issue 17.2: a KPI actual an upheld appeal changes is corrected in goals at once, through
+    goals' own audited path as the resolving HR person; goals' answer decides the change
+    request (applied, or rejected with its reason; pending while goals is unreachable)."""
+
+    async def test_the_actual_is_corrected_in_goals_and_the_request_applied(
+        self, flow, people, as_, hr, gateway, db_session
+    ):
+        actual = uuid.uuid4()
+        gateway.actuals[actual] = Decimal(7)
+        _, appeal = await disputed_appeal(flow, people, as_)
+        await flow.post(f"/appeals/{appeal['id']}/review", {}, hr)
+        stale_id = uuid.uuid4()
+        resolved = await flow.post(
+            f"/appeals/{appeal['id']}/resolve",
+            {
+                "outcome": "amended",
+                "resolution_note": "Complaints recounted.",
+                "amendments": [
+                    amendment(target_type="actual", target_id=str(actual), field="value"),
+                    amendment(target_type="actual", target_id=str(stale_id), field="value"),
+                    amendment(),  # a kpi_result: left to its owner
+                ],
+            },
+            hr,
+        )
+        assert (resolved["status"], resolved["appeal_decision"], resolved["result"]) == (
+            "amended",
+            "upheld",
+            "amended",
+        )
+        by_target = {r["target_id"]: r for r in resolved["change_requests"]}
+        applied = by_target[str(actual)]
+        assert applied["status"] == "applied"
+        assert "corrected by actual" in applied["decision_note"]
+        refused = by_target[str(stale_id)]
+        assert refused["status"] == "rejected"
+        assert "goals refused the change (404)" in refused["decision_note"]
+        assert by_target[str(KPI_RESULT)]["status"] == "pending"
+        [call] = [r for r in gateway.requests if r.url.path.endswith(f"{actual}/corrections")]
+        body = json.loads(call.content)
+        assert (body["value"], body["before"], body["appeal_id"], body["change_request_id"]) == (
+            "5",
+            "7",
+            appeal["id"],
+            applied["id"],
+        )
+        assert list(gateway.actuals.values()) == [Decimal(5)]
+        audit = (
+            await db_session.exec(select(AuditRecord).where(AuditRecord.action == "applied"))
+        ).all()
+        assert [a.entity_id for a in audit] == [uuid.UUID(applied["id"])]
+        [event] = (
+            await db_session.exec(
+                select(OutboxEvent).where(OutboxEvent.type == "feedback.appeal.resolved")
+            )
+        ).all()
+        assert (event.data["appeal_decision"], event.data["result"]) == ("upheld", "amended")
+
+    async def test_goals_unreachable_leaves_the_request_pending(
+        self, flow, people, as_, hr, gateway
+    ):
+        actual = uuid.uuid4()
+        gateway.actuals[actual] = Decimal(7)
+        _, appeal = await disputed_appeal(flow, people, as_)
+        await flow.post(f"/appeals/{appeal['id']}/review", {}, hr)
+        gateway.goals_down = True
+        resolved = await flow.post(
+            f"/appeals/{appeal['id']}/resolve",
+            {
+                "outcome": "amended",
+                "resolution_note": "Complaints recounted.",
+                "amendments": [
+                    amendment(target_type="actual", target_id=str(actual), field="value")
+                ],
+            },
+            hr,
+        )
+        assert [r["status"] for r in resolved["change_requests"]] == ["pending"]
+        assert gateway.actuals[actual] == Decimal(7)
+
+    async def test_rejected_is_the_appeal_rejected_and_the_result_unchanged(
+        self, flow, people, as_, hr
+    ):
+        _, appeal = await disputed_appeal(flow, people, as_)
+        await flow.post(f"/appeals/{appeal['id']}/review", {}, hr)
+        resolved = await flow.post(
+            f"/appeals/{appeal['id']}/resolve",
+            {"outcome": "rejected", "resolution_note": "The count was right."},
+            hr,
+        )
+        assert (resolved["appeal_decision"], resolved["result"]) == ("rejected", "unchanged")

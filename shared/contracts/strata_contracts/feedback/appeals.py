@@ -1,13 +1,22 @@
 """Appeals against an interview's result, and the change requests an amended outcome makes."""
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
 from strata_contracts.feedback._base import Read, Reason, Strict, Text
 from strata_contracts.feedback.vocabulary import (
+    APPEAL_DECISIONS,
     AppealOutcome,
     AppealStatus,
     ChangeRequestStatus,
@@ -108,6 +117,24 @@ class AppealRead(Read):
     resolution_note: str | None
     resolved_at: datetime | None
     change_requests: list[ChangeRequestRead]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Once resolved: `upheld` (the employee's appeal was found valid) or "
+        "`rejected` (it was not). Never about the rating itself; see `result`."
+    )
+    @property
+    def appeal_decision(self) -> Literal["upheld", "rejected"] | None:
+        decision = APPEAL_DECISIONS.get(self.status.value)
+        return decision[0] if decision else None  # type: ignore[return-value]
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Once resolved: `amended` (results change: see `change_requests`) or "
+        "`unchanged` (the original result stands)."
+    )
+    @property
+    def result(self) -> Literal["amended", "unchanged"] | None:
+        decision = APPEAL_DECISIONS.get(self.status.value)
+        return decision[1] if decision else None  # type: ignore[return-value]
 
 
 class AppealSummary(BaseModel):

@@ -1,6 +1,7 @@
 """Payloads (`data`) of the feedback service's domain events, by event type."""
 
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, JsonValue
@@ -52,12 +53,16 @@ class AppealOpened(BaseModel):
 
 
 class AppealResolved(BaseModel):
-    """`feedback.appeal.resolved`."""
+    """`feedback.appeal.resolved`. `outcome` as before; `appeal_decision` (`upheld` or
+    `rejected`: about the appeal, never the rating) and `result` (`amended` or `unchanged`)
+    spell it out."""
 
     appeal_id: UUID
     interview_id: UUID
     employee_id: UUID
     outcome: AppealOutcome
+    appeal_decision: Literal["upheld", "rejected"] | None = None
+    result: Literal["amended", "unchanged"] | None = None
     resolved_at: datetime
     change_request_ids: list[UUID]
 

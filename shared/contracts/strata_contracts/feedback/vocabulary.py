@@ -78,11 +78,24 @@ class AppealStatus(StrEnum):
 
 
 class AppealOutcome(StrEnum):
-    """The final states an appeal can be resolved into."""
+    """The final states an appeal can be resolved into: `upheld` (the appeal upheld, the
+    result unchanged), `amended` (the appeal upheld, the result amended), `rejected` (the
+    appeal rejected, the original result stands). See `APPEAL_DECISIONS`."""
 
     UPHELD = "upheld"
     AMENDED = "amended"
     REJECTED = "rejected"
+
+
+APPEAL_DECISIONS: dict[str, tuple[str, str]] = {
+    "upheld": ("upheld", "unchanged"),
+    "amended": ("upheld", "amended"),
+    "rejected": ("rejected", "unchanged"),
+}
+"""Each final appeal status spelled out: (the appeal: `upheld` or `rejected`, the result:
+`amended` or `unchanged`). `upheld` is the *appeal* upheld (the employee was right), never the
+rating upheld: a rating that stands after an appeal is `rejected` (the appeal rejected, the
+result unchanged)."""
 
 
 class OwningService(StrEnum):
