@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.applied.models import Recommendation, RecommendationRun
@@ -126,6 +127,8 @@ class ResultAmendments:
         if row is None:
             return
         await calibration_service.follow_raw(session, row)
+        if await self._already_amended(session, row.id, correction.actual_id):
+            return  # a replay (rebuild): the state is rebuilt, nothing is announced twice
         cause = f"actual {correction.corrects_actual_id} corrected by {correction.actual_id}"
         if correction.appeal_id:
             cause += f" (appeal {correction.appeal_id})"
@@ -169,6 +172,17 @@ class ResultAmendments:
                 stale_recommendation_ids=[r.id for r in stale_recommendations],
             ),
         )
+
+    async def _already_amended(
+        self, session: AsyncSession, result_id: uuid.UUID, actual_id: uuid.UUID
+    ) -> bool:
+        statement = select(func.count()).where(
+            col(AuditRecord.entity_type) == "overall_result",
+            col(AuditRecord.entity_id) == result_id,
+            col(AuditRecord.action) == "amended",
+            col(AuditRecord.reason).contains(f"corrected by {actual_id}"),
+        )
+        return bool((await session.exec(statement)).one())
 
     async def _mark_stale(
         self,
