@@ -51,6 +51,8 @@ SOURCES: dict[str, tuple[str, Pick]] = {
         "/api/v1/reviews/templates/{template_id}/versions",
         _field("version"),
     ),
+    # An actual of a plan (the demo's plans carry their actuals).
+    "/api/v1/goals/actuals/{actual_id}": ("/api/v1/goals/plans/{plan_id}/actuals", _field("id")),
     "/api/v1/analytics/results/{employee_id}": ("/api/v1/analytics/results", _field("employee_id")),
     "/api/v1/analytics/results/{employee_id}/{cycle_id}": (
         "/api/v1/analytics/results",

@@ -92,6 +92,7 @@ _TABLE: dict[str, str] = {
     "goals_list_positions": "",
     "goals_list_reports": "",
     "goals_propose_plan_version": "MEI",
+    "goals_correct_actual": "MEI",
     "goals_record_actual": "E",
     "goals_record_actuals_bulk": "ME",
     "goals_record_check_in": "MEI",
