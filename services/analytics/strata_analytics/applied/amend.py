@@ -23,8 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strata_analytics.applied.models import Recommendation, RecommendationRun
 from strata_analytics.applied.repository import AppliedRepository
 from strata_analytics.applied.service import applied_service
-from strata_analytics.calibration.service import calibration_service
+from strata_analytics.calibration.repository import CalibrationRepository
+from strata_analytics.calibration.service import band_range, calibration_service, overall_in_band
 from strata_analytics.models import AuditRecord, Job, OutboxEvent
+from strata_analytics.results.exceptions import ResultNotFound
 from strata_analytics.results.models import OverallResult
 from strata_analytics.results.repository import ResultRepository
 from strata_analytics.results.service import result_service
@@ -34,16 +36,18 @@ from strata_contracts.analytics.applied import (
     BonusRunCreate,
     MeritRunCreate,
     PromotionRunCreate,
+    RatingAmendment,
     RecommendationStale,
     ResultAmended,
     RunRead,
     TrainingRunCreate,
 )
+from strata_contracts.analytics.results import RatingBand
 from strata_contracts.goals.events import ActualRecorded
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.jobs import JobItemResult
 from strata_kit.audit import record_audit, snapshot
-from strata_kit.errors import InvalidInput
+from strata_kit.errors import InvalidInput, field
 from strata_kit.jobs import JobContext, JobOutcome
 from strata_kit.logging import get_logger
 
@@ -122,7 +126,6 @@ class ResultAmendments:
     ) -> None:
         identity = IdentityClaims(subject=SUBJECT, tenant_id=tenant, roles=frozenset({Role.ADMIN}))
         employee, cycle = correction.employee_id, correction.cycle_id
-        before = was.final
         row = await result_service.refresh(session, tenant, employee, cycle, amend_locked=True)
         if row is None:
             return
@@ -130,9 +133,96 @@ class ResultAmendments:
         if await self._already_amended(session, row.id, correction.actual_id):
             return  # a replay (rebuild): the state is rebuilt, nothing is announced twice
         cause = f"actual {correction.corrects_actual_id} corrected by {correction.actual_id}"
-        if correction.appeal_id:
-            cause += f" (appeal {correction.appeal_id})"
-        reason = f"Result amended: {cause}. {correction.reason or ''}".strip()
+        await self._announce(
+            session,
+            identity,
+            row,
+            was,
+            cause,
+            correction.appeal_id,
+            correction.change_request_id,
+            correction.reason,
+        )
+
+    async def amend_rating(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        result_id: uuid.UUID,
+        data: RatingAmendment,
+    ) -> OverallResult:
+        """An upheld appeal decides the band: the result takes it (with a consistent overall)
+        and is locked with it; calibration entries and what was built on it follow."""
+        row = await ResultRepository(session).by_id(result_id)
+        if row is None:
+            raise ResultNotFound(f"No result {result_id}.")
+        scale = [RatingBand.model_validate(b) for b in row.bands]
+        if data.band not in {b.code for b in scale}:
+            raise InvalidInput(
+                "Unknown band.",
+                errors=[field("band", f"one of {', '.join(b.code for b in scale)}")],
+            )
+        floor, ceiling = band_range(scale, data.band)
+        if data.overall is None:
+            overall = overall_in_band(row.overall, floor, ceiling)
+        elif data.overall < floor or (ceiling is not None and data.overall >= ceiling):
+            raise InvalidInput(
+                "The overall is not in the band.",
+                errors=[field("overall", f"band {data.band} starts at {floor}")],
+            )
+        else:
+            overall = data.overall
+        was = Before(snapshot(row), (row.overall, row.band), _final(row))
+        row.calibrated_band, row.calibrated_overall, row.locked = data.band, overall, True
+        session.add(row)
+        note = f"Appeal {data.appeal_id}: {data.reason}" if data.appeal_id else data.reason
+        for entry in await CalibrationRepository(session).entries_of(row.employee_id, row.cycle_id):
+            before = snapshot(entry)
+            entry.calibrated_band, entry.calibrated_overall = data.band, overall
+            entry.reason = note[:2000]
+            entry.adjusted_by, entry.adjusted_at = identity.subject, datetime.now(UTC)
+            session.add(entry)
+            await session.flush()
+            await record_audit(
+                session,
+                AuditRecord,
+                identity=identity,
+                entity_type="calibration_entry",
+                entity_id=entry.id,
+                action="amended_by_appeal",
+                before=before,
+                after=snapshot(entry),
+                reason=note,
+            )
+        await session.flush()
+        await self._announce(
+            session,
+            identity,
+            row,
+            was,
+            f"band set to {data.band} (overall {overall})",
+            data.appeal_id,
+            data.change_request_id,
+            data.reason,
+        )
+        return row
+
+    async def _announce(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        row: OverallResult,
+        was: Before,
+        cause: str,
+        appeal_id: uuid.UUID | None,
+        change_request_id: uuid.UUID | None,
+        why: str | None,
+    ) -> None:
+        """Audit the amendment, mark what was built on the result stale, publish it."""
+        employee, cycle, before = row.employee_id, row.cycle_id, was.final
+        if appeal_id:
+            cause += f" (appeal {appeal_id})"
+        reason = f"Result amended: {cause}. {why or ''}".strip()
         await record_audit(
             session,
             AuditRecord,
@@ -158,8 +248,8 @@ class ResultAmendments:
             ResultAmended(
                 employee_id=employee,
                 cycle_id=cycle,
-                appeal_id=correction.appeal_id,
-                change_request_id=correction.change_request_id,
+                appeal_id=appeal_id,
+                change_request_id=change_request_id,
                 cause=cause,
                 before_overall=before[0],
                 before_band=before[1],

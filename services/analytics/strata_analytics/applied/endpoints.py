@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
+from strata_analytics.applied.amend import result_amendments
 from strata_analytics.applied.service import Guard, applied_service
 from strata_analytics.applied.training import training_service
+from strata_analytics.results.repository import ResultRepository
+from strata_analytics.results.service import result_read
 from strata_contracts.analytics.applied import (
     BonusRunCreate,
     CompensationImport,
@@ -23,6 +26,7 @@ from strata_contracts.analytics.applied import (
     MeritMatrixWrite,
     MeritRunCreate,
     PromotionRunCreate,
+    RatingAmendment,
     RecommendationRead,
     RunListItem,
     RunRead,
@@ -31,6 +35,7 @@ from strata_contracts.analytics.applied import (
     TrainingProgrammeRead,
     TrainingRunCreate,
 )
+from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
@@ -333,3 +338,19 @@ async def training_effectiveness(
     return await training_service.effectiveness(
         session, identity, programme_id, before_cycle_id, after_cycle_id, competency_key
     )
+
+
+@router.post(
+    "/results/{result_id}/amendments",
+    response_model=OverallResultRead,
+    responses=errors(404, 422),
+)
+async def amend_rating(
+    session: SessionDep, identity: HR, result_id: uuid.UUID, body: RatingAmendment
+) -> OverallResultRead:
+    """An upheld appeal decides the band (HR; feedback calls it when an appeal is resolved
+    with such an amendment): the result takes it and is locked with it, calibration entries
+    follow, runs built on it turn stale and are proposed again (audited, published)."""
+    row = await result_amendments.amend_rating(session, identity, result_id, body)
+    people = await ResultRepository(session).employees({row.employee_id})
+    return result_read(row, people.get(row.employee_id))

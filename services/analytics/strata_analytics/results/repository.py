@@ -23,6 +23,10 @@ class ResultRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def by_id(self, result_id: uuid.UUID) -> OverallResult | None:
+        statement = select(OverallResult).where(col(OverallResult.id) == result_id)
+        return (await self.session.exec(statement)).first()
+
     async def result(
         self, tenant: uuid.UUID, employee_id: uuid.UUID, cycle_id: uuid.UUID
     ) -> OverallResult | None:

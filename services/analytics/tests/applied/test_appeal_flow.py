@@ -146,3 +146,59 @@ class TestAnUpheldAppealFlowsDownstream:
         assert amended_audit.before["overall"] != amended_audit.after["overall"]
         assert "Appeal upheld" in (amended_audit.reason or "")
         assert len([a for a in audit if a.action == "reproposed"]) == 2
+
+
+class TestAnAppealDecidesTheRating:
+    async def test_the_band_is_set_locked_and_what_builds_on_it_follows(
+        self, client, world, example, consumer, identity_headers, db_session
+    ):
+        """Omar's appeal... the other way: HR's panel decides band 4 (he had 5). Without an
+        overall the raw 1.1003 is clamped into band 4 (1.0 to below 1.1): 1.0999. His merit,
+        band 4 in range, is 5 % of 60,000 = 3,000.00."""
+        people = await example()
+        hr = identity_headers(Role.HR)
+        await import_pay(client, people, hr)
+        omar = people["Omar"]
+        merit = (
+            await client.post(
+                f"{A}/recommendation-runs/merit",
+                json={"cycle_id": str(world.cycle), "currency": "EUR", "budget_amount": "10000"},
+                headers=hr,
+            )
+        ).json()
+        result = (await client.get(f"{A}/results/{omar}/{world.cycle}", headers=hr)).json()
+        url = f"{A}/results/{result['id']}/amendments"
+        appeal = uuid.uuid4()
+        body = {"band": "4", "reason": "Appeal decided by the panel", "appeal_id": str(appeal)}
+        manager = identity_headers(Role.MANAGER, employee_id=people["head"])
+        assert (await client.post(url, json=body, headers=manager)).status_code == 403
+        assert (
+            await client.post(f"{A}/results/{uuid.uuid4()}/amendments", json=body, headers=hr)
+        ).status_code == 404
+        bad = await client.post(url, json={**body, "band": "9"}, headers=hr)
+        assert [e["pointer"] for e in bad.json()["errors"]] == ["/body/band"]
+        outside = await client.post(url, json={**body, "overall": "0.5"}, headers=hr)
+        assert [e["pointer"] for e in outside.json()["errors"]] == ["/body/overall"]
+        done = await client.post(url, json=body, headers=hr)
+        assert done.status_code == 200, done.text
+        amended = done.json()
+        assert (amended["band"], amended["final_band"], amended["final_overall"]) == (
+            "5",
+            "4",
+            "1.0999",
+        )
+        assert amended["locked"] is True
+        await world.sync(consumer)  # the re-proposal job
+        stale = (await client.get(f"{A}/recommendation-runs/{merit['id']}", headers=hr)).json()
+        assert stale["superseded_by"] is not None
+        fresh = (
+            await client.get(f"{A}/recommendation-runs/{stale['superseded_by']}", headers=hr)
+        ).json()
+        assert by_name(fresh)["Omar"]["proposed_value"] == "3000.0000"
+        assert by_name(fresh)["Omar"]["inputs"]["band_source"] == "calibrated"
+        [event] = (
+            await db_session.exec(
+                select(OutboxEvent).where(OutboxEvent.type == "analytics.result.amended")
+            )
+        ).all()
+        assert (event.data["final_band"], event.data["appeal_id"]) == ("4", str(appeal))

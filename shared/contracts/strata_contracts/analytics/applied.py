@@ -496,6 +496,20 @@ RESULT_AMENDED = "analytics.result.amended"
 RECOMMENDATION_STALE = "analytics.recommendation.stale"
 
 
+class RatingAmendment(BaseModel):
+    """An upheld appeal decides a person's rating (band) for a cycle: the result takes the
+    band (and an overall within it: given, or the raw overall clamped into the band), is
+    locked with it, and everything built on it follows (HR or admin, a reason required)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    band: Code
+    overall: Annotated[Decimal, Field(ge=0, le=10, decimal_places=4)] | None = None
+    reason: Reason
+    appeal_id: UUID | None = None
+    change_request_id: UUID | None = None
+
+
 class ResultAmended(BaseModel):
     """`analytics.result.amended` (version 1): an upheld appeal changed an input of a result
     (e.g. a KPI actual corrected in goals); the raw result was recomputed, even when a

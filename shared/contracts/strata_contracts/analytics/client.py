@@ -18,6 +18,7 @@ from strata_contracts.analytics.applied import (
     MeritMatrixWrite,
     MeritRunCreate,
     PromotionRunCreate,
+    RatingAmendment,
     RecommendationRead,
     RunListItem,
     RunRead,
@@ -33,6 +34,7 @@ from strata_contracts.analytics.groups import (
     GroupAttributeRead,
 )
 from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus
+from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.client import StrataApi
 from strata_contracts.pagination import Page
 
@@ -303,3 +305,9 @@ class AnalyticsClient(StrataApi):
             },
         )
         return response.text
+
+    async def amend_rating(self, result_id: UUID, data: RatingAmendment) -> OverallResultRead:
+        """`POST /results/{result_id}/amendments` (HR): an upheld appeal decides the band."""
+        return await self.request(
+            "POST", f"{self.prefix}/results/{result_id}/amendments", OverallResultRead, json=data
+        )
