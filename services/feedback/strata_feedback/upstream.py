@@ -10,6 +10,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, FastAPI, Request
 
+from strata_contracts.analytics.client import AnalyticsClient
 from strata_contracts.goals.client import GoalsClient
 from strata_contracts.reviews.client import ReviewsClient
 from strata_feedback.access import GoalsDirectory, Viewer
@@ -64,7 +65,13 @@ async def get_reviews(http: UpstreamDep, token: IdentityToken) -> ReviewsClient:
     return ReviewsClient(http, identity_token=token, request_id=current_request_id())
 
 
+async def get_analytics(http: UpstreamDep, token: IdentityToken) -> AnalyticsClient:
+    """The analytics API, acting as the caller (an appeal's rating amendment)."""
+    return AnalyticsClient(http, identity_token=token, request_id=current_request_id())
+
+
 GoalsDep = Annotated[GoalsClient, Depends(get_goals)]
+AnalyticsDep = Annotated[AnalyticsClient, Depends(get_analytics)]
 ReviewsDep = Annotated[ReviewsClient, Depends(get_reviews)]
 
 

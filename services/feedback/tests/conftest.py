@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 
 import strata_feedback
+from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.goals.calc import PlanItemScore, PlanScore
 from strata_contracts.goals.org import EmployeeRead
 from strata_contracts.goals.plans import ActualRead, PlanExplanation
@@ -58,6 +59,8 @@ class FakeGateway:
     reviews_down: bool = False
     reviews_hang: bool = False
     requests: list[httpx.Request] = field(default_factory=list)
+    ratings: dict[uuid.UUID, str] = field(default_factory=dict)
+    """Analytics' results by id with their final band: an appeal's rating amendment sets it."""
     actuals: dict[uuid.UUID, Decimal] = field(default_factory=dict)
     """Goals' actuals in force by id: `POST /actuals/{id}/corrections` corrects them."""
 
@@ -153,6 +156,8 @@ class FakeGateway:
             if self.goals_down:
                 raise httpx.ConnectError("connection refused", request=request)
             return self._goals(parts[3:], request)
+        if parts[:3] == ["api", "v1", "analytics"]:
+            return self._analytics(parts[3:], request)
         if parts[:3] == ["api", "v1", "reviews"]:
             if self.reviews_down:
                 raise httpx.ConnectError("connection refused", request=request)
@@ -205,6 +210,44 @@ class FakeGateway:
         return httpx.Response(
             201, content=read.model_dump_json(), headers={"content-type": "application/json"}
         )
+
+    def _analytics(self, parts: list[str], request: httpx.Request) -> httpx.Response:
+        if len(parts) == 3 and parts[0] == "results" and parts[2] == "amendments":
+            result_id = uuid.UUID(parts[1])
+            if result_id not in self.ratings:
+                return _problem(404, "Result not found")
+            band = json.loads(request.content)["band"]
+            if band not in {"1", "2", "3", "4", "5"}:
+                return _problem(422, "Unknown band")
+            self.ratings[result_id] = band
+            employee = next(iter(self.employees))
+            read = OverallResultRead(
+                id=result_id,
+                employee_id=employee,
+                employee_name=None,
+                org_unit_id=None,
+                cycle_id=uuid.uuid4(),
+                plan_id=None,
+                plan_score=None,
+                plan_provisional=False,
+                campaign_id=None,
+                competency_mean=None,
+                competency_score=None,
+                kpi_weight=Decimal(70),
+                competency_weight=Decimal(30),
+                overall=Decimal("1.1003"),
+                band="5",
+                calibrated_overall=Decimal("1.0999"),
+                calibrated_band=band,
+                final_overall=Decimal("1.0999"),
+                final_band=band,
+                complete=True,
+                locked=True,
+                calibration_session_id=None,
+                updated_at=NOW,
+            )
+            return _json(read)
+        return _problem(404, "Not found")
 
     def _reviews(self, parts: list[str], request: httpx.Request) -> httpx.Response:
         if parts == ["results"]:

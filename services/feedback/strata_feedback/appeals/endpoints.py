@@ -19,7 +19,7 @@ from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_feedback.appeals.service import ChangeRequestMove, appeal_service
 from strata_feedback.responses import problems
-from strata_feedback.upstream import GoalsDep, ViewerDep
+from strata_feedback.upstream import AnalyticsDep, GoalsDep, ViewerDep
 from strata_kit.db import SessionDep
 from strata_kit.identity import require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -77,12 +77,18 @@ async def review_appeal(
 
 @router.post("/appeals/{appeal_id}/resolve", dependencies=[HR], responses=problems(404, 409))
 async def resolve_appeal(
-    appeal_id: UUID, data: AppealResolve, session: SessionDep, viewer: ViewerDep, goals: GoalsDep
+    appeal_id: UUID,
+    data: AppealResolve,
+    session: SessionDep,
+    viewer: ViewerDep,
+    goals: GoalsDep,
+    analytics: AnalyticsDep,
 ) -> AppealRead:
     """HR resolves an appeal under review: upheld (the appeal upheld, results unchanged),
     amended (the appeal upheld, results change: change requests; a KPI actual's is applied
-    through goals at once) or rejected (the appeal rejected, the result upheld)."""
-    appeal = await appeal_service.resolve(session, viewer, appeal_id, data, goals)
+    through goals at once, a rating's through analytics) or rejected (the appeal rejected,
+    the result upheld)."""
+    appeal = await appeal_service.resolve(session, viewer, appeal_id, data, goals, analytics)
     return await appeal_service.read(session, appeal)
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_contracts.analytics.applied import RatingAmendment
+from strata_contracts.analytics.client import AnalyticsClient
 from strata_contracts.client import ApiError, ServiceUnavailable
 from strata_contracts.feedback import events
 from strata_contracts.feedback.appeals import (
@@ -99,10 +101,24 @@ APPLIED_BY_GOALS = ("actual", frozenset({"value", "level"}))
 (`POST /actuals/{id}/corrections`, as the resolving HR person): a KPI actual's value or level."""
 
 
+APPLIED_BY_ANALYTICS = ("overall_result", frozenset({"band"}))
+"""...and a rating (the overall result's band) through analytics
+(`POST /results/{id}/amendments`)."""
+
+
 def _applied_here(request: ChangeRequest) -> bool:
     kind, fields = APPLIED_BY_GOALS
     return (
         request.target_service is OwningService.GOALS
+        and request.target_type == kind
+        and request.field in fields
+    )
+
+
+def _rating(request: ChangeRequest) -> bool:
+    kind, fields = APPLIED_BY_ANALYTICS
+    return (
+        request.target_service is OwningService.ANALYTICS
         and request.target_type == kind
         and request.field in fields
     )
@@ -251,6 +267,7 @@ class AppealService:
         appeal_id: UUID,
         data: AppealResolve,
         goals: GoalsClient | None = None,
+        analytics: AnalyticsClient | None = None,
     ) -> Appeal:
         """Resolve an appeal under review; the disputed interview closes with it. A change of
         a KPI actual is applied at once through goals (`goals` given); the others wait for
@@ -332,10 +349,11 @@ class AppealService:
                 change_request_ids=[r.id for r in requests],
             ),
         )
-        if goals is not None:
-            for request in requests:
-                if _applied_here(request):
-                    await self._apply_through_goals(session, viewer, appeal, request, goals)
+        for request in requests:
+            if goals is not None and _applied_here(request):
+                await self._apply_through_goals(session, viewer, appeal, request, goals)
+            elif analytics is not None and _rating(request):
+                await self._apply_through_analytics(session, viewer, appeal, request, analytics)
         interview = await InterviewRepository(session).get(appeal.interview_id, for_update=True)
         if interview is not None:
             await interview_service.close_now(
@@ -397,6 +415,58 @@ class AppealService:
             request,
             ChangeRequestMove.APPLY,
             f"applied by goals: actual {request.target_id} corrected by actual {corrected.id}",
+        )
+
+    async def _apply_through_analytics(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        appeal: Appeal,
+        request: ChangeRequest,
+        analytics: AnalyticsClient,
+    ) -> None:
+        """The rating the appeal decided, set in analytics (the result's band)."""
+        band = request.after
+        if isinstance(band, int | float) and not isinstance(band, bool):
+            band = str(band)
+        if not isinstance(band, str) or not band:
+            await self._decide(
+                session,
+                viewer,
+                request,
+                ChangeRequestMove.REJECT,
+                f"analytics takes a band code as the band, not {request.after!r}",
+            )
+            return
+        try:
+            amended = await analytics.amend_rating(
+                request.target_id,
+                RatingAmendment(
+                    band=band,
+                    reason=request.reason,
+                    appeal_id=appeal.id,
+                    change_request_id=request.id,
+                ),
+            )
+        except ServiceUnavailable as exc:
+            log.warning("change_request.pending", change_request_id=str(request.id), error=str(exc))
+            return
+        except ApiError as exc:
+            detail = exc.problem.detail or exc.problem.title
+            await self._decide(
+                session,
+                viewer,
+                request,
+                ChangeRequestMove.REJECT,
+                f"analytics refused the change ({exc.status}): {detail}",
+            )
+            return
+        await self._decide(
+            session,
+            viewer,
+            request,
+            ChangeRequestMove.APPLY,
+            f"applied by analytics: band {amended.final_band}, overall {amended.final_overall}",
         )
 
     async def _decide(

@@ -414,3 +414,39 @@ class TestAnUpheldAppealIsApplied:
             hr,
         )
         assert (resolved["appeal_decision"], resolved["result"]) == ("rejected", "unchanged")
+
+    async def test_a_rating_the_appeal_decides_is_set_in_analytics(
+        self, flow, people, as_, hr, gateway
+    ):
+        result = uuid.uuid4()
+        gateway.ratings[result] = "5"
+        _, appeal = await disputed_appeal(flow, people, as_)
+        await flow.post(f"/appeals/{appeal['id']}/review", {}, hr)
+        rating = {
+            "target_service": "analytics",
+            "target_type": "overall_result",
+            "field": "band",
+            "before": "5",
+            "reason": "The panel rated the year exceeds expectations",
+        }
+        resolved = await flow.post(
+            f"/appeals/{appeal['id']}/resolve",
+            {
+                "outcome": "amended",
+                "resolution_note": "Band corrected.",
+                "amendments": [
+                    {**rating, "target_id": str(result), "after": "4"},
+                    {**rating, "target_id": str(uuid.uuid4()), "after": "4"},
+                ],
+            },
+            hr,
+        )
+        by_target = {r["target_id"]: r for r in resolved["change_requests"]}
+        assert by_target[str(result)]["status"] == "applied"
+        assert "band 4" in by_target[str(result)]["decision_note"]
+        assert gateway.ratings[result] == "4"
+        [unknown] = [r for t, r in by_target.items() if t != str(result)]
+        assert unknown["status"] == "rejected"
+        assert "analytics refused the change (404)" in unknown["decision_note"]
+        [call] = [r for r in gateway.requests if r.url.path.endswith(f"{result}/amendments")]
+        assert json.loads(call.content)["appeal_id"] == appeal["id"]
