@@ -22,6 +22,7 @@ BODIES: dict[str, Callable[[dict[str, str]], Any]] = {
         "source": "security test",
     },
     "goals_correct_actual": lambda ids: {"value": 1, "reason": "security test"},
+    "analytics_amend_rating": lambda ids: {"band": "3", "reason": "security test"},
     "goals_assign_indicator_template": lambda ids: {
         "org_unit_id": ids.get("org_unit_id", ids.get("template_id"))
     },

@@ -224,6 +224,7 @@ _TABLE: dict[str, str] = {
     # analytics: group attributes and what uses them are HR's; a 360 report is its
     # employee's, their manager's and HR's (the stranger keys have no such relation)
     "analytics_adverse_impact": "MEI",
+    "analytics_amend_rating": "MEI",
     "analytics_distribution_report": "MEI",
     "analytics_import_group_attributes": "MEI",
     "analytics_individual_360_report": "MEI",
