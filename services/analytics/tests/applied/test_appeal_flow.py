@@ -202,3 +202,59 @@ class TestAnAppealDecidesTheRating:
             )
         ).all()
         assert (event.data["final_band"], event.data["appeal_id"]) == ("4", str(appeal))
+
+
+class TestAnAdjustedCalibrationKeepsItsBand:
+    async def test_the_new_raw_is_kept_beside_hrs_band(
+        self, client, world, example, consumer, identity_headers
+    ):
+        """Omar was calibrated from 5 to band 4 (overall clamped to 1.0999); his appeal then
+        corrects the actual: raw 0.9043 (band 3). The entry keeps HR's band 4 and its reason,
+        its overall clamped into band 4 from the new raw: the floor 1.0000."""
+        people = await example()
+        hr = identity_headers(Role.HR)
+        omar = people["Omar"]
+        session = (
+            await client.post(
+                f"{A}/calibration-sessions",
+                json={"name": "Sales", "cycle_id": str(world.cycle), "guideline": GUIDELINE},
+                headers=hr,
+            )
+        ).json()
+        base = f"{A}/calibration-sessions/{session['id']}"
+        adjusted = await client.post(
+            f"{base}/adjustments",
+            json={"employee_id": str(omar), "calibrated_band": "4", "reason": "Panel view"},
+            headers=hr,
+        )
+        assert adjusted.status_code == 200, adjusted.text
+        assert (await client.post(f"{base}/finalise", headers=hr)).status_code == 200
+        explanation = (
+            await client.get(f"{A}/results/{omar}/{world.cycle}/explanation", headers=hr)
+        ).json()
+        contracts = next(i for i in explanation["plan"]["items"] if i["name"] == "Signed contracts")
+        world.actual(
+            uuid.UUID(explanation["plan"]["plan_id"]),
+            omar,
+            uuid.UUID(contracts["key"]),
+            "0.5",
+            corrects=uuid.uuid4(),
+            appeal_id=uuid.uuid4(),
+            reason="Appeal upheld",
+        )
+        await world.sync(consumer)
+        result = (await client.get(f"{A}/results/{omar}/{world.cycle}", headers=hr)).json()
+        assert (result["overall"], result["band"]) == ("0.9043", "3")
+        assert (result["final_band"], result["final_overall"]) == ("4", "1.0000")
+        entry = next(
+            e
+            for e in (await client.get(base, headers=hr)).json()["entries"]
+            if e["employee_id"] == str(omar)
+        )
+        assert (
+            entry["raw_overall"],
+            entry["raw_band"],
+            entry["calibrated_band"],
+            entry["calibrated_overall"],
+            entry["reason"],
+        ) == ("0.9043", "3", "4", "1.0000", "Panel view")
