@@ -98,5 +98,8 @@ bench: install  ## Performance report under bench/results/ (see docs/performance
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+client-ts: install  ## Regenerate clients/typescript from the live merged OpenAPI (starts a stack; needs Node)
+	$(BIN)/python clients/typescript/generate.py
+
 clean:  ## Remove the virtualenv and tools (keeps var/ data)
 	rm -rf $(VENV) $(TOOLS)
