@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 from strata_analytics.projections.models import CommentFact, RatingFact
 from strata_analytics.reports.geometry import bars
+from strata_analytics.reports.i18n import Texts
 from strata_analytics.reports.render import render
 from strata_analytics.reports.service import Distribution, build_360
+from strata_kit.i18n import Language
 
 NS = uuid.UUID("6f1c2d3e-0000-4000-8000-000000000000")
 CAMPAIGN = uuid.uuid5(NS, "campaign")
@@ -76,23 +78,24 @@ def facts() -> tuple[list[RatingFact], list[CommentFact]]:
     return ratings, comments
 
 
-def report_360_html(**options: object) -> str:
+def report_360_html(lang: Language = "en") -> str:
     ratings, comments = facts()
-    report = build_360("Lena Kovač", CAMPAIGN, "2026-06-30", 3, ratings, comments, **options)  # type: ignore[arg-type]
-    return render("individual_360.html.j2", report=report, **_lang(options))
+    report = build_360("Lena Kovač", CAMPAIGN, "2026-06-30", 3, ratings, comments, lang)
+    return render("individual_360.html.j2", lang, report=report)
 
 
-def distribution_html(**options: object) -> str:
+def distribution_html(lang: Language = "en") -> str:
+    t = Texts(lang)
     chart = bars(
         [("A", "Outstanding"), ("B", "Strong"), ("C", "Solid"), ("D", "Improving")],
         [
-            ("Raw", "raw", [1.0, 3.0, 4.0, 2.0]),
-            ("Calibrated", "calibrated", [1.0, 2.0, 5.0, 2.0]),
-            ("Guideline", "guideline", [1.0, 2.5, 5.0, 1.5]),
+            (t.raw, "raw", [1.0, 3.0, 4.0, 2.0]),
+            (t.calibrated, "calibrated", [1.0, 2.0, 5.0, 2.0]),
+            (t.guideline, "guideline", [1.0, 2.5, 5.0, 1.5]),
         ],
     )
     report = Distribution(
-        title="Cycle results",
+        title=t.cycle_results,
         cycle_id=CYCLE,
         calibration_session_id=None,
         people=10,
@@ -106,8 +109,4 @@ def distribution_html(**options: object) -> str:
         has_calibrated=True,
         has_guideline=True,
     )
-    return render("distribution.html.j2", report=report, **_lang(options))
-
-
-def _lang(options: dict[str, object]) -> dict[str, object]:
-    return {}
+    return render("distribution.html.j2", lang, report=report)
