@@ -19,7 +19,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from tests.e2e.stack import Stack  # noqa: E402
+from tests.e2e.stack import APPS, Stack  # noqa: E402
 
 
 def canonical(document: dict[str, Any]) -> str:
@@ -30,7 +30,10 @@ def live_document() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="strata-client-ts-") as root:
         stack = Stack(Path(root))
         try:
-            stack.up()
+            stack.cli("migrate")
+            for app in APPS:
+                stack.start(app)
+            stack.wait_ready(*APPS, timeout=600)  # generous: a busy machine starts slowly
             document: dict[str, Any] = httpx.get(f"{stack.url()}/openapi.json", timeout=60).json()
         finally:
             stack.down()

@@ -635,6 +635,7 @@ export interface paths {
         /**
          * Individual 360 Report
          * @description An employee's 360 report: radar of self vs others, items, strengths, gaps, comments.
+         *     In Simplified Chinese for `Accept-Language: zh-CN`.
          */
         get: operations["analytics_individual_360_report"];
         put?: never;
@@ -655,6 +656,7 @@ export interface paths {
         /**
          * Distribution Report
          * @description Rating distribution per band: raw, calibrated and the guideline's expected counts.
+         *     In Simplified Chinese for `Accept-Language: zh-CN`.
          */
         get: operations["analytics_distribution_report"];
         put?: never;
@@ -3532,7 +3534,8 @@ export interface paths {
         };
         /**
          * Get Default Definition
-         * @description The default competency model, to start a customised template from.
+         * @description The default competency model, to start a customised template from; in Simplified
+         *     Chinese for `Accept-Language: zh-CN` (the same keys and scale values).
          */
         get: operations["reviews_get_default_definition"];
         put?: never;
@@ -6428,15 +6431,15 @@ export interface components {
          */
         GroupChange: {
             /** Mean After */
-            mean_after: number | null;
+            mean_after: string | null;
             /** Mean Before */
-            mean_before: number | null;
+            mean_before: string | null;
             /** Mean Change */
-            mean_change: number | null;
+            mean_change: string | null;
             /** N */
             n: number;
             /** Sd Change */
-            sd_change: number | null;
+            sd_change: string | null;
             /** Suppressed */
             suppressed: boolean;
         };
@@ -11033,11 +11036,11 @@ export interface components {
              */
             before_cycle_id: string;
             /** Cohens D Paired */
-            cohens_d_paired: number | null;
+            cohens_d_paired: string | null;
             /** Difference In Differences */
-            difference_in_differences: number | null;
+            difference_in_differences: string | null;
             /** Hedges G */
-            hedges_g: number | null;
+            hedges_g: string | null;
             /**
              * Measure
              * @description `overall` or `competency:<key>`.
