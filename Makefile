@@ -32,7 +32,7 @@ export ANALYTICS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 
-.PHONY: help install run migrate demo test test-serial test-fast lint format bench clean
+.PHONY: help install install-run client-ts run migrate demo test test-serial test-fast lint format bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
@@ -43,9 +43,17 @@ $(UV):
 
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(MEMBERS)
 	$(UV) sync --frozen --all-packages
+	@touch $@ $(VENV)/.synced-run
+
+# What the services need to run, and honcho: no test, lint, bench or deploy tool. Inexact, so
+# that it leaves a full development install as it is.
+$(VENV)/.synced-run: $(UV) uv.lock pyproject.toml $(MEMBERS)
+	$(UV) sync --frozen --all-packages --no-default-groups --group run --inexact
 	@touch $@
 
 install: $(VENV)/.synced  ## Create .venv with every package (uv, from uv.lock)
+
+install-run: $(VENV)/.synced-run  ## Create .venv with only what `make run` needs
 
 $(ENV_FILE):
 	@mkdir -p $(dir $@)
@@ -53,7 +61,7 @@ $(ENV_FILE):
 	@chmod 600 $@
 	@echo "created $@ (local secrets; never commit it)"
 
-migrate: install $(ENV_FILE)  ## Apply every database's migrations
+migrate: install-run $(ENV_FILE)  ## Apply every database's migrations
 	@set -a && . ./$(ENV_FILE) && set +a && $(BIN)/strata migrate
 
 demo: migrate  ## Create the demo tenant once and load the demo data
@@ -89,6 +97,9 @@ bench: install  ## Performance report under bench/results/ (see docs/performance
 		echo "bench: installing the wrk load generator (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+client-ts: install  ## Regenerate clients/typescript from the live merged OpenAPI (starts a stack; needs Node)
+	$(BIN)/python clients/typescript/generate.py
 
 clean:  ## Remove the virtualenv and tools (keeps var/ data)
 	rm -rf $(VENV) $(TOOLS)

@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -262,7 +263,7 @@ class EdgeMiddleware:
             instance=scope["path"],
             request_id=scope.get("state", {}).get("request_id"),
         )
-        await problem_response(problem, headers)(scope, receive, send)
+        await problem_response(problem, headers, Request(scope))(scope, receive, send)
 
 
 class AuthenticatorRef:

@@ -2,8 +2,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from strata_gateway.auth import Authenticator, AuthenticatorRef, EdgeMiddleware
 from strata_gateway.events.endpoints import internal as internal_events_router
 from strata_gateway.events.endpoints import router as events_router
 from strata_gateway.idempotency import IdempotencyMiddleware
-from strata_gateway.openapi import SpecCache, merge
+from strata_gateway.openapi import SpecCache, add_docs_routes, merge
 from strata_gateway.proxy import PROXY_METHODS, proxy, scim_proxy
 from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.dispatcher import WebhookDispatcher
@@ -91,11 +90,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         return JSONResponse(document)
 
-    async def docs(_: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Strata API")
-
     app.add_route("/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)
-    app.add_route("/docs", docs, methods=["GET"], include_in_schema=False)
+    add_docs_routes(app, title="Strata API")
     app.add_route(
         "/api/v1/{service}/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False
     )

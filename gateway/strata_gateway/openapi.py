@@ -9,9 +9,15 @@ service name and their references rewritten.
 import asyncio
 import copy
 import time
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims
 from strata_contracts.problem import PROBLEM_MEDIA_TYPE
@@ -19,6 +25,7 @@ from strata_kit.identity import mint_identity_token
 from strata_kit.logging import get_logger
 
 log = get_logger(__name__)
+OFFLINE_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 CACHE_SECONDS = 60.0
 PLATFORM_IDENTITY = IdentityClaims(subject="service:gateway")
 SECURITY_SCHEMES = {
@@ -161,3 +168,36 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_rename_refs(v, renames) for v in node]
     return node
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def add_docs_routes(app: FastAPI, *, title: str, openapi_url: str = "/openapi.json") -> None:
+    """Swagger UI at `/docs` and ReDoc at `/redoc`, their scripts and styles served from the
+    installation (the `fastapi-offline` package ships both), never from a CDN: the docs work
+    on an air-gapped installation."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=OFFLINE_ASSETS), name="docs-assets")
+
+    async def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{title} - Swagger UI",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+        )
+
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_route("/docs", swagger, methods=["GET"], include_in_schema=False)
+    app.add_route("/redoc", redoc, methods=["GET"], include_in_schema=False)

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from strata_contracts.identity import REQUEST_ID_HEADER
 from strata_contracts.problem import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, FieldProblem, Problem
+from strata_kit.i18n import language, problem_title
 from strata_kit.logging import get_logger
 
 log = get_logger("strata.errors")
@@ -200,7 +201,17 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    problem: Problem, headers: dict[str, str] | None = None, request: Request | None = None
+) -> JSONResponse:
+    """The problem as `application/problem+json`; with the request, its `title` in the
+    language the request's `Accept-Language` prefers (English or Simplified Chinese)."""
+    if request is not None:
+        lang = language(request.headers.get("accept-language"))
+        if lang != "en":
+            problem = problem.model_copy(
+                update={"title": problem_title(problem.title, problem.status, lang)}
+            )
     return JSONResponse(
         problem.model_dump(mode="json", exclude_none=True),
         status_code=problem.status,
@@ -231,7 +242,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
-        return problem_response(exc.to_problem(request), exc.headers)
+        return problem_response(exc.to_problem(request), exc.headers, request)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -244,7 +255,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             request_id=request.scope.get("state", {}).get("request_id"),
             errors=_validation_errors(exc),
         )
-        return problem_response(problem)
+        return problem_response(problem, request=request)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -255,7 +266,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             request_id=request.scope.get("state", {}).get("request_id"),
         )
-        return problem_response(problem, dict(exc.headers) if exc.headers else None)
+        return problem_response(problem, dict(exc.headers) if exc.headers else None, request)
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
         # Starlette runs this handler in its outermost middleware, after the request-context
@@ -282,7 +293,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
             if request_id:
                 headers[REQUEST_ID_HEADER] = request_id
-            return problem_response(unavailable, headers)
+            return problem_response(unavailable, headers, request)
         log.exception(
             "http.unhandled_error",
             path=request.url.path,
@@ -296,12 +307,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             request_id=request_id,
         )
-        return problem_response(problem, {REQUEST_ID_HEADER: request_id} if request_id else None)
+        return problem_response(
+            problem, {REQUEST_ID_HEADER: request_id} if request_id else None, request
+        )
 
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         # Another writer changed the row between our read and our write (version CAS).
         error = PreconditionFailed("The resource was changed by someone else; read it again.")
-        return problem_response(error.to_problem(request))
+        return problem_response(error.to_problem(request), request=request)
 
     app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(AppError, on_app_error)

@@ -135,7 +135,8 @@ class IdentityMiddleware:
             instance=scope["path"],
             request_id=scope.get("state", {}).get("request_id"),
         )
-        await problem_response(problem, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+        answer = problem_response(problem, {"WWW-Authenticate": "Bearer"}, Request(scope))
+        await answer(scope, receive, send)
 
 
 async def get_identity(request: Request) -> IdentityClaims:

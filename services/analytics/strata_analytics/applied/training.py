@@ -5,8 +5,9 @@ Effectiveness compares the change between two cycles of the people who completed
 programme with that of their untrained peers (results in both cycles, not enrolled). A group
 smaller than the anonymity threshold publishes no figure, so no one's change can be read."""
 
+import math
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,11 +64,21 @@ def _group(before: list[float], after: list[float], k: int) -> GroupChange:
     return GroupChange(
         n=n,
         suppressed=False,
-        mean_before=mean(before),
-        mean_after=mean(after),
-        mean_change=mean(changes),
-        sd_change=sample_sd(changes),
+        mean_before=_stat(mean(before)),
+        mean_after=_stat(mean(after)),
+        mean_change=_stat(mean(changes)),
+        sd_change=_stat(sample_sd(changes)),
     )
+
+
+FOUR = Decimal("0.0001")
+
+
+def _stat(value: float | None) -> Decimal | None:
+    """A computed figure published as analytics publishes figures: 4 decimal places."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return None
+    return Decimal(repr(value)).quantize(FOUR, ROUND_HALF_UP)
 
 
 class TrainingService:
@@ -385,9 +396,9 @@ class TrainingService:
             anonymity_threshold=k,
             trained=trained_group,
             untrained=untrained_group,
-            cohens_d_paired=d,
-            difference_in_differences=did,
-            hedges_g=g,
+            cohens_d_paired=_stat(d),
+            difference_in_differences=_stat(did),
+            hedges_g=_stat(g),
             notes=notes,
         )
 

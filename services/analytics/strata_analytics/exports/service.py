@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,7 @@ from strata_analytics.calibration.models import CalibrationEntry, CalibrationSes
 from strata_analytics.projections.models import EmployeeView, PlanItemView, PlanView
 from strata_analytics.results.models import OverallResult
 from strata_kit.db import bind_tenant
-from strata_kit.pagination import PageParams, paginate
+from strata_kit.pagination import PageParams, encode_cursor, paginate
 
 BATCH = 1000
 
@@ -42,6 +43,18 @@ class ExportTable:
 
     def row(self, obj: Any) -> dict[str, Any]:
         return {name: _value(getattr(obj, name)) for name in self.columns}
+
+
+@dataclass(frozen=True)
+class HighWaterMark:
+    """The (updated_at, id) of the last row an export holds."""
+
+    updated_at: datetime
+    id: uuid.UUID
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor([self.updated_at, self.id])
 
 
 COMMON = ("id", "created_at", "updated_at")
@@ -123,11 +136,25 @@ TABLES: dict[str, ExportTable] = {
 
 
 class ExportService:
-    async def page(self, session: AsyncSession, table: ExportTable, params: PageParams) -> Any:
+    async def page(
+        self,
+        session: AsyncSession,
+        table: ExportTable,
+        params: PageParams,
+        upto: HighWaterMark | None = None,
+    ) -> Any:
         model: Any = table.model
+        statement = select(model)
+        if upto is not None:  # nothing past the export's high-water mark
+            statement = statement.where(
+                or_(
+                    col(model.updated_at) < upto.updated_at,
+                    and_(col(model.updated_at) == upto.updated_at, col(model.id) <= upto.id),
+                )
+            )
         return await paginate(
             session,
-            select(model),
+            statement,
             sort=col(model.updated_at),
             id_column=col(model.id),
             params=params,
@@ -141,20 +168,58 @@ class ExportService:
         tenant: uuid.UUID,
         table: ExportTable,
         updated_since: datetime | None,
+        *,
+        after: str | None = None,
+        upto: HighWaterMark | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Every row in (updated_at, id) order, read in batches in a session of its own
         (a stream outlives the request's session)."""
-        cursor: str | None = None
+        async for obj in self.objects(maker, tenant, table, updated_since, after=after, upto=upto):
+            yield table.row(obj)
+
+    async def objects(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        tenant: uuid.UUID,
+        table: ExportTable,
+        updated_since: datetime | None,
+        *,
+        after: str | None = None,
+        upto: HighWaterMark | None = None,
+    ) -> AsyncIterator[Any]:
+        """The rows as model objects: after the cursor `after` (a previous export's
+        high-water mark), up to and including `upto`."""
+        cursor = after
         while True:
             async with maker() as session:
                 bind_tenant(session, tenant)
                 params = PageParams(limit=BATCH, cursor=cursor, updated_since=updated_since)
-                page = await self.page(session, table, params)
+                page = await self.page(session, table, params, upto)
             for obj in page.items:
-                yield table.row(obj)
+                yield obj
             if not page.next_cursor:
                 return
             cursor = page.next_cursor
+
+    async def high_water_mark(
+        self, session: AsyncSession, table: ExportTable, params: PageParams
+    ) -> HighWaterMark | None:
+        """The last row (in export order) an export with these parameters holds now, or
+        None when it holds none. Its cursor, passed back as `cursor`, starts the next pull
+        right after it."""
+        model: Any = table.model
+        statement = select(model)
+        if params.updated_since is not None:
+            statement = statement.where(col(model.updated_at) >= params.updated_since)
+        statement = statement.order_by(col(model.updated_at).desc(), col(model.id).desc())
+        if params.cursor:  # validates the cursor as paginate would
+            first = await self.page(session, table, params.model_copy(update={"limit": 1}))
+            if not first.items:
+                return None
+        last = (await session.exec(statement.limit(1))).first()
+        if last is None:
+            return None
+        return HighWaterMark(last.updated_at, last.id)
 
     async def csv_lines(
         self, rows: AsyncIterator[dict[str, Any]], columns: tuple[str, ...]

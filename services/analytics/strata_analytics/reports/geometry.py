@@ -4,8 +4,9 @@ Coordinates are in SVG user units (y grows downwards), rounded to two places.
 """
 
 import math
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RADAR_SIZE = 360.0
 RADAR_RADIUS = 120.0
@@ -33,6 +34,40 @@ class Axis:
     label_x: str
     label_y: str
     anchor: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    """The label wrapped: (text, dy of the line) for each line."""
+
+
+FONT_SIZE = 11.0
+LINE_HEIGHT = 13.0
+WRAP_AT = 18
+"""Characters on a label line before it wraps (at a space)."""
+PAD = 6.0
+
+
+def _char_width(char: str) -> float:
+    """A generous estimate of a glyph's advance at FONT_SIZE: wide (CJK) glyphs a full em,
+    others 0.64 em, so that an estimated box contains the drawn one in any usual font."""
+    return FONT_SIZE if unicodedata.east_asian_width(char) in ("W", "F") else FONT_SIZE * 0.64
+
+
+def text_width(text: str) -> float:
+    return sum(_char_width(c) for c in text)
+
+
+def wrap(label: str) -> list[str]:
+    """Lines of at most WRAP_AT characters, broken at spaces (a longer word stays whole;
+    text without spaces, such as Chinese, is cut every WRAP_AT // 2 wide glyphs)."""
+    if " " not in label:
+        step = WRAP_AT // 2 if any(_char_width(c) == FONT_SIZE for c in label) else WRAP_AT * 2
+        return [label[i : i + step] for i in range(0, len(label), step)] or [label]
+    lines: list[str] = []
+    for word in label.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= WRAP_AT:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -52,6 +87,10 @@ class Radar:
     rings: list[str]
     """Polygons of the scale's whole points, from the lowest to the highest."""
     series: list[Series]
+    view_box: str = ""
+    """`min-x min-y width height`: the chart and every label's estimated box, padded."""
+    width: str = ""
+    height: str = ""
 
 
 def radar(
@@ -71,12 +110,27 @@ def radar(
         return _point(c, c, RADAR_RADIUS * (value - scale_min) / span, angle)
 
     axes = []
+    left, top, right, bottom = 0.0, 0.0, RADAR_SIZE, RADAR_SIZE
     for label, angle in zip(labels, angles, strict=True):
         x, y = _point(c, c, RADAR_RADIUS, angle)
         lx, ly = _point(c, c, RADAR_RADIUS + LABEL_GAP, angle)
         cos = math.cos(angle)
         anchor = "middle" if abs(cos) < 1e-9 else ("start" if cos > 0 else "end")
-        axes.append(Axis(label, _fmt(x), _fmt(y), _fmt(lx), _fmt(ly), anchor))
+        lines = wrap(label)
+        joiner = " " if " " in label else ""
+        # the block of lines is centred on the label point
+        first = -(len(lines) - 1) * LINE_HEIGHT / 2
+        wide = max(text_width(line) for line in lines)
+        x0 = lx - wide / 2 if anchor == "middle" else (lx if anchor == "start" else lx - wide)
+        left, right = min(left, x0 - PAD), max(right, x0 + wide + PAD)
+        top = min(top, ly + first - LINE_HEIGHT / 2 - PAD)
+        bottom = max(bottom, ly - first + LINE_HEIGHT / 2 + PAD)
+        # a continuation line keeps its space, so the label's text reads as it was written
+        wrapped = [
+            (line if i == 0 else f"{joiner}{line}", _fmt(first if i == 0 else LINE_HEIGHT))
+            for i, line in enumerate(lines)
+        ]
+        axes.append(Axis(label, _fmt(x), _fmt(y), _fmt(lx), _fmt(ly), anchor, wrapped))
     rings = [
         _points([at(level, angle) for angle in angles])
         for level in range(scale_min + 1, scale_max + 1)
@@ -93,7 +147,17 @@ def radar(
                 [(_fmt(x), _fmt(y)) for x, y in placed],
             )
         )
-    return Radar(_fmt(RADAR_SIZE), _fmt(c), axes, rings, drawn)
+    width, height = right - left, bottom - top
+    return Radar(
+        _fmt(RADAR_SIZE),
+        _fmt(c),
+        axes,
+        rings,
+        drawn,
+        f"{_fmt(left)} {_fmt(top)} {_fmt(width)} {_fmt(height)}",
+        _fmt(width),
+        _fmt(height),
+    )
 
 
 BAR_WIDTH = 18.0

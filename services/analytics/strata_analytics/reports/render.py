@@ -6,6 +6,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from strata_analytics.reports.i18n import Texts
+from strata_kit.i18n import Language
+
 
 @cache
 def environment() -> Environment:
@@ -19,5 +22,6 @@ def environment() -> Environment:
     )
 
 
-def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def render(template: str, lang: Language = "en", **context: Any) -> str:
+    """The template in `lang` (its texts as `t`)."""
+    return environment().get_template(template).render(t=Texts(lang), **context)

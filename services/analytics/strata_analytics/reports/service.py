@@ -22,6 +22,7 @@ from strata_analytics.projections.models import CommentFact, RatingFact
 from strata_analytics.ratings.anonymity import SELF, SUPERVISOR, publishable
 from strata_analytics.reports.exceptions import ReportForbidden, ReportNotFound
 from strata_analytics.reports.geometry import Bars, Radar, bars, radar
+from strata_analytics.reports.i18n import Texts
 from strata_analytics.reports.render import render
 from strata_analytics.reports.repository import ReportRepository
 from strata_analytics.results.service import result_service
@@ -29,6 +30,7 @@ from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.problem import FieldProblem
 from strata_contracts.reviews.campaigns import DEFAULT_ANONYMITY_THRESHOLD
 from strata_kit.errors import InvalidInput
+from strata_kit.i18n import Language
 
 TWO = Decimal("0.01")
 NONE = "\N{EN DASH}"
@@ -116,7 +118,9 @@ def build_360(
     threshold: int,
     facts: list[RatingFact],
     comments: list[CommentFact],
+    lang: Language = "en",
 ) -> Report360:
+    t = Texts(lang)
     shown_facts = publishable(facts)
     own = [f for f in facts if f.relationship == SELF]
     # A group's responders: everyone who rated or commented in it. Reviews counts every
@@ -129,7 +133,7 @@ def build_360(
     groups = [
         Group(
             relationship=rel,
-            name=GROUP_NAMES.get(rel, rel),
+            name=getattr(t, f"group_{rel}", rel) if rel in GROUP_NAMES else rel,
             shown=(shown := rel == SUPERVISOR or len(who) >= threshold),
             responded=len(who) if shown else None,
         )
@@ -191,19 +195,19 @@ def build_360(
     low = min((f.scale_min for f in facts), default=0)
     high = max((f.scale_max for f in facts), default=0)
     chart = None
-    notes = []
+    notes: list[str] = []
     if len(competency_order) >= 3 and high > low:
         chart = radar(
             [competencies[c][1] for c in competency_order],
             [
-                ("Self", "self", [_value(r.self_mean) for r in competency_rows]),
-                ("Others", "others", [_value(r.others_mean) for r in competency_rows]),
+                (t.self, "self", [_value(r.self_mean) for r in competency_rows]),
+                (t.others, "others", [_value(r.others_mean) for r in competency_rows]),
             ],
             low,
             high,
         )
     else:
-        notes.append("The radar chart needs at least three competencies on one scale.")
+        notes.append(t.radar_note)
 
     blocks: dict[tuple[str, uuid.UUID], list[CommentFact]] = defaultdict(list)
     for c in comments:
@@ -232,7 +236,7 @@ def build_360(
         campaign_id=campaign_id,
         closed_on=closed_on,
         threshold=threshold,
-        scale=f"{low} to {high}" if high > low else NONE,
+        scale=t("scale", low=low, high=high) if high > low else NONE,
         groups=groups,
         shown_groups=shown_groups,
         competencies=competency_rows,
@@ -269,6 +273,7 @@ class ReportService:
         identity: IdentityClaims,
         employee_id: uuid.UUID,
         campaign_id: uuid.UUID,
+        lang: Language = "en",
     ) -> str:
         if not identity.has_any(Role.ADMIN, Role.HR):
             # The employee and their line manager(s) only: an integration key's tenant-wide
@@ -298,8 +303,9 @@ class ReportService:
             threshold,
             facts,
             comments,
+            lang,
         )
-        return render("individual_360.html.j2", report=report)
+        return render("individual_360.html.j2", lang, report=report)
 
     async def distribution(
         self,
@@ -307,7 +313,9 @@ class ReportService:
         tenant: uuid.UUID,
         cycle_id: uuid.UUID | None,
         calibration_session_id: uuid.UUID | None,
+        lang: Language = "en",
     ) -> str:
+        t = Texts(lang)
         if (cycle_id is None) == (calibration_session_id is None):
             raise InvalidInput(
                 "Name a cycle or a calibration session.",
@@ -338,7 +346,7 @@ class ReportService:
             calibration = await repo.latest_calibration(cycle)
             raw = [r.band for r in results]
             final = [r.calibrated_band or r.band for r in results]
-            title = "Cycle results"
+            title = t.cycle_results
             has_calibrated = calibration is not None
         people = sum(1 for b in raw if b is not None)
         guideline = (
@@ -365,14 +373,15 @@ class ReportService:
                     NONE if e is None else f"{e:.1f}",
                 )
             )
-        series: list[tuple[str, str, list[float | None]]] = [("Raw", "raw", list(raw_counts))]
+        series: list[tuple[str, str, list[float | None]]] = [(t.raw, "raw", list(raw_counts))]
         if has_calibrated:
-            series.append(("Calibrated", "calibrated", list(final_counts)))
+            series.append((t.calibrated, "calibrated", list(final_counts)))
         if guideline:
-            series.append(("Guideline", "guideline", expected))
+            series.append((t.guideline, "guideline", expected))
         chart = bars([(b.code, b.label) for b in bands], series)
         return render(
             "distribution.html.j2",
+            lang,
             report=Distribution(
                 title=title,
                 cycle_id=cycle,

@@ -15,6 +15,7 @@ from strata_contracts.reviews.templates import (
 )
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
+from strata_kit.i18n import language
 from strata_kit.identity import TenantCaller, TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
 from strata_reviews.access import HR_ROLES
@@ -28,9 +29,10 @@ Params = Annotated[PageParams, Depends(page_params)]
 
 
 @router.get("/default-definition", response_model=TemplateDefinition, responses=problems(403))
-async def get_default_definition(identity: TenantCaller) -> TemplateDefinition:
-    """The default competency model, to start a customised template from."""
-    return default_definition()
+async def get_default_definition(request: Request, identity: TenantCaller) -> TemplateDefinition:
+    """The default competency model, to start a customised template from; in Simplified
+    Chinese for `Accept-Language: zh-CN` (the same keys and scale values)."""
+    return default_definition(language(request.headers.get("accept-language")))
 
 
 @router.post(

@@ -34,6 +34,9 @@ Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 Level = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
+Statistic = Annotated[Decimal, Field(decimal_places=4)]
+"""A computed figure (a mean, an SD, an effect size): a decimal string with 4 places, as
+every analytics figure is published."""
 
 RecommendationKind = Literal["merit", "bonus", "promotion", "training"]
 RecommendationStatus = Literal["proposed", "accepted", "overridden"]
@@ -464,10 +467,10 @@ class GroupChange(BaseModel):
 
     n: int
     suppressed: bool
-    mean_before: float | None
-    mean_after: float | None
-    mean_change: float | None
-    sd_change: float | None
+    mean_before: Statistic | None
+    mean_after: Statistic | None
+    mean_change: Statistic | None
+    sd_change: Statistic | None
 
 
 class TrainingEffectiveness(BaseModel):
@@ -484,9 +487,9 @@ class TrainingEffectiveness(BaseModel):
     anonymity_threshold: int
     trained: GroupChange
     untrained: GroupChange
-    cohens_d_paired: float | None
-    difference_in_differences: float | None
-    hedges_g: float | None
+    cohens_d_paired: Statistic | None
+    difference_in_differences: Statistic | None
+    hedges_g: Statistic | None
     notes: list[str]
 
 
