@@ -906,7 +906,8 @@ class PlanService:
                 plan_score = score_plan(
                     [
                         CalcItem(
-                            indicator_id=item.key,
+                            key=item.key,
+                            indicator_id=item.indicator_id,
                             name=item.name,
                             perspective=item.perspective,
                             weight=item.weight,

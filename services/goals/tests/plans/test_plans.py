@@ -381,8 +381,26 @@ class TestActuals:
         page = await api.call("GET", f"/plans/{x['plan']}/actuals", params={"key": key})
         assert [Decimal(a["value"]) for a in page["items"]] == [12, 14]
         score = await api.call("GET", f"/plans/{x['plan']}/score")
-        contracts = next(i for i in score["score"]["items"] if i["indicator_id"] == key)
+        contracts = next(i for i in score["score"]["items"] if i["key"] == key)
         assert Decimal(contracts["score"]) == Decimal("1.2")  # at the stretch: the cap
+
+    async def test_score_items_name_the_real_indicator_and_the_item_key(self, api, worked_example):
+        """Joining scores to indicators must match: `indicator_id` is the indicator's id,
+        as in the explanation, and the plan item key has its own field."""
+        x = worked_example
+        score = await api.call("GET", f"/plans/{x['plan']}/score")
+        items = score["score"]["items"]
+        by_indicator = {i["indicator_id"]: i for i in items}
+        names = ("contracts", "pipeline", "crm", "complaints")
+        assert set(by_indicator) == {x[n] for n in names}
+        assert {i["key"] for i in items} == {x["keys"][x[n]] for n in names}
+        assert all(by_indicator[x[n]]["key"] == x["keys"][x[n]] for n in names)
+        plan = await api.call("GET", f"/plans/{x['plan']}")
+        explanation = await api.call(
+            "GET", f"/employees/{x['rep']}/cycles/{plan['cycle_id']}/explanation"
+        )
+        assert {i["indicator_id"] for i in explanation["plan_score"]["items"]} == set(by_indicator)
+        assert {i["indicator_id"] for i in explanation["items"]} == set(by_indicator)
 
     async def test_a_qualitative_indicator_needs_a_level_of_its_rubric(
         self, api, client, worked_example, db_session
