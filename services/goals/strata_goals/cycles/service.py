@@ -124,14 +124,16 @@ class CycleService:
             phase_changed_at=utcnow(),
         )
         await session.flush()
+        after = snapshot(cycle) or {}
+        if overlapping:
+            after["overlaps"] = [str(c.id) for c in overlapping[:_LISTED]]
         await audit_service.record(
             session,
             identity,
             entity_type="cycle",
             entity_id=cycle.id,
             action="created",
-            after=snapshot(cycle)
-            | ({"overlaps": [str(c.id) for c in overlapping[:_LISTED]]} if overlapping else {}),
+            after=after,
             reason=data.overlap_reason if overlapping else None,
         )
         return cycle_read(cycle)
