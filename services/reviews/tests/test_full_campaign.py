@@ -102,8 +102,8 @@ async def test_worked_example_campaign_end_to_end(
     assert (groups["customer"]["responded"], groups["customer"]["status"]) == (3, "shown")
     assert groups["direct_report"] == {
         "relationship": "direct_report",
-        "invited": 0,
-        "responded": 0,
+        "invited": None,  # below k, no count (not even zero)
+        "responded": None,
         "status": "suppressed",
         "reason": "no_responses",
         "named_raters": [],
@@ -118,7 +118,8 @@ async def test_worked_example_campaign_end_to_end(
 
     lead_results = (await flow.results(campaign, lead, as_("E003", Role.MANAGER))).json()
     lead_groups = {g["relationship"]: g for g in lead_results["groups"]}
-    assert lead_groups["direct_report"]["responded"] == 2
+    assert lead_groups["direct_report"]["responded"] is None  # below k: no count
+    assert lead_groups["direct_report"]["invited"] is None
     assert lead_groups["direct_report"]["status"] == "suppressed"
     assert lead_groups["direct_report"]["reason"] == "below_threshold"
 

@@ -25,6 +25,16 @@ class RelationshipRule(Strict):
     relationship: Relationship
     min_raters: int = Field(default=0, ge=0, le=50)
     max_raters: int = Field(default=10, ge=1, le=50)
+    anonymity_threshold: int | None = Field(
+        default=None,
+        ge=MIN_ANONYMITY_THRESHOLD,
+        le=50,
+        description=(
+            "This group's own k, for an anonymous relationship (peer, direct_report, "
+            "customer) only, and only upwards: at least the campaign's `anonymity_threshold` "
+            "(422 otherwise). Absent: the campaign's k."
+        ),
+    )
 
 
 class CampaignScope(Strict):
