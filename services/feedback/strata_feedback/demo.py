@@ -5,7 +5,9 @@ A 60-person manufacturer with monthly cycles. Last month's interviews were held:
 representatives and a production line lead acknowledged their records and left with
 improvement plans (one action done, others in progress, one already overdue); a third
 representative disputed her complaints figure and appealed, and HR has the appeal under
-review. This month's interviews are scheduled, with anytime notes waiting as input.
+review. This month's cycle is still in coaching (its interviews wait for its feedback
+phase), so the two conversations booked for the coming days are ad hoc ones, with anytime
+notes waiting as input.
 
 Ids: the people live in the goals service. This service cannot read it while loading, so
 it derives their ids the way every service's demo does, with the shared convention
@@ -44,7 +46,9 @@ from strata_contracts.feedback.vocabulary import (
     ParticipantRole,
     RootCause,
 )
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.demo import demo_id
+from strata_contracts.goals.vocabulary import Cadence, CyclePhase
 from strata_contracts.identity import Role
 from strata_feedback.access import Viewer
 from strata_feedback.appeals.service import appeal_service
@@ -86,6 +90,30 @@ class _Employee:
     manager_id: uuid.UUID | None
 
 
+class DemoCycles:
+    """The phase goals had for last month's cycle when its interviews were scheduled
+    (feedback; goals' demo closed it afterwards), standing in for goals while loading."""
+
+    def __init__(self, last_month: uuid.UUID) -> None:
+        self.last_month = last_month
+
+    async def cycle(self, cycle_id: uuid.UUID) -> CycleRead | None:
+        if cycle_id != self.last_month:
+            return None
+        at = utcnow()
+        return CycleRead(
+            id=cycle_id,
+            name="Last month",
+            cadence=Cadence.MONTHLY,
+            starts_on=at.date(),
+            ends_on=at.date(),
+            phase=CyclePhase.FEEDBACK,
+            phase_changed_at=at,
+            created_at=at,
+            updated_at=at,
+        )
+
+
 class DemoDirectory:
     """The demo's reporting lines, standing in for goals while loading."""
 
@@ -118,7 +146,7 @@ class _Demo:
         self.last_month = demo_cycle_id(
             tenant_id, (self.now - timedelta(days=30)).strftime("%Y-%m")
         )
-        self.this_month = demo_cycle_id(tenant_id, self.now.strftime("%Y-%m"))
+        self.cycles = DemoCycles(self.last_month)
 
     def id(self, external_id: str) -> uuid.UUID:
         return demo_employee_id(self.tenant_id, external_id)
@@ -143,6 +171,7 @@ class _Demo:
         interview = await interview_service.schedule(
             self.session,
             manager,
+            self.cycles,
             InterviewCreate(
                 employee_id=self.id(employee),
                 cycle_id=self.last_month,
@@ -321,9 +350,9 @@ class _Demo:
             await interview_service.schedule(
                 self.session,
                 manager,
+                self.cycles,
                 InterviewCreate(
                     employee_id=self.id(employee),
-                    cycle_id=self.this_month,
                     scheduled_at=self.now + timedelta(days=3),
                     meeting_link="https://meet.example.com/strata-demo",
                     participants=[

@@ -24,9 +24,10 @@ from fastapi import FastAPI
 import strata_feedback
 from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.goals.calc import PlanItemScore, PlanScore
+from strata_contracts.goals.cycles import CycleRead
 from strata_contracts.goals.org import EmployeeRead
 from strata_contracts.goals.plans import ActualRead, PlanExplanation
-from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus, Perspective
+from strata_contracts.goals.vocabulary import Cadence, CyclePhase, EmployeeStatus, Perspective
 from strata_contracts.identity import IDENTITY_HEADER, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
@@ -55,6 +56,7 @@ class FakeGateway:
     employees: dict[uuid.UUID, EmployeeRead] = field(default_factory=dict)
     plans: dict[tuple[uuid.UUID, uuid.UUID], PlanExplanation] = field(default_factory=dict)
     results_360: dict[uuid.UUID, list[RateeResultsSummary]] = field(default_factory=dict)
+    cycles: dict[uuid.UUID, CycleRead] = field(default_factory=dict)
     goals_down: bool = False
     reviews_down: bool = False
     reviews_hang: bool = False
@@ -80,6 +82,22 @@ class FakeGateway:
             hire_date=None,
         )
         return employee_id
+
+    def cycle(self, phase: CyclePhase = CyclePhase.FEEDBACK, name: str = "November") -> uuid.UUID:
+        """A goals cycle in `phase` (interviews are scheduled in its feedback phase)."""
+        cycle_id = uuid.uuid4()
+        self.cycles[cycle_id] = CycleRead(
+            id=cycle_id,
+            name=name,
+            cadence=Cadence.MONTHLY,
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 11, 30),
+            phase=phase,
+            phase_changed_at=NOW,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        return cycle_id
 
     def plan(self, cycle_id: uuid.UUID, employee_id: uuid.UUID) -> PlanExplanation:
         """An agreed, scored plan: 14 contracts against 12 (weight 40), complaints 60 %."""
@@ -180,6 +198,9 @@ class FakeGateway:
         if len(parts) == 2 and parts[0] == "employees":
             found = self.employees.get(uuid.UUID(parts[1]))
             return _json(found) if found else _problem(404, "Not found")
+        if len(parts) == 2 and parts[0] == "cycles":
+            cycle = self.cycles.get(uuid.UUID(parts[1]))
+            return _json(cycle) if cycle else _problem(404, "Not found")
         if len(parts) == 5 and parts[0] == "employees" and parts[4] == "explanation":
             plan = self.plans.get((uuid.UUID(parts[3]), uuid.UUID(parts[1])))
             return _json(plan) if plan else _problem(404, "Not found")
@@ -331,8 +352,9 @@ def hr(as_: Callable[..., dict[str, str]], people: People) -> dict[str, str]:
 
 
 @pytest.fixture
-def cycle_id() -> uuid.UUID:
-    return uuid.uuid4()
+def cycle_id(gateway: FakeGateway) -> uuid.UUID:
+    """A cycle in its feedback phase."""
+    return gateway.cycle(CyclePhase.FEEDBACK)
 
 
 def when(days: int = 0) -> str:

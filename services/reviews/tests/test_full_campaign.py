@@ -102,8 +102,8 @@ async def test_worked_example_campaign_end_to_end(
     assert (groups["customer"]["responded"], groups["customer"]["status"]) == (3, "shown")
     assert groups["direct_report"] == {
         "relationship": "direct_report",
-        "invited": 0,
-        "responded": 0,
+        "invited": None,  # below k, no count (not even zero)
+        "responded": None,
         "status": "suppressed",
         "reason": "no_responses",
         "named_raters": [],
@@ -118,14 +118,19 @@ async def test_worked_example_campaign_end_to_end(
 
     lead_results = (await flow.results(campaign, lead, as_("E003", Role.MANAGER))).json()
     lead_groups = {g["relationship"]: g for g in lead_results["groups"]}
-    assert lead_groups["direct_report"]["responded"] == 2
+    assert lead_groups["direct_report"]["responded"] is None  # below k: no count
+    assert lead_groups["direct_report"]["invited"] is None
     assert lead_groups["direct_report"]["status"] == "suppressed"
     assert lead_groups["direct_report"]["reason"] == "below_threshold"
 
-    # Events: opened, one per submission, closed, results ready per ratee.
-    types = [e.type for e in (await db_session.exec(select(OutboxEvent))).all()]
+    # Events: opened, one per self or supervisor submission (anonymous groups' are not
+    # announced), closed, results ready per ratee.
+    outbox = (await db_session.exec(select(OutboxEvent))).all()
+    types = [e.type for e in outbox]
     assert types.count(events.CAMPAIGN_OPENED) == 1
-    assert types.count(events.RESPONSE_SUBMITTED) == len(invitations) - 2
+    announced = [e.data["relationship"] for e in outbox if e.type == events.RESPONSE_SUBMITTED]
+    assert announced
+    assert set(announced) <= {"self", "supervisor"}
     assert types.count(events.CAMPAIGN_CLOSED) == 1
     assert types.count(events.RESULTS_READY) == 2
     assert types.count(events.INVITATION_CREATED) == len(invitations)

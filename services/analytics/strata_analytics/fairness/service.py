@@ -34,6 +34,7 @@ from strata_analytics.stats import (
     group_summary,
     icc,
     krippendorff_alpha_by_group,
+    linkable_raters,
     pair_scores,
     population,
     rater_bias,
@@ -201,9 +202,27 @@ class FairnessService:
         )
         if not rows.size or scale is None:
             return empty
-        sums = rater_sums(
+        # Raters with fewer than k ratees would be singled out by their row: they enter no
+        # rater-level figure (not even the population, which minus the rows shown would
+        # give them back), and are only counted.
+        linkable = linkable_raters(
             rows.rater,
             scope.target,
+            rows.threshold,
+            rows.relationship != scope.relationship_code(SUPERVISOR),
+        )
+        withheld = int(np.unique(rows.rater[linkable]).size)
+        if linkable.any():
+            rows = rows.take(np.flatnonzero(~linkable))
+            target = scope.target[~linkable]
+        else:
+            target = scope.target
+        empty = empty.model_copy(update={"withheld_raters": withheld})
+        if not rows.size:
+            return empty
+        sums = rater_sums(
+            rows.rater,
+            target,
             rows.value.astype(np.float64),
             dimension=rows.competency,
             scale=scale,

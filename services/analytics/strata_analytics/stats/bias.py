@@ -40,6 +40,38 @@ MIDPOINT_TOLERANCE = 1e-9
 """A rating counts as the midpoint when within this many scale steps of it."""
 
 
+def linkable_raters(
+    rater: npt.ArrayLike,
+    target: npt.ArrayLike,
+    threshold: npt.ArrayLike,
+    anonymous: npt.ArrayLike,
+) -> BoolArray:
+    """Per row: True when its rater may NOT have a rater-level row (nor enter the
+    rater-level statistics at all), because the row would single the rater out.
+
+    A rater is kept when they rated at least k distinct targets (k the highest anonymity
+    threshold among their rows), or when none of their rows is anonymous (a supervisor,
+    who is named in results anyway). A pseudonymous row with fewer ratees is one person's
+    answer profile for one or two ratees, and (ratee count, relationship set) is enough to
+    tie it to a name from an invitation list (docs/statistics.md, "Rater rows and k").
+    """
+    who = np.asarray(rater, dtype=np.int64)
+    if who.size == 0:
+        return np.zeros(0, dtype=bool)
+    aim = np.asarray(target, dtype=np.int64)
+    k = np.asarray(threshold, dtype=np.int64)
+    hidden = np.asarray(anonymous, dtype=bool)
+    size = int(who.max()) + 1
+    width = np.int64(int(aim.max()) + 1)
+    pairs = np.unique(who * width + aim)
+    ratees = np.bincount(pairs // width, minlength=size)
+    highest = np.zeros(size, dtype=np.int64)
+    np.maximum.at(highest, who, k)
+    any_anonymous = np.bincount(who, weights=hidden.astype(np.float64), minlength=size) > 0
+    withheld = any_anonymous & (ratees < highest)
+    return np.asarray(withheld[who], dtype=bool)
+
+
 @dataclass(frozen=True)
 class RaterSums:
     """Per-rater sufficient statistics; every array is aligned with `rater`.

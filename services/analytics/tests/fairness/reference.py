@@ -106,6 +106,22 @@ class FairnessService:
         )
         if not facts or scale is None:
             return empty
+        # The rule added with issue 17 (rater rows and k), per object: a rater with an
+        # anonymous rating and fewer distinct targets than the highest k of their ratings
+        # enters no rater-level figure.
+        seen: dict[str, set[str]] = defaultdict(set)
+        highest: dict[str, int] = defaultdict(int)
+        anonymous: set[str] = set()
+        for fact in facts:
+            seen[fact.rater_key].add(f"{fact.campaign_id}/{fact.ratee_id}")
+            highest[fact.rater_key] = max(highest[fact.rater_key], fact.anonymity_threshold)
+            if fact.relationship != SUPERVISOR:
+                anonymous.add(fact.rater_key)
+        linkable = {key for key in anonymous if len(seen[key]) < highest[key]}
+        facts = [f for f in facts if f.rater_key not in linkable]
+        empty = empty.model_copy(update={"withheld_raters": len(linkable)})
+        if not facts:
+            return empty
         # A ratee is rated once per campaign: (campaign, ratee) is the rater's target.
         targets = [f"{f.campaign_id}/{f.ratee_id}" for f in facts]
         sums = rater_sums(

@@ -45,9 +45,14 @@ class TestFigures:
         ).json()
         # Counted, three items each: Jonas 4 (Lena), 5 (Omar), 2 (Clara): 33; Lena's peers
         # 5, 4, 3: 36; Omar's peers 5, 5, 4: 42. Customers, selves and Clara's two peers
-        # are not counted: 27 ratings, mean 111 / 27.
-        assert body["population"]["ratings"] == 27
-        assert body["population"]["mean"] == round(111 / 27, 4)
+        # are not counted. Each peer rated fewer than k = 3 ratees: their rows would
+        # single them out, so they enter no rater-level figure, the population included
+        # (which minus Jonas would give them back): Jonas alone, 9 ratings, mean 33 / 9.
+        assert body["population"]["ratings"] == 9
+        assert body["population"]["mean"] == round(33 / 9, 4)
+        assert [r["rater_key"] for r in body["raters"]] == ["key-jonas"]
+        assert body["withheld_raters"] == 3  # the three peers
+        assert all(r["ratees"] >= 3 for r in body["raters"])
         jonas = next(r for r in body["raters"] if r["rater_key"] == "key-jonas")
         assert (jonas["ratees"], jonas["mean"]) == (3, round(11 / 3, 4))
         assert jonas["supervisor_employee_id"] is None  # the fake feed names nobody

@@ -408,3 +408,25 @@ class TestEdgeCases:
     def test_infinite_score(self) -> None:
         with pytest.raises(ValueError, match="infinite"):
             rater_sums(["a"], ["t"], [np.inf])
+
+
+class TestLinkableRaters:
+    """Rater rows and k: a rater with an anonymous rating and fewer ratees than k is
+    withheld from every rater-level figure; a supervisor is not."""
+
+    def test_raters_below_k_ratees_are_withheld_and_supervisors_kept(self):
+        from strata_analytics.stats import linkable_raters
+
+        # rater 0: 3 ratees (peer); rater 1: 2 ratees (peer); rater 2: 1 ratee (supervisor);
+        # rater 3: 3 ratees but one rating in a group whose k is 4.
+        rater = [0, 0, 0, 1, 1, 1, 2, 3, 3, 3]
+        target = [0, 1, 2, 0, 1, 1, 0, 0, 1, 2]
+        threshold = [3, 3, 3, 3, 3, 3, 3, 3, 3, 4]
+        anonymous = [True] * 6 + [False] + [True] * 3
+        withheld = linkable_raters(rater, target, threshold, anonymous)
+        assert withheld.tolist() == [False] * 3 + [True] * 3 + [False] + [True] * 3
+
+    def test_nothing_in_nothing_out(self):
+        from strata_analytics.stats import linkable_raters
+
+        assert linkable_raters([], [], [], []).tolist() == []

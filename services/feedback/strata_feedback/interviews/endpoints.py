@@ -23,10 +23,11 @@ from strata_contracts.feedback.interviews import (
 from strata_contracts.feedback.vocabulary import InterviewStatus
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
+from strata_feedback.interviews.cycles import GoalsCycles
 from strata_feedback.interviews.models import Interview
 from strata_feedback.interviews.service import Guard, interview_service
 from strata_feedback.responses import problems
-from strata_feedback.upstream import ViewerDep
+from strata_feedback.upstream import GoalsDep, ViewerDep
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import require_roles
@@ -63,10 +64,15 @@ async def _answer(session: AsyncSession, interview: Interview, response: Respons
     responses=problems(409, 503, 504),
 )
 async def schedule_interview(
-    data: InterviewCreate, session: SessionDep, viewer: ViewerDep, response: Response
+    data: InterviewCreate,
+    session: SessionDep,
+    viewer: ViewerDep,
+    goals: GoalsDep,
+    response: Response,
 ) -> InterviewRead:
-    """Schedule an interview (HR for anyone; a manager for their reporting line)."""
-    interview = await interview_service.schedule(session, viewer, data)
+    """Schedule an interview (HR for anyone; a manager for their reporting line); a cycle's
+    interview only while the cycle is in its feedback phase."""
+    interview = await interview_service.schedule(session, viewer, GoalsCycles(goals), data)
     response.headers["Location"] = f"{router.prefix}/{interview.id}"
     return await _answer(session, interview, response)
 
@@ -107,18 +113,24 @@ async def get_interview(
 
 
 @router.post(
-    "/{interview_id}/reschedule", dependencies=[MANAGER_SIDE], responses=problems(404, 409, 412)
+    "/{interview_id}/reschedule",
+    dependencies=[MANAGER_SIDE],
+    responses=problems(404, 409, 412, 503, 504),
 )
 async def reschedule_interview(
     interview_id: UUID,
     data: InterviewReschedule,
     session: SessionDep,
     viewer: ViewerDep,
+    goals: GoalsDep,
     response: Response,
     check: GuardDep,
 ) -> InterviewRead:
-    """Move a scheduled interview to another time or place, with a reason."""
-    interview = await interview_service.reschedule(session, viewer, interview_id, data, check)
+    """Move a scheduled interview to another time or place, with a reason (a cycle's
+    interview only while the cycle is in its feedback phase)."""
+    interview = await interview_service.reschedule(
+        session, viewer, interview_id, data, GoalsCycles(goals), check
+    )
     return await _answer(session, interview, response)
 
 

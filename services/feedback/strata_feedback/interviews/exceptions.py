@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from strata_contracts.goals.vocabulary import CyclePhase
 from strata_kit.errors import Conflict, Forbidden, NotFound
 
 
@@ -50,3 +51,18 @@ class EmployeeOnly(Forbidden):
 class NotInReportingLine(Forbidden):
     title = "Not in your reporting line"
     slug = "not-in-reporting-line"
+
+
+class CycleNotInFeedback(Conflict):
+    """Interviews of a cycle happen in its feedback phase: not before (planning to
+    assessment), not after it closed (a closed cycle is frozen)."""
+
+    title = "Cycle not in its feedback phase"
+    slug = "cycle-not-in-feedback"
+
+    def __init__(self, cycle_name: str, phase: CyclePhase) -> None:
+        super().__init__(
+            f"The cycle {cycle_name!r} is in its {phase.value} phase: its interviews are "
+            "scheduled while it is in its feedback phase.",
+            phase=phase.value,
+        )

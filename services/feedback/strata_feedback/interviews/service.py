@@ -31,6 +31,7 @@ from strata_contracts.identity import IdentityClaims
 from strata_contracts.pagination import Page
 from strata_feedback.access import Viewer
 from strata_feedback.improvement.repository import ImprovementRepository
+from strata_feedback.interviews.cycles import CycleDirectory, ensure_feedback_phase
 from strata_feedback.interviews.exceptions import (
     AppealPending,
     EmployeeOnly,
@@ -158,15 +159,27 @@ class InterviewService:
     # --- scheduling ----------------------------------------------------------------
 
     async def schedule(
-        self, session: AsyncSession, viewer: Viewer, data: InterviewCreate
+        self, session: AsyncSession, viewer: Viewer, cycles: CycleDirectory, data: InterviewCreate
     ) -> Interview:
-        """Schedule an interview: HR for anyone, a manager for their reporting line."""
+        """Schedule an interview: HR for anyone, a manager for their reporting line; a
+        cycle's interview only while the cycle is in its feedback phase. The caller's
+        rights are settled first, the request's business rules after."""
         manager_id = await self._manager_of_record(viewer, data)
+        if data.location is None and data.meeting_link is None:
+            raise InvalidInput(
+                "An interview needs a place: a location, a meeting link, or both.",
+                errors=[
+                    field("location", "give a location or a meeting_link", "missing"),
+                    field("meeting_link", "give a meeting_link or a location", "missing"),
+                ],
+            )
         if manager_id == data.employee_id:
             raise InvalidInput(
                 "An employee cannot be their own manager of record.",
                 errors=[field("manager_id", "equals employee_id")],
             )
+        if data.cycle_id is not None:
+            await ensure_feedback_phase(cycles, data.cycle_id, "cycle_id")
         seen: set[UUID] = {data.employee_id, manager_id}
         for i, participant in enumerate(data.participants):
             if participant.employee_id in seen:
@@ -302,12 +315,15 @@ class InterviewService:
         viewer: Viewer,
         interview_id: UUID,
         data: InterviewReschedule,
+        cycles: CycleDirectory,
         guard: Guard | None = None,
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         before = _snap(interview)
         interview.status = MACHINE.next(interview.status, A.RESCHEDULE)
+        if interview.cycle_id is not None:
+            await ensure_feedback_phase(cycles, interview.cycle_id, "scheduled_at")
         interview.scheduled_at = data.scheduled_at
         if data.duration_minutes is not None:
             interview.duration_minutes = data.duration_minutes

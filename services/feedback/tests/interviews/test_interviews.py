@@ -4,6 +4,7 @@ import uuid
 
 from sqlmodel import select
 
+from strata_contracts.goals.vocabulary import CyclePhase
 from strata_contracts.identity import Role
 from strata_feedback.interviews.models import Interview, InterviewGap
 from strata_feedback.models import AuditRecord, OutboxEvent
@@ -87,9 +88,30 @@ class TestScheduling:
         body = {"employee_id": str(people.anna), "scheduled_at": flow.when(3)}
         response = await client.post(BASE, json=body, headers=flow.manager())
         assert response.status_code == 422
-        assert response.json()["errors"][0]["pointer"] == "/body"
-        assert "location" in response.json()["errors"][0]["detail"]
+        assert [e["pointer"] for e in response.json()["errors"]] == [
+            "/body/location",
+            "/body/meeting_link",
+        ]
         assert await count(db_session, Interview) == 0
+
+    async def test_a_manager_outside_the_line_is_403_before_the_place_rule(
+        self, client, flow, people, db_session
+    ):
+        """Authorisation comes first: without a place, an outsider still learns only 403."""
+        body = {"employee_id": str(people.olga), "scheduled_at": flow.when(3)}
+        response = await client.post(BASE, json=body, headers=flow.manager())
+        assert response.status_code == 403
+        assert await count(db_session, Interview) == 0
+
+    async def test_the_schema_says_a_place_or_link_is_required(self, client, hr):
+        document = await client.get("/openapi.json", headers=hr)
+        schema = document.json()["components"]["schemas"]
+        create = schema["InterviewCreate"]
+        assert create["anyOf"] == [
+            {"required": ["location"], "properties": {"location": {"type": "string"}}},
+            {"required": ["meeting_link"], "properties": {"meeting_link": {"type": "string"}}},
+        ]
+        assert "required unless" in create["properties"]["location"]["description"]
 
     async def test_bad_fields_are_named(self, client, flow, people):
         body = {
@@ -118,6 +140,57 @@ class TestScheduling:
         response = await client.post(BASE, json=body, headers=flow.manager())
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/body/participants/0/employee_id"
+
+    async def test_a_cycle_not_in_its_feedback_phase_is_409_naming_the_phase(
+        self, client, flow, people, gateway, hr, db_session
+    ):
+        """Interviews belong to the cycle's feedback phase: not while it is still in
+        assessment, not once it is closed (a cycle of 2020, say)."""
+        for phase in ("planning", "coaching", "assessment", "closed"):
+            cycle = gateway.cycle(phase, name=f"Cycle {phase}")
+            for headers in (flow.manager(), hr):
+                body = {
+                    "employee_id": str(people.anna),
+                    "cycle_id": str(cycle),
+                    "scheduled_at": flow.when(3),
+                    "location": "Room 2",
+                }
+                response = await client.post(BASE, json=body, headers=headers)
+                assert response.status_code == 409, response.text
+                problem = response.json()
+                assert problem["phase"] == phase
+                assert f"{phase} phase" in problem["detail"]
+                assert problem["type"].endswith("cycle-not-in-feedback")
+        assert await count(db_session, Interview) == 0
+
+    async def test_an_unknown_cycle_is_422(self, client, flow, people, db_session):
+        body = {
+            "employee_id": str(people.anna),
+            "cycle_id": str(uuid.uuid4()),
+            "scheduled_at": flow.when(3),
+            "location": "Room 2",
+        }
+        response = await client.post(BASE, json=body, headers=flow.manager())
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/body/cycle_id"
+        assert await count(db_session, Interview) == 0
+
+    async def test_rescheduling_after_the_cycle_closed_is_409(
+        self, client, flow, people, gateway, cycle_id
+    ):
+        interview = await flow.schedule(people.anna, cycle_id=cycle_id, days=3)
+        gateway.cycles[cycle_id] = gateway.cycles[cycle_id].model_copy(
+            update={"phase": CyclePhase.CLOSED}
+        )
+        response = await client.post(
+            f"{BASE}/{interview['id']}/reschedule",
+            json={"scheduled_at": flow.when(5), "reason": "Anna is travelling"},
+            headers=flow.manager(),
+        )
+        assert response.status_code == 409
+        assert response.json()["phase"] == "closed"
+        stored = await client.get(f"{BASE}/{interview['id']}", headers=flow.manager())
+        assert stored.json()["scheduled_at"] == interview["scheduled_at"]
 
     async def test_one_interview_per_employee_per_cycle(self, client, flow, people, cycle_id):
         first = await flow.schedule(people.anna, cycle_id=cycle_id)

@@ -505,7 +505,7 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
     100 (± 0.01); its problems point at `items/<index>/weight`.
     """
     weight_problems = validate_weights(
-        [WeightItem(indicator_id=i.indicator_id, weight=i.weight) for i in items],
+        [WeightItem(indicator_id=i.ident, weight=i.weight) for i in items],
         min_weight=None,
         max_weight=None,
     )
@@ -530,6 +530,7 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
         if item.score is None:
             item_scores.append(
                 PlanItemScore(
+                    key=item.key,
                     indicator_id=item.indicator_id,
                     name=item.name,
                     perspective=item.perspective,
@@ -549,6 +550,7 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
         points = item.weight * item.score.score
         item_scores.append(
             PlanItemScore(
+                key=item.key,
                 indicator_id=item.indicator_id,
                 name=item.name,
                 perspective=item.perspective,
@@ -633,6 +635,6 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
         scored_weight=scored_weight,
         items=item_scores,
         perspectives=perspectives,
-        unscored=[i.indicator_id for i in unscored],
+        unscored=[i.ident for i in unscored],
         steps=steps,
     )

@@ -30,10 +30,11 @@ router = APIRouter(prefix=PREFIX, tags=["cycles"])
     response_model=CycleRead,
     status_code=status.HTTP_201_CREATED,
     dependencies=[HR],
-    responses=errors(403, 422),
+    responses=errors(403, 409, 422),
 )
 async def create_cycle(data: CycleCreate, session: SessionDep, identity: TenantCaller) -> CycleRead:
-    """Open a cycle in planning; its last day follows from the cadence unless custom."""
+    """Open a cycle in planning; its last day follows from the cadence unless custom; one
+    overlapping a cycle of the same cadence is refused unless allowed with a reason."""
     return await cycle_service.create(session, identity, data)
 
 

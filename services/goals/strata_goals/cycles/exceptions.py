@@ -27,3 +27,11 @@ class GateBlocked(Conflict):
 
     title = "Phase gate blocked"
     slug = "phase-gate-blocked"
+
+
+class CycleOverlap(Conflict):
+    """Another cycle of the same cadence covers some of the same days (for the same people:
+    a cycle covers the whole tenant). Allowed only explicitly, with a reason."""
+
+    title = "Cycles overlap"
+    slug = "cycle-overlap"

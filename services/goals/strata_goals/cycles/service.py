@@ -21,7 +21,13 @@ from strata_contracts.goals.vocabulary import Cadence, CyclePhase
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_goals.audit.service import audit_service
-from strata_goals.cycles.exceptions import CycleClosed, CycleNotFound, GateBlocked, WrongPhase
+from strata_goals.cycles.exceptions import (
+    CycleClosed,
+    CycleNotFound,
+    CycleOverlap,
+    GateBlocked,
+    WrongPhase,
+)
 from strata_goals.cycles.models import Cycle, CyclePhaseChange
 from strata_goals.cycles.repository import CycleRepository
 from strata_goals.events import emit
@@ -91,6 +97,21 @@ class CycleService:
                 errors=[field("ends_on", f"must be {expected} for a {data.cadence.value} cycle")],
             )
         ends_on = data.ends_on or expected
+        assert ends_on is not None
+        overlapping = await CycleRepository(session).overlapping(
+            data.cadence, data.starts_on, ends_on
+        )
+        if overlapping and not data.allow_overlap:
+            names = ", ".join(
+                f"{c.name} ({c.starts_on.isoformat()} to {c.ends_on.isoformat()}, {c.phase.value})"
+                for c in overlapping[:5]
+            )
+            raise CycleOverlap(
+                f"Another {data.cadence.value} cycle covers these days: {names}. A cycle covers "
+                "everyone in the tenant; allow the overlap explicitly with a reason if intended.",
+                errors=[field("starts_on", "overlaps a cycle of the same cadence", "overlap")],
+                overlapping_cycle_ids=[str(c.id) for c in overlapping[:_LISTED]],
+            )
         cycle = add_row(
             session,
             Cycle,
@@ -103,13 +124,17 @@ class CycleService:
             phase_changed_at=utcnow(),
         )
         await session.flush()
+        after = snapshot(cycle) or {}
+        if overlapping:
+            after["overlaps"] = [str(c.id) for c in overlapping[:_LISTED]]
         await audit_service.record(
             session,
             identity,
             entity_type="cycle",
             entity_id=cycle.id,
             action="created",
-            after=snapshot(cycle),
+            after=after,
+            reason=data.overlap_reason if overlapping else None,
         )
         return cycle_read(cycle)
 

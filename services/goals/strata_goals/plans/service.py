@@ -613,6 +613,17 @@ class PlanService:
         problems: list[FieldProblem] = []
         if held_on > today():
             problems.append(field("held_on", "a check-in cannot be recorded ahead of time"))
+        elif not cycle.starts_on <= held_on <= cycle.ends_on:
+            # Coaching belongs to the cycle's period: a check-in dated outside it would
+            # count towards a period it did not happen in (today is the default date).
+            problems.append(
+                field(
+                    "held_on",
+                    f"{held_on.isoformat()} is outside the cycle "
+                    f"({cycle.starts_on.isoformat()} to {cycle.ends_on.isoformat()})",
+                    "outside_cycle",
+                )
+            )
         if data.guidance is not None and identity.employee_id == plan.employee_id:
             problems.append(field("guidance", "guidance is the supervisor's to give"))
         keys = {item.key for item in await self._scored_items(session, plan)}
@@ -1002,7 +1013,8 @@ class PlanService:
                 plan_score = score_plan(
                     [
                         CalcItem(
-                            indicator_id=item.key,
+                            key=item.key,
+                            indicator_id=item.indicator_id,
                             name=item.name,
                             perspective=item.perspective,
                             weight=item.weight,

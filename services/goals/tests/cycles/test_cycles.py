@@ -44,6 +44,66 @@ class TestCadence:
             )
             assert (cycle["ends_on"], cycle["phase"]) == (ends_on, "planning")
 
+    async def test_two_cycles_of_one_cadence_for_the_same_days_are_refused(
+        self, api, client, db_session
+    ):
+        """Two monthly cycles for March are one too many (a cycle covers the tenant)."""
+        march = await api.call(
+            "POST", "/cycles", {"name": "March", "cadence": "monthly", "starts_on": "2026-03-01"}
+        )
+        for starts_on in ("2026-03-01", "2026-02-15", "2026-03-31"):
+            response = await client.post(
+                f"{P}/cycles",
+                json={"name": "March again", "cadence": "monthly", "starts_on": starts_on},
+                headers=api.headers,
+            )
+            assert response.status_code == 409, starts_on
+            problem = response.json()
+            assert problem["overlapping_cycle_ids"] == [march["id"]]
+            assert "March (2026-03-01 to 2026-03-31" in problem["detail"]
+            assert pointers(response) == ["/body/starts_on"]
+        listed = await api.call("GET", "/cycles")
+        assert [c["name"] for c in listed["items"]] == ["March"]
+        # The next month touches no day of March.
+        await api.call(
+            "POST", "/cycles", {"name": "April", "cadence": "monthly", "starts_on": "2026-04-01"}
+        )
+
+    async def test_a_monthly_cycle_inside_an_annual_one_is_legitimate(self, api):
+        await api.call(
+            "POST", "/cycles", {"name": "2026", "cadence": "annual", "starts_on": "2026-01-01"}
+        )
+        march = await api.call(
+            "POST", "/cycles", {"name": "March", "cadence": "monthly", "starts_on": "2026-03-01"}
+        )
+        assert march["phase"] == "planning"
+
+    async def test_an_overlap_is_allowed_explicitly_with_a_reason_that_is_audited(
+        self, api, client, db_session
+    ):
+        march = await api.call(
+            "POST", "/cycles", {"name": "March", "cadence": "monthly", "starts_on": "2026-03-01"}
+        )
+        body = {"name": "March pilot", "cadence": "monthly", "starts_on": "2026-03-01"}
+        no_reason = await client.post(
+            f"{P}/cycles", json={**body, "allow_overlap": True}, headers=api.headers
+        )
+        assert no_reason.status_code == 422
+        reason = "Pilot cycle for the new sales team, run beside March"
+        allowed = await api.call(
+            "POST", "/cycles", {**body, "allow_overlap": True, "overlap_reason": reason}
+        )
+        [record] = (
+            await db_session.exec(
+                select(AuditRecord).where(
+                    AuditRecord.entity_type == "cycle",
+                    AuditRecord.entity_id == uuid.UUID(allowed["id"]),
+                )
+            )
+        ).all()
+        assert record.reason == reason
+        assert record.after["overlaps"] == [march["id"]]
+
     async def test_a_wrong_end_is_refused(self, api, client):
         response = await client.post(
             f"{P}/cycles",

@@ -2,6 +2,7 @@
 actuals (single and bulk) and overdue check-ins."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlmodel import select
@@ -298,6 +299,31 @@ class TestCheckIns:
         )
         assert response.status_code == 409
 
+    async def test_a_check_in_dated_outside_the_cycle_is_refused(
+        self, api, client, worked_example, db_session
+    ):
+        """The March cycle runs 1 to 31 March: a check-in of 28 February or of 1 April
+        (or undated, today being later) is refused naming `held_on`."""
+        x = worked_example
+        before = await api.call("GET", f"/plans/{x['plan']}/check-ins")
+        for body in ({"held_on": "2026-02-28"}, {"held_on": "2026-04-01"}, {}):
+            response = await client.post(
+                f"{P}/plans/{x['plan']}/check-ins",
+                json={"summary": "Early start", **body},
+                headers=x["as_director"],
+            )
+            assert response.status_code == 422, body
+            assert pointers(response) == ["/body/held_on"]
+            assert "outside the cycle" in response.json()["errors"][0]["detail"]
+        after = await api.call("GET", f"/plans/{x['plan']}/check-ins")
+        assert after["items"] == before["items"]
+        inside = await client.post(
+            f"{P}/plans/{x['plan']}/check-ins",
+            json={"summary": "Last day", "held_on": "2026-03-31"},
+            headers=x["as_director"],
+        )
+        assert inside.status_code == 201, inside.text
+
     async def test_guidance_is_the_supervisors(self, client, worked_example):
         x = worked_example
         response = await client.post(
@@ -346,16 +372,33 @@ class TestOverdueCheckIns:
         assert [o["plan_id"] for o in everyone] == [x["plan"]]
 
     async def test_a_recent_check_in_is_not_overdue(self, api, worked_example):
+        """A check-in of today, in a cycle that runs this month (check-ins are dated
+        inside their cycle)."""
         x = worked_example
+        this_month = datetime.now(UTC).date().replace(day=1)
+        cycle = await api.call(
+            "POST",
+            "/cycles",
+            {"name": "This month", "cadence": "monthly", "starts_on": this_month.isoformat()},
+        )
+        plan = await api.call("POST", "/plans", {"employee_id": x["rep"], "cycle_id": cycle["id"]})
+        for signer in (x["as_rep"], x["as_director"]):
+            await api.call(
+                "POST", f"/plans/{plan['id']}/signatures", {"version": 1}, headers=signer
+            )
+        await transition(api, cycle["id"], "coaching")
         await api.call(
             "POST",
-            f"/plans/{x['plan']}/check-ins",
+            f"/plans/{plan['id']}/check-ins",
             {"summary": "On track"},
             headers=x["as_director"],
         )
-        assert await api.call("GET", "/check-ins/overdue", headers=x["as_director"]) == []
+        mine = {"cycle_id": cycle["id"]}
+        assert (
+            await api.call("GET", "/check-ins/overdue", params=mine, headers=x["as_director"]) == []
+        )
         stale = await api.call(
-            "GET", "/check-ins/overdue", params={"days": 1}, headers=x["as_director"]
+            "GET", "/check-ins/overdue", params={**mine, "days": 1}, headers=x["as_director"]
         )
         assert stale == []
 
@@ -381,8 +424,26 @@ class TestActuals:
         page = await api.call("GET", f"/plans/{x['plan']}/actuals", params={"key": key})
         assert [Decimal(a["value"]) for a in page["items"]] == [12, 14]
         score = await api.call("GET", f"/plans/{x['plan']}/score")
-        contracts = next(i for i in score["score"]["items"] if i["indicator_id"] == key)
+        contracts = next(i for i in score["score"]["items"] if i["key"] == key)
         assert Decimal(contracts["score"]) == Decimal("1.2")  # at the stretch: the cap
+
+    async def test_score_items_name_the_real_indicator_and_the_item_key(self, api, worked_example):
+        """Joining scores to indicators must match: `indicator_id` is the indicator's id,
+        as in the explanation, and the plan item key has its own field."""
+        x = worked_example
+        score = await api.call("GET", f"/plans/{x['plan']}/score")
+        items = score["score"]["items"]
+        by_indicator = {i["indicator_id"]: i for i in items}
+        names = ("contracts", "pipeline", "crm", "complaints")
+        assert set(by_indicator) == {x[n] for n in names}
+        assert {i["key"] for i in items} == {x["keys"][x[n]] for n in names}
+        assert all(by_indicator[x[n]]["key"] == x["keys"][x[n]] for n in names)
+        plan = await api.call("GET", f"/plans/{x['plan']}")
+        explanation = await api.call(
+            "GET", f"/employees/{x['rep']}/cycles/{plan['cycle_id']}/explanation"
+        )
+        assert {i["indicator_id"] for i in explanation["plan_score"]["items"]} == set(by_indicator)
+        assert {i["indicator_id"] for i in explanation["items"]} == set(by_indicator)
 
     async def test_a_qualitative_indicator_needs_a_level_of_its_rubric(
         self, api, client, worked_example, db_session

@@ -48,6 +48,8 @@ class CampaignRelationship(ReviewsModel, table=True):
     min_raters: int
     max_raters: int
     position: int
+    anonymity_threshold: int | None = None
+    """The group's own k, only ever above the campaign's; None: the campaign's."""
 
 
 class CampaignRatee(ReviewsModel, table=True):

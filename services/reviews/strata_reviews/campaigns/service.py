@@ -28,6 +28,7 @@ from strata_contracts.reviews.campaigns import (
     RelationshipRule,
 )
 from strata_contracts.reviews.vocabulary import (
+    ANONYMOUS_RELATIONSHIPS,
     CampaignStatus,
     InvitationStatus,
     NominationStatus,
@@ -52,6 +53,7 @@ from strata_reviews.campaigns.state import ensure_draft
 from strata_reviews.invitations.repository import InvitationRepository
 from strata_reviews.invitations.service import invitation_service
 from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
+from strata_reviews.nominations.models import counted_as
 from strata_reviews.nominations.repository import NominationRepository
 from strata_reviews.org import OrgDirectory
 from strata_reviews.templates.service import template_service
@@ -66,14 +68,32 @@ DEFAULT_RULES = (
 OPEN_CHANGES = frozenset({"name", "due_at", "closes_at"})
 
 
-def validate_rules(rules: Sequence[RelationshipRule], pointer: str) -> list[FieldProblem]:
+def validate_rules(rules: Sequence[RelationshipRule], pointer: str, k: int) -> list[FieldProblem]:
     """One rule per relationship, min <= max; one self-assessment and one supervisor at
     most (the supervisor group is never anonymous, so a second supervisor could read the
-    first one's answers from the group's figures)."""
+    first one's answers from the group's figures); a group's own threshold only for an
+    anonymous relationship and only above the campaign's `k`, never below."""
     errors: list[FieldProblem] = []
     seen: set[Relationship] = set()
     for n, rule in enumerate(rules):
         where = f"{pointer}/{n}"
+        if rule.anonymity_threshold is not None:
+            if rule.relationship not in ANONYMOUS_RELATIONSHIPS:
+                errors.append(
+                    field(
+                        f"{where}/anonymity_threshold",
+                        f"{rule.relationship.value} is not an anonymous group",
+                        "not_anonymous",
+                    )
+                )
+            elif rule.anonymity_threshold < k:
+                errors.append(
+                    field(
+                        f"{where}/anonymity_threshold",
+                        f"may only raise the campaign's k ({k}), never lower it",
+                        "below_campaign_threshold",
+                    )
+                )
         if rule.relationship in seen:
             errors.append(field(f"{where}/relationship", "listed twice", "duplicate"))
         seen.add(rule.relationship)
@@ -130,7 +150,10 @@ def campaign_read(campaign: Campaign, rules: Sequence[CampaignRelationship]) -> 
         scope_org_unit_id=campaign.scope_org_unit_id,
         relationships=[
             RelationshipRule(
-                relationship=r.relationship, min_raters=r.min_raters, max_raters=r.max_raters
+                relationship=r.relationship,
+                min_raters=r.min_raters,
+                max_raters=r.max_raters,
+                anonymity_threshold=r.anonymity_threshold,
             )
             for r in rules
         ],
@@ -166,7 +189,7 @@ class CampaignService:
         rules = list(data.relationships) if data.relationships is not None else list(DEFAULT_RULES)
         due_at = data.due_at or data.closes_at
         errors = [
-            *validate_rules(rules, "relationships"),
+            *validate_rules(rules, "relationships", data.anonymity_threshold),
             *validate_dates(data.opens_at, due_at, data.closes_at),
             *validate_scope(data.scope),
         ]
@@ -288,8 +311,21 @@ class CampaignService:
             closes_at if campaign.due_at == campaign.closes_at else campaign.due_at
         )
         errors = validate_dates(opens_at, due_at, closes_at)
+        k = data.anonymity_threshold or campaign.anonymity_threshold
         if data.relationships is not None:
-            errors.extend(validate_rules(data.relationships, "relationships"))
+            errors.extend(validate_rules(data.relationships, "relationships", k))
+        elif data.anonymity_threshold is not None:
+            # A higher campaign k may not leave a group's own threshold below it.
+            for rule in await repo.rules(campaign_id):
+                if rule.anonymity_threshold is not None and rule.anonymity_threshold < k:
+                    errors.append(
+                        field(
+                            "anonymity_threshold",
+                            f"the {rule.relationship.value} group's own threshold "
+                            f"({rule.anonymity_threshold}) would fall below it",
+                            "below_group_threshold",
+                        )
+                    )
         if errors:
             raise InvalidInput("The campaign is not valid.", errors=errors)
         if data.template_version is not None:
@@ -378,7 +414,7 @@ class CampaignService:
                 session,
                 campaign,
                 ratee_id=nomination.ratee_id,
-                relationship=nomination.relationship,
+                relationship=counted_as(nomination),
                 rater_employee_id=nomination.rater_employee_id,
                 external_name=nomination.external_name,
                 external_email=nomination.external_email,
@@ -576,6 +612,7 @@ class CampaignService:
                 min_raters=r.min_raters,
                 max_raters=r.max_raters,
                 position=n,
+                anonymity_threshold=r.anonymity_threshold,
             )
             for n, r in enumerate(rules)
         ]
@@ -657,7 +694,12 @@ class CampaignService:
 
 def _rules_snapshot(rules: Sequence[CampaignRelationship]) -> list[dict[str, object]]:
     return [
-        {"relationship": r.relationship.value, "min": r.min_raters, "max": r.max_raters}
+        {
+            "relationship": r.relationship.value,
+            "min": r.min_raters,
+            "max": r.max_raters,
+            "anonymity_threshold": r.anonymity_threshold,
+        }
         for r in rules
     ]
 

@@ -3,10 +3,17 @@
 
 Ratee-level figures are counts only: who has answered is an HR matter (the rater and
 overdue lists), so a manager following their team cannot tell which colleague answered.
+
+Below k, no count (`strata_reviews.results.anonymity.counts_disclosed`, the policy of the
+results too): for everyone but HR and admin (who follow up each rater anyway), a ratee's
+anonymous group with fewer than k submitted responses is withheld: shown as `withheld`
+without counts, and left out of the ratee's, the department's and the campaign's figures
+(which add up disclosed groups only), so no subtraction of two figures recovers it.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -31,6 +38,7 @@ from strata_reviews.campaigns.models import Campaign, CampaignRatee
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.invitations.models import Invitation
 from strata_reviews.invitations.repository import InvitationRepository
+from strata_reviews.results.anonymity import counts_disclosed, group_thresholds
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -57,15 +65,57 @@ def counts(invitations: Iterable[Invitation]) -> CompletionCounts:
     )
 
 
-def by_relationship(invitations: Sequence[Invitation]) -> list[RelationshipCompletion]:
+def by_relationship(
+    invitations: Sequence[Invitation], withheld: Iterable[Relationship] = ()
+) -> list[RelationshipCompletion]:
     groups: dict[Relationship, list[Invitation]] = defaultdict(list)
     for invitation in invitations:
         groups[invitation.relationship].append(invitation)
+    hidden = set(withheld)
     return [
-        RelationshipCompletion(relationship=r, counts=counts(groups[r]))
+        RelationshipCompletion(relationship=r, counts=None, withheld=True)
+        if r in hidden
+        else RelationshipCompletion(relationship=r, counts=counts(groups[r]))
         for r in Relationship
-        if r in groups
+        if r in groups or r in hidden
     ]
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """The invitations whose counts the caller may see, and the groups withheld."""
+
+    invitations: list[Invitation]
+    withheld: dict[UUID, set[Relationship]]
+    """Per ratee, the relationships withheld."""
+
+    @property
+    def withheld_groups(self) -> int:
+        return sum(len(g) for g in self.withheld.values())
+
+
+def disclose(
+    invitations: Sequence[Invitation], thresholds: dict[Relationship, int], *, full: bool
+) -> Disclosed:
+    """Rule 9 of the results: drop each (ratee, anonymous relationship) group with fewer
+    than its k submitted responses, unless the caller sees full counts (`full`)."""
+    if full:
+        return Disclosed(list(invitations), {})
+    groups: dict[tuple[UUID, Relationship], list[Invitation]] = defaultdict(list)
+    for invitation in invitations:
+        groups[(invitation.ratee_id, invitation.relationship)].append(invitation)
+    kept: list[Invitation] = []
+    withheld: dict[UUID, set[Relationship]] = defaultdict(set)
+    for (ratee_id, relationship), group in groups.items():
+        submitted = sum(i.status is InvitationStatus.SUBMITTED for i in group)
+        k = thresholds.get(relationship, 0)
+        if counts_disclosed(relationship, submitted, k):
+            kept.extend(group)
+        else:
+            withheld[ratee_id].add(relationship)
+    order = {i.id: n for n, i in enumerate(invitations)}
+    kept.sort(key=lambda i: order[i.id])
+    return Disclosed(kept, dict(withheld))
 
 
 class CompletionService:
@@ -73,7 +123,8 @@ class CompletionService:
         self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID
     ) -> CampaignCompletion:
         """Totals, per relationship and per department. A manager sees their reports'."""
-        campaign, ratees, invitations = await self._load(session, identity, campaign_id)
+        campaign, ratees, disclosed = await self._load(session, identity, campaign_id)
+        invitations = disclosed.invitations
         ratee_unit = {r.employee_id: r.org_unit_id for r in ratees}
         per_unit: dict[UUID, list[Invitation]] = defaultdict(list)
         for invitation in invitations:
@@ -87,6 +138,7 @@ class CompletionService:
             due_at=campaign.due_at,
             closes_at=campaign.closes_at,
             ratees=len(ratees),
+            withheld_groups=disclosed.withheld_groups,
             totals=counts(invitations),
             by_relationship=by_relationship(invitations),
             by_department=[
@@ -101,9 +153,9 @@ class CompletionService:
         self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID
     ) -> list[RateeCompletion]:
         """Per ratee: counts per relationship, never who answered."""
-        _, ratees, invitations = await self._load(session, identity, campaign_id)
+        _, ratees, disclosed = await self._load(session, identity, campaign_id)
         per_ratee: dict[UUID, list[Invitation]] = defaultdict(list)
-        for invitation in invitations:
+        for invitation in disclosed.invitations:
             per_ratee[invitation.ratee_id].append(invitation)
         return [
             RateeCompletion(
@@ -111,8 +163,11 @@ class CompletionService:
                 name=r.name,
                 org_unit_id=r.org_unit_id,
                 manager_id=r.manager_id,
+                withheld_groups=len(disclosed.withheld.get(r.employee_id, ())),
                 counts=counts(per_ratee[r.employee_id]),
-                by_relationship=by_relationship(per_ratee[r.employee_id]),
+                by_relationship=by_relationship(
+                    per_ratee[r.employee_id], disclosed.withheld.get(r.employee_id, ())
+                ),
             )
             for r in ratees
         ]
@@ -165,8 +220,9 @@ class CompletionService:
 
     async def _load(
         self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID
-    ) -> tuple[Campaign, list[CampaignRatee], list[Invitation]]:
-        """The campaign, and the ratees (with their invitations) the caller may follow."""
+    ) -> tuple[Campaign, list[CampaignRatee], Disclosed]:
+        """The campaign, and the ratees (with the invitations whose counts they may see)
+        the caller may follow."""
         campaign = await self._campaign(session, campaign_id)
         ratees = list(await CampaignRepository(session).ratees(campaign_id))
         if not (is_hr(identity) or identity.has_any(Role.INTEGRATION)):
@@ -179,7 +235,11 @@ class CompletionService:
             for i in await InvitationRepository(session).of_campaign(campaign_id)
             if i.ratee_id in keep
         ]
-        return campaign, ratees, invitations
+        rules = await CampaignRepository(session).rules(campaign_id)
+        thresholds = group_thresholds(
+            campaign.anonymity_threshold, {r.relationship: r.anonymity_threshold for r in rules}
+        )
+        return campaign, ratees, disclose(invitations, thresholds, full=is_hr(identity))
 
 
 completion_service = CompletionService()

@@ -17,7 +17,9 @@ from strata_contracts.reviews.templates import ItemRead, TemplateVersionRead
 from strata_contracts.reviews.vocabulary import ItemKind, Relationship
 from strata_kit.errors import Forbidden, InvalidInput
 from strata_kit.pagination import decode_cursor, encode_cursor
+from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.internal.repository import InternalRepository
+from strata_reviews.results.anonymity import group_thresholds
 from strata_reviews.templates.service import template_service
 
 
@@ -59,6 +61,16 @@ class InternalService:
         )
         more = len(rows) > limit
         rows = rows[:limit]
+        # Each answer carries its group's k (a relationship's own threshold only raises it).
+        repo = CampaignRepository(session)
+        thresholds: dict[UUID, dict[Relationship, int]] = {}
+        for campaign_id_ in {campaign.id for _, _, campaign in rows}:
+            campaign_ = next(c for _, _, c in rows if c.id == campaign_id_)
+            rules = await repo.rules(campaign_id_)
+            thresholds[campaign_id_] = group_thresholds(
+                campaign_.anonymity_threshold,
+                {r.relationship: r.anonymity_threshold for r in rules},
+            )
         versions: dict[UUID, TemplateVersionRead] = {}
         items: dict[UUID, tuple[ItemRead, TemplateVersionRead]] = {}
         out: list[InternalAnswer] = []
@@ -83,7 +95,9 @@ class InternalService:
                     cycle_id=campaign.cycle_id,
                     template_id=campaign.template_id,
                     closed_at=campaign.closed_at,
-                    anonymity_threshold=campaign.anonymity_threshold,
+                    anonymity_threshold=thresholds[campaign.id].get(
+                        invitation.relationship, campaign.anonymity_threshold
+                    ),
                     ratee_id=invitation.ratee_id,
                     relationship=invitation.relationship,
                     rater_key=rater_key(secret, tenant_id, invitation.rater_key),

@@ -32,3 +32,21 @@ class Nomination(ReviewsModel, table=True):
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     decision_reason: str | None = Field(default=None, max_length=2000)
+    reporting_line: Relationship | None = Field(default=None, sa_type=enum_type(Relationship))
+    """What the reporting lines say the rater is to the ratee (None for customers)."""
+    override_reason: str | None = Field(default=None, max_length=2000)
+    """Why HR labelled the rater against the reporting lines (audited)."""
+
+
+def counted_as(nomination: Nomination) -> Relationship:
+    """The group a nominated rater is invited to and counted in: the label, except that a
+    rater labelled `supervisor` against the reporting lines (an HR override) counts in the
+    anonymous group the lines give, never in the always-shown supervisor group."""
+    line = nomination.reporting_line
+    if nomination.relationship is Relationship.SUPERVISOR and line not in (
+        None,
+        Relationship.SUPERVISOR,
+    ):
+        assert line is not None
+        return line
+    return nomination.relationship

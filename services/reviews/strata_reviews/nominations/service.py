@@ -30,10 +30,12 @@ from strata_contracts.reviews.nominations import (
     NominationCreate,
     NominationDecision,
     NominationRead,
+    NominationWarning,
     SuggestionRequest,
     SuggestionResult,
 )
 from strata_contracts.reviews.vocabulary import (
+    ANONYMOUS_RELATIONSHIPS,
     CampaignStatus,
     NominationDecisionKind,
     NominationSource,
@@ -59,16 +61,34 @@ from strata_reviews.nominations.exceptions import (
     NominationNotFound,
     RateeNotInOrganisation,
 )
-from strata_reviews.nominations.models import Nomination
+from strata_reviews.nominations.models import Nomination, counted_as
 from strata_reviews.nominations.repository import NominationRepository
 from strata_reviews.org import OrgDirectory
+from strata_reviews.results.anonymity import group_thresholds
 
 ADJUSTABLE = frozenset({Relationship.PEER, Relationship.CUSTOMER})
 """What the ratee and their manager may add or remove; HR may adjust every relationship."""
 
 
-def nomination_read(nomination: Nomination) -> NominationRead:
-    return NominationRead.model_validate(nomination)
+def nomination_read(
+    nomination: Nomination, warnings: Sequence[NominationWarning] = ()
+) -> NominationRead:
+    return NominationRead.model_validate(
+        {
+            **nomination.model_dump(),
+            "counted_as": counted_as(nomination),
+            "warnings": list(warnings),
+        }
+    )
+
+
+def reporting_line(ratee: EmployeeRead, rater: EmployeeRead) -> Relationship:
+    """What the organisation says the rater is to the ratee."""
+    if ratee.manager_id is not None and rater.id == ratee.manager_id:
+        return Relationship.SUPERVISOR
+    if rater.manager_id == ratee.id:
+        return Relationship.DIRECT_REPORT
+    return Relationship.PEER
 
 
 def _active(employees: Sequence[EmployeeRead]) -> list[EmployeeRead]:
@@ -195,6 +215,7 @@ class NominationService:
                 rater_key=key,
                 status=NominationStatus.PROPOSED,
                 source=NominationSource.SUGGESTED,
+                reporting_line=relationship,
             )
             session.add(nomination)
             taken.add(key)
@@ -231,6 +252,9 @@ class NominationService:
             raise Forbidden("The ratee and their manager nominate peers and customers only.")
         rules = {r.relationship: r for r in await CampaignRepository(session).rules(campaign_id)}
         self._check_shape(data, rules, ratee_id)
+        line: Relationship | None = None
+        override: str | None = None
+        rater: EmployeeRead | None = None
         if data.rater_employee_id is not None:
             rater = await directory.get_employee(data.rater_employee_id)
             if rater is None or rater.status is EmployeeStatus.TERMINATED:
@@ -247,6 +271,8 @@ class NominationService:
         repo = NominationRepository(session)
         if any(n.rater_key == key for n in await repo.of_ratee(campaign_id, ratee_id)):
             raise NominationExists("This rater is nominated for this ratee already.")
+        if rater is not None:
+            line, override = await self._check_line(identity, data, rules, ratee, rater, directory)
         rule = rules[data.relationship]
         if await repo.count_active(campaign_id, ratee_id, data.relationship) >= rule.max_raters:
             raise NominationLimitReached(
@@ -273,6 +299,8 @@ class NominationService:
             source=source,
             decided_by=identity.subject if approver else None,
             decided_at=now if approver else None,
+            reporting_line=line,
+            override_reason=override,
         )
         session.add(nomination)
         await session.flush()
@@ -282,12 +310,108 @@ class NominationService:
             identity=identity,
             entity_type="nomination",
             entity_id=nomination.id,
-            action="added",
+            action="added_against_reporting_line" if override else "added",
             after=snapshot(nomination),
+            reason=override,
         )
         if approver and campaign.status is CampaignStatus.OPEN:
             await self._invite(session, campaign, nomination)
-        return nomination_read(nomination)
+        warnings = await self._warnings(session, campaign, ratee_id, counted_as(nomination), rules)
+        return nomination_read(nomination, warnings)
+
+    async def _check_line(
+        self,
+        identity: IdentityClaims,
+        data: NominationCreate,
+        rules: dict[Relationship, CampaignRelationship],
+        ratee: CampaignRatee,
+        rater: EmployeeRead,
+        directory: OrgDirectory,
+    ) -> tuple[Relationship, str | None]:
+        """The relationship must agree with the reporting lines (goals), or HR overrides it
+        with a reason; a `supervisor` label so overridden must have an anonymous group to
+        count in. Returns what the lines say and the override's reason."""
+        employee = await directory.get_employee(ratee.employee_id)
+        if employee is None:
+            raise RateeNotInOrganisation(
+                f"The organisation no longer knows employee {ratee.employee_id}."
+            )
+        line = reporting_line(employee, rater)
+        if data.relationship is line:
+            return line, None
+        if data.override_reason is None:
+            raise InvalidInput(
+                f"The reporting lines make this rater the ratee's {line.value}, not "
+                f"{data.relationship.value}; HR may override with a reason.",
+                errors=[
+                    field(
+                        "relationship",
+                        f"the reporting lines say {line.value}",
+                        "reporting_line_mismatch",
+                    )
+                ],
+                reporting_line=line.value,
+            )
+        if not is_hr(identity):
+            raise Forbidden("Only HR labels a rater against the reporting lines.")
+        if data.relationship is Relationship.SUPERVISOR and line not in rules:
+            raise InvalidInput(
+                f"An overridden supervisor counts in the {line.value} group, which this "
+                "campaign does not use.",
+                errors=[field("relationship", f"{line.value} is not in the campaign", "no_group")],
+            )
+        return line, data.override_reason
+
+    async def _warnings(
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        ratee_id: UUID,
+        relationship: Relationship,
+        rules: dict[Relationship, CampaignRelationship],
+    ) -> list[NominationWarning]:
+        """Say so when an anonymous group cannot, or does not yet, reach its k: its answers
+        would be suppressed, scores and comments alike."""
+        if relationship not in ANONYMOUS_RELATIONSHIPS or relationship not in rules:
+            return []
+        k = group_thresholds(
+            campaign.anonymity_threshold, {r: v.anonymity_threshold for r, v in rules.items()}
+        )[relationship]
+        rule = rules[relationship]
+        nominated = sum(
+            counted_as(n) is relationship
+            for n in await NominationRepository(session).of_ratee(campaign.id, ratee_id)
+            if n.status is not NominationStatus.REJECTED
+        )
+        if rule.max_raters < k:
+            return [
+                NominationWarning(
+                    code="cannot_reach_threshold",
+                    relationship=relationship,
+                    detail=(
+                        f"At most {rule.max_raters} {relationship.value} raters are allowed "
+                        f"but their group is shown only with {k} responses: their answers "
+                        "will never be shown (scores and comments are suppressed)."
+                    ),
+                    nominated=nominated,
+                    threshold=k,
+                )
+            ]
+        if nominated < k:
+            return [
+                NominationWarning(
+                    code="below_threshold",
+                    relationship=relationship,
+                    detail=(
+                        f"{nominated} {relationship.value} raters nominated; the group is "
+                        f"shown only with {k} responses, so unless more are nominated (and "
+                        "answer) their answers will be suppressed, scores and comments alike."
+                    ),
+                    nominated=nominated,
+                    threshold=k,
+                )
+            ]
+        return []
 
     async def remove(
         self,
@@ -466,7 +590,7 @@ class NominationService:
             session,
             campaign,
             ratee_id=nomination.ratee_id,
-            relationship=nomination.relationship,
+            relationship=counted_as(nomination),
             rater_employee_id=nomination.rater_employee_id,
             external_name=nomination.external_name,
             external_email=nomination.external_email,

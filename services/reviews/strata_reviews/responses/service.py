@@ -20,7 +20,12 @@ from strata_contracts.reviews.responses import (
     ResponseSubmit,
 )
 from strata_contracts.reviews.templates import CompetencyRead, ItemRead, TemplateVersionRead
-from strata_contracts.reviews.vocabulary import InvitationStatus, ItemKind, Relationship
+from strata_contracts.reviews.vocabulary import (
+    ANONYMOUS_RELATIONSHIPS,
+    InvitationStatus,
+    ItemKind,
+    Relationship,
+)
 from strata_kit.audit import record_audit
 from strata_kit.errors import InvalidInput, field
 from strata_kit.outbox import record_event
@@ -198,6 +203,16 @@ class ResponseService:
             action="submitted",
             after={"status": invitation.status.value, "answers": len(answered)},
         )
+        # Below k, no count and no timing, events included: an anonymous group's
+        # submissions are not announced one by one (its results come with the close).
+        if invitation.relationship not in ANONYMOUS_RELATIONSHIPS:
+            await self._announce(session, campaign, invitation, now)
+        await session.flush()
+        return await self.read(session, invitation)
+
+    async def _announce(
+        self, session: AsyncSession, campaign: Campaign, invitation: Invitation, now: datetime
+    ) -> None:
         await record_event(
             session,
             OutboxEvent,
@@ -210,8 +225,6 @@ class ResponseService:
                 submitted_at=now,
             ),
         )
-        await session.flush()
-        return await self.read(session, invitation)
 
     def _ensure_answerable(self, invitation: Invitation, campaign: Campaign, now: datetime) -> None:
         if invitation.status is InvitationStatus.SUBMITTED:

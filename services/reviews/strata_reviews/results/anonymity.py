@@ -26,6 +26,11 @@ Rules.
    from shown cells only, by adding their counts, sums and distributions.
 7. Comments are shown only for shown groups, without rater ids, sorted by text.
 8. Every reader gets the same document: there is no second view to compare with.
+9. Below k, nothing at all: a suppressed anonymous group shows no response count either
+   (`invited` and `responded` are null), in the results and in every completion view a
+   ratee's manager reads (`counts_disclosed`); only its reason code is given.
+10. A relationship may carry its own threshold, only ever above the campaign's k; the
+    group's k is the higher of the two (`group_thresholds`).
 
 Consequence. Every published number is a sum over shown cells, and every shown cell of
 an anonymous group pools at least k raters. Subtracting any two published figures
@@ -36,7 +41,7 @@ and by changing a suppressed rater's answers and finding every results document
 unchanged.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -54,6 +59,7 @@ from strata_contracts.reviews.results import (
 )
 from strata_contracts.reviews.templates import ItemRead, ScaleRead, TemplateVersionRead
 from strata_contracts.reviews.vocabulary import (
+    ANONYMOUS_RELATIONSHIPS,
     GroupStatus,
     InvitationStatus,
     Relationship,
@@ -115,6 +121,21 @@ class GroupVerdict:
     reason: SuppressionReason | None
 
 
+def group_thresholds(
+    k: int, own: Mapping[Relationship, int | None] | None = None
+) -> dict[Relationship, int]:
+    """Rule 10: each anonymous relationship's k, the campaign's `k` or the relationship's
+    own threshold when higher (never lower)."""
+    own = own or {}
+    return {r: max(k, own.get(r) or k) for r in ANONYMOUS_RELATIONSHIPS}
+
+
+def counts_disclosed(relationship: Relationship, submitted: int, k: int) -> bool:
+    """Rule 9: may a group's response counts (and anything timing them) be shown? Self and
+    the supervisor are not anonymous; an anonymous group only with at least k responses."""
+    return relationship not in ANONYMOUS_RELATIONSHIPS or submitted >= k
+
+
 def group_verdict(relationship: Relationship, responded: int, k: int) -> GroupVerdict:
     """Rules 3 and 4: may this group's answers be shown at all?"""
     if responded == 0:
@@ -138,13 +159,16 @@ def anonymise(
     *,
     k: int,
     name_supervisor: bool,
+    thresholds: Mapping[Relationship, int] | None = None,
 ) -> Anonymised:
-    """The results document of one ratee (rules above)."""
+    """The results document of one ratee (rules above); `thresholds` are the anonymous
+    groups' own k (`group_thresholds`), `k` for any not given."""
     groups: list[Relationship] = [r for r in relationships if r is not Relationship.SELF]
     submitted = [r for r in responses if r.status is InvitationStatus.SUBMITTED]
     by_group = {g: [r for r in submitted if r.relationship is g] for g in groups}
     own = [r for r in submitted if r.relationship is Relationship.SELF]
-    verdicts = {g: group_verdict(g, len(by_group[g]), k) for g in groups}
+    ks = {g: max(k, (thresholds or {}).get(g, k)) for g in groups}
+    verdicts = {g: group_verdict(g, len(by_group[g]), ks[g]) for g in groups}
     scales = {s.id: s for s in version.scales}
 
     def cell(group: Relationship, item: ItemRead) -> tuple[GroupStats, Tally | None]:
@@ -159,7 +183,7 @@ def anonymise(
             r.ratings[item.id] for r in by_group[group] if item.id in r.ratings
         )
         anonymous = group is not Relationship.SUPERVISOR
-        if tally.count == 0 or (anonymous and tally.count < k):
+        if tally.count == 0 or (anonymous and tally.count < ks[group]):
             reason = (
                 SuppressionReason.ITEM_BELOW_THRESHOLD
                 if anonymous
@@ -290,11 +314,12 @@ def anonymise(
             and verdict.status is GroupStatus.SHOWN
             else []
         )
+        disclosed = counts_disclosed(group, len(by_group[group]), ks[group])
         summaries.append(
             GroupSummary(
                 relationship=group,
-                invited=sum(r.relationship is group for r in responses),
-                responded=len(by_group[group]),
+                invited=sum(r.relationship is group for r in responses) if disclosed else None,
+                responded=len(by_group[group]) if disclosed else None,
                 status=verdict.status,
                 reason=verdict.reason,
                 named_raters=named,

@@ -20,7 +20,7 @@ from strata_reviews.access import is_hr, is_line_manager, is_person
 from strata_reviews.campaigns.exceptions import CampaignNotFound, RateeNotFound
 from strata_reviews.campaigns.models import Campaign, CampaignRatee
 from strata_reviews.campaigns.repository import CampaignRepository
-from strata_reviews.results.anonymity import anonymise
+from strata_reviews.results.anonymity import anonymise, group_thresholds
 from strata_reviews.results.exceptions import ResultsNotReady
 from strata_reviews.results.repository import ResultRepository
 from strata_reviews.templates.service import template_service
@@ -64,6 +64,10 @@ class ResultService:
             responses,
             k=campaign.anonymity_threshold,
             name_supervisor=campaign.name_supervisor,
+            thresholds=group_thresholds(
+                campaign.anonymity_threshold,
+                {r.relationship: r.anonymity_threshold for r in rules},
+            ),
         )
         return RateeResults(
             campaign_id=campaign.id,

@@ -118,13 +118,27 @@ class TestCreate:
         }
         assert (await db_session.exec(select(Campaign))).all() == []
 
-    async def test_a_threshold_below_two_is_refused(self, client, flow, hr):
+    async def test_a_threshold_below_three_is_refused(self, client, flow, hr, db_session):
+        """In a shown group of two, each rater could compute the other's answers."""
         template = await flow.template()
-        response = await client.post(
-            BASE, json=body(flow, template, anonymity_threshold=1), headers=hr
+        for k in (1, 2):
+            response = await client.post(
+                BASE, json=body(flow, template, anonymity_threshold=k), headers=hr
+            )
+            assert response.status_code == 422
+            assert response.json()["errors"][0]["pointer"] == "/body/anonymity_threshold"
+        assert (await db_session.exec(select(Campaign))).all() == []
+
+    async def test_a_threshold_cannot_be_lowered_below_three_later(self, client, flow, hr):
+        template = await flow.template()
+        campaign = (await client.post(BASE, json=body(flow, template), headers=hr)).json()
+        response = await client.patch(
+            f"{BASE}/{campaign['id']}", json={"anonymity_threshold": 2}, headers=hr
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/body/anonymity_threshold"
+        stored = await client.get(f"{BASE}/{campaign['id']}", headers=hr)
+        assert stored.json()["anonymity_threshold"] == 3
 
     async def test_an_unknown_employee_in_the_scope_is_named(
         self, client, flow, hr, org, db_session
@@ -240,7 +254,7 @@ class TestOpen:
     async def test_an_open_campaign_changes_only_name_and_dates(self, client, flow, hr):
         campaign = await flow.staffed("E010", peers=("E011",))
         frozen = await client.patch(
-            f"{BASE}/{campaign['id']}", json={"anonymity_threshold": 2, "name": "x"}, headers=hr
+            f"{BASE}/{campaign['id']}", json={"anonymity_threshold": 4, "name": "x"}, headers=hr
         )
         assert frozen.status_code == 409
         assert [e["pointer"] for e in frozen.json()["errors"]] == ["/body/anonymity_threshold"]

@@ -64,7 +64,9 @@ class TestCampaign:
         manager = as_("E003", Role.MANAGER)
         body = (await client.get(flow.url(campaign, "/completion"), headers=manager)).json()
         assert body["ratees"] == 1
-        assert body["totals"]["invited"] == 3
+        # E020's two peers (below k = 3) are left out: only the self-assessment counts.
+        assert body["totals"]["invited"] == 1
+        assert body["withheld_groups"] == 1
         ratees = (
             await client.get(flow.url(campaign, "/completion/ratees"), headers=manager)
         ).json()
@@ -74,6 +76,7 @@ class TestCampaign:
             "name",
             "org_unit_id",
             "manager_id",
+            "withheld_groups",
             "counts",
             "by_relationship",
         }
@@ -106,3 +109,55 @@ class TestOverdue:
             flow.url(campaign, "/overdue"), headers=as_("E002", Role.MANAGER)
         )
         assert forbidden.status_code == 403
+
+
+class TestBelowK:
+    """Below k, no count: a ratee's anonymous group with fewer than k answers shows no
+    count in any completion view but HR's, and is left out of every total."""
+
+    async def test_a_managers_views_hide_a_group_below_k(self, client, flow, as_, org):
+        campaign = await two_teams(flow)  # E010: 1 of 2 peers answered (one declined)
+        manager = as_("E002", Role.MANAGER)
+        [ratee] = (
+            await client.get(flow.url(campaign, "/completion/ratees"), headers=manager)
+        ).json()
+        peers = next(r for r in ratee["by_relationship"] if r["relationship"] == "peer")
+        assert peers == {"relationship": "peer", "counts": None, "withheld": True}
+        assert ratee["withheld_groups"] == 1
+        assert (ratee["counts"]["invited"], ratee["counts"]["submitted"]) == (1, 0)
+        body = (await client.get(flow.url(campaign, "/completion"), headers=manager)).json()
+        assert [r["relationship"] for r in body["by_relationship"]] == ["self"]
+        assert body["totals"]["submitted"] == 0
+        units = {d["org_unit_id"]: d["counts"] for d in body["by_department"]}
+        assert units[str(org.unit("U-SALES"))]["invited"] == 1
+
+    async def test_an_integration_sees_the_same_policy(self, client, flow, integration):
+        campaign = await two_teams(flow)
+        body = (await client.get(flow.url(campaign, "/completion"), headers=integration)).json()
+        assert body["withheld_groups"] == 2
+        assert body["totals"]["invited"] == 2  # the two self-assessments
+        ratees = (
+            await client.get(flow.url(campaign, "/completion/ratees"), headers=integration)
+        ).json()
+        for ratee in ratees:
+            peers = next(r for r in ratee["by_relationship"] if r["relationship"] == "peer")
+            assert (peers["counts"], peers["withheld"]) == (None, True)
+
+    async def test_a_group_reaching_k_shows_its_counts(self, client, flow, as_):
+        campaign = await flow.campaign(
+            ["E010"],
+            relationships=[{"relationship": "peer", "min_raters": 0, "max_raters": 5}],
+        )
+        for peer in ("E011", "E012", "E013"):
+            await flow.nominate(
+                campaign, "E010", relationship="peer", rater_employee_id=str(flow.org.id(peer))
+            )
+        await flow.open(campaign)
+        for invitation in await flow.invitations(campaign):
+            await flow.answer(invitation)
+        manager = as_("E002", Role.MANAGER)
+        [ratee] = (
+            await client.get(flow.url(campaign, "/completion/ratees"), headers=manager)
+        ).json()
+        [peers] = ratee["by_relationship"]
+        assert (peers["withheld"], peers["counts"]["submitted"]) == (False, 3)

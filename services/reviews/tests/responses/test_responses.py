@@ -170,8 +170,10 @@ class TestSubmit:
         draft = await client.put(url, json={"answers": ratings(form, 1)}, headers=rater)
         assert draft.status_code == 409
         assert await stored(db_session) == before
+        # A peer's submission is not announced at all (below k, no timing, events
+        # included); the self-assessment's is (see TestEvents).
         events = [e.type for e in (await db_session.exec(select(OutboxEvent))).all()]
-        assert events.count("reviews.response.submitted") == 1
+        assert events.count("reviews.response.submitted") == 0
 
     async def test_a_late_submission_is_refused(self, client, flow, db_session):
         _, invitation, rater, form = await peer_invitation(flow)
@@ -195,3 +197,18 @@ class TestSubmit:
         )
         assert response.status_code == 409
         assert await stored(db_session) == []
+
+
+class TestEvents:
+    async def test_only_non_anonymous_submissions_are_announced(self, flow, db_session):
+        """Subscribers (integrations) get no per-response signal of an anonymous group:
+        it would count and time its raters below k."""
+        campaign = await flow.staffed("E010", supervisor="E002", peers=("E011",))
+        for invitation in await flow.invitations(campaign):
+            await flow.answer(invitation)
+        announced = [
+            e.data
+            for e in (await db_session.exec(select(OutboxEvent))).all()
+            if e.type == "reviews.response.submitted"
+        ]
+        assert sorted(e["relationship"] for e in announced) == ["self", "supervisor"]

@@ -76,10 +76,11 @@ class TestSuppression:
             assert SECRET not in walk(document)
         results = documents[0]
         customers = next(g for g in results["groups"] if g["relationship"] == "customer")
+        # Below k, nothing at all: not even how many were invited or answered.
         assert customers == {
             "relationship": "customer",
-            "invited": 2,
-            "responded": 2,
+            "invited": None,
+            "responded": None,
             "status": "suppressed",
             "reason": "below_threshold",
             "named_raters": [],

@@ -57,7 +57,19 @@ class RaterBiasReport(BaseModel):
     scale_max: int | None
     population: PopulationRead | None
     shrinkage_k: float | None = Field(description="Prior strength in ratees (estimated).")
-    raters: list[RaterBiasRead]
+    raters: list[RaterBiasRead] = Field(
+        description=(
+            "Raters with at least k ratees (k: the highest threshold of their groups), and "
+            "supervisors; the population figures are over the same raters."
+        )
+    )
+    withheld_raters: int = Field(
+        default=0,
+        description=(
+            "Raters left out of every rater-level figure: fewer than k ratees would let "
+            "their row be tied to a name (docs/statistics.md, rater rows and k)."
+        ),
+    )
 
 
 class StandardisedGroupRead(BaseModel):

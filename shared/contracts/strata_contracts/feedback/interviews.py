@@ -1,7 +1,7 @@
 """Feedback interviews: scheduling, the record, acknowledgement and disagreement."""
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
@@ -28,9 +28,22 @@ class Participant(Strict):
     role: ParticipantRole = ParticipantRole.OTHER
 
 
+PLACE_OR_LINK_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["location"], "properties": {"location": {"type": "string"}}},
+        {"required": ["meeting_link"], "properties": {"meeting_link": {"type": "string"}}},
+    ]
+}
+"""Where the interview takes place: a `location`, a `meeting_link`, or both (at least one)."""
+
+
 class InterviewCreate(Strict):
     """Schedule an interview. With `cycle_id` it is the cycle's interview for the employee
-    (one per employee per cycle); without, an ad hoc one."""
+    (one per employee per cycle, while the cycle is in its feedback phase); without, an ad
+    hoc one. It needs a place: a `location`, a `meeting_link`, or both (the server checks
+    this after the caller's rights, with a 422 naming both fields)."""
+
+    model_config = ConfigDict(json_schema_extra=PLACE_OR_LINK_SCHEMA)
 
     employee_id: UUID
     manager_id: UUID | None = Field(
@@ -43,15 +56,13 @@ class InterviewCreate(Strict):
     cycle_id: UUID | None = Field(default=None, description="The goals cycle; absent: ad hoc.")
     scheduled_at: AwareDatetime
     duration_minutes: Duration = 60
-    location: Location | None = Field(default=None, description="A room or place.")
-    meeting_link: HttpUrl | None = Field(default=None, description="A video-call link.")
+    location: Location | None = Field(
+        default=None, description="A room or place; required unless `meeting_link` is given."
+    )
+    meeting_link: HttpUrl | None = Field(
+        default=None, description="A video-call link; required unless `location` is given."
+    )
     participants: list[Participant] = Field(default_factory=list, max_length=MAX_PARTICIPANTS)
-
-    @model_validator(mode="after")
-    def _place_or_link(self) -> Self:
-        if self.location is None and self.meeting_link is None:
-            raise ValueError("give a location or a meeting_link (or both)")
-        return self
 
 
 class InterviewReschedule(Strict):

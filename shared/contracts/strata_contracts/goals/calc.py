@@ -19,7 +19,7 @@ from enum import StrEnum
 from fractions import Fraction
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from strata_contracts.goals.vocabulary import Direction, IndicatorKind, Perspective, ScoringMethod
 
@@ -174,9 +174,16 @@ class IndicatorScore(CalcModel):
 
 
 class PlanItem(CalcModel):
-    """One indicator of a plan, as input to plan scoring."""
+    """One indicator of a plan, as input to plan scoring: the indicator, and (when it is
+    a plan's item) the plan item's `key`. At least one of the two is given."""
 
-    indicator_id: UUID
+    key: UUID | None = Field(
+        default=None, description="The plan item's key; absent when scoring bare indicators."
+    )
+    indicator_id: UUID | None = Field(
+        default=None,
+        description="The indicator; None for an item proposed in the plan with no indicator.",
+    )
     name: str
     perspective: Perspective
     weight: Decimal = Field(description="Percent; the plan's weights total 100.")
@@ -184,9 +191,28 @@ class PlanItem(CalcModel):
         default=None, description="None while the indicator has no actual yet."
     )
 
+    @model_validator(mode="after")
+    def _identified(self) -> "PlanItem":
+        if self.key is None and self.indicator_id is None:
+            raise ValueError("give key or indicator_id")
+        return self
+
+    @property
+    def ident(self) -> UUID:
+        """The item's identity in one scoring: its key, else its indicator."""
+        ident = self.key if self.key is not None else self.indicator_id
+        assert ident is not None  # the validator holds it
+        return ident
+
 
 class PlanItemScore(CalcModel):
-    indicator_id: UUID
+    key: UUID | None = Field(
+        default=None, description="The plan item's key (plans only): actuals are keyed by it."
+    )
+    indicator_id: UUID | None = Field(
+        description="The real indicator id (join it to indicators); None for a plan item "
+        "proposed without one."
+    )
     name: str
     perspective: Perspective
     weight: Decimal
@@ -231,7 +257,10 @@ class PlanScore(CalcModel):
     perspectives: list[PerspectiveScore] = Field(
         description="All four perspectives, in the vocabulary's order."
     )
-    unscored: list[UUID] = Field(description="Indicators left out for want of an actual.")
+    unscored: list[UUID] = Field(
+        description="Items left out for want of an actual: each one's `key` when given (always "
+        "on a plan's score), else its `indicator_id`."
+    )
     steps: list[ScoreStep]
 
 

@@ -22,11 +22,22 @@ class CycleCreate(BaseModel):
     cadence: Cadence
     starts_on: date
     ends_on: date | None = Field(default=None, description="Last day; required when custom.")
+    allow_overlap: bool = Field(
+        default=False,
+        description=(
+            "A cycle covers the whole tenant, so one overlapping another of the same cadence "
+            "is refused (409) unless allowed here, with `overlap_reason` (kept in the audit). "
+            "Cycles of different cadences (a monthly KPI cycle inside an annual one) may overlap."
+        ),
+    )
+    overlap_reason: Reason | None = None
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
         if self.ends_on is not None and self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
+        if self.allow_overlap and self.overlap_reason is None:
+            raise ValueError("allowing an overlap needs overlap_reason")
         return self
 
 

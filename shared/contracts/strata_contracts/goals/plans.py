@@ -321,7 +321,8 @@ class ActualBulkResult(BaseModel):
 
 
 class PlanScoreRead(BaseModel):
-    """A plan's weighted score. In `score`, each item's `indicator_id` is its plan item key."""
+    """A plan's weighted score. In `score`, each item carries its plan item `key` and its real
+    `indicator_id` (None for an item proposed without an indicator)."""
 
     plan_id: UUID
     employee_id: UUID
@@ -346,7 +347,7 @@ class ExplainedItem(BaseModel):
 class PlanExplanation(BaseModel):
     """How an employee's score for a cycle was computed, every step shown: which version
     was scored, each item's parameters, actual and scoring steps, then the weighted total
-    (in `plan_score`, each item's `indicator_id` is its plan item key)."""
+    (in `plan_score`, each item carries its plan item `key` and its real `indicator_id`)."""
 
     employee_id: UUID
     employee_name: str

@@ -9,6 +9,8 @@ from strata_contracts.reviews._base import Name, Read, Strict
 from strata_contracts.reviews.vocabulary import CampaignStatus, Relationship, ScopeKind
 
 DEFAULT_ANONYMITY_THRESHOLD = 3
+MIN_ANONYMITY_THRESHOLD = 3
+"""The smallest k allowed for anonymous groups: with two, each rater learns the other's answers."""
 MAX_LIST_SCOPE = 5000
 
 
@@ -23,6 +25,16 @@ class RelationshipRule(Strict):
     relationship: Relationship
     min_raters: int = Field(default=0, ge=0, le=50)
     max_raters: int = Field(default=10, ge=1, le=50)
+    anonymity_threshold: int | None = Field(
+        default=None,
+        ge=MIN_ANONYMITY_THRESHOLD,
+        le=50,
+        description=(
+            "This group's own k, for an anonymous relationship (peer, direct_report, "
+            "customer) only, and only upwards: at least the campaign's `anonymity_threshold` "
+            "(422 otherwise). Absent: the campaign's k."
+        ),
+    )
 
 
 class CampaignScope(Strict):
@@ -53,9 +65,12 @@ class CampaignCreate(Strict):
     )
     anonymity_threshold: int = Field(
         default=DEFAULT_ANONYMITY_THRESHOLD,
-        ge=2,
+        ge=MIN_ANONYMITY_THRESHOLD,
         le=50,
-        description="k: an anonymous group is shown only with at least k responses.",
+        description=(
+            "k: an anonymous group is shown only with at least k responses; at least 3 (in a "
+            "shown group of two, each rater could compute the other's answers)."
+        ),
     )
     name_supervisor: bool = Field(
         default=False, description="Show the supervisor's identity in results."
@@ -75,7 +90,7 @@ class CampaignUpdate(Strict):
     name: Name | None = None
     template_version: int | None = Field(default=None, ge=1)
     relationships: list[RelationshipRule] | None = Field(default=None, max_length=5)
-    anonymity_threshold: int | None = Field(default=None, ge=2, le=50)
+    anonymity_threshold: int | None = Field(default=None, ge=MIN_ANONYMITY_THRESHOLD, le=50)
     name_supervisor: bool | None = None
     opens_at: AwareDatetime | None = None
     due_at: AwareDatetime | None = None

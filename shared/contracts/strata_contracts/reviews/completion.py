@@ -23,7 +23,15 @@ class CompletionCounts(BaseModel):
 
 class RelationshipCompletion(BaseModel):
     relationship: Relationship
-    counts: CompletionCounts
+    counts: CompletionCounts | None = Field(
+        description=(
+            "Null when withheld: below k, an anonymous group of one ratee shows no count "
+            "(to anyone but HR)."
+        )
+    )
+    withheld: bool = Field(
+        default=False, description="True when the counts are withheld (`below_threshold`)."
+    )
 
 
 class DepartmentCompletion(BaseModel):
@@ -32,12 +40,23 @@ class DepartmentCompletion(BaseModel):
     counts: CompletionCounts
 
 
+WITHHELD_NOTE = (
+    "For callers other than HR and admin, the counts add up only the groups whose counts are "
+    "disclosed: a ratee's anonymous group (peers, direct reports, customers) with fewer than "
+    "k submitted responses is left out of every figure, so no difference of two figures "
+    "recovers it."
+)
+
+
 class CampaignCompletion(BaseModel):
     campaign_id: UUID
     status: CampaignStatus
     due_at: datetime
     closes_at: datetime
     ratees: int
+    withheld_groups: int = Field(
+        default=0, description="Ratee groups left out of the figures. " + WITHHELD_NOTE
+    )
     totals: CompletionCounts
     by_relationship: list[RelationshipCompletion]
     by_department: list[DepartmentCompletion]
@@ -50,6 +69,9 @@ class RateeCompletion(BaseModel):
     name: str
     org_unit_id: UUID
     manager_id: UUID | None
+    withheld_groups: int = Field(
+        default=0, description="This ratee's groups left out of `counts`. " + WITHHELD_NOTE
+    )
     counts: CompletionCounts
     by_relationship: list[RelationshipCompletion]
 

@@ -27,7 +27,9 @@ class InternalAnswer(BaseModel):
     cycle_id: UUID
     template_id: UUID
     closed_at: datetime
-    anonymity_threshold: int = Field(description="The campaign's k.")
+    anonymity_threshold: int = Field(
+        description="The answer's group's k: the campaign's, or the relationship's own when higher."
+    )
     ratee_id: UUID
     relationship: Relationship
     rater_key: str = Field(description="Pseudonymous rater: HMAC-SHA256, 32 hex characters.")

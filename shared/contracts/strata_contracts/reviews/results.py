@@ -79,8 +79,12 @@ class NamedRater(BaseModel):
 
 class GroupSummary(BaseModel):
     relationship: Relationship
-    invited: int
-    responded: int
+    invited: int | None = Field(
+        description="Null for a suppressed anonymous group: below k, no response counts."
+    )
+    responded: int | None = Field(
+        description="Null for a suppressed anonymous group: below k, no response counts."
+    )
     status: GroupStatus
     reason: SuppressionReason | None = None
     named_raters: list[NamedRater] = Field(
