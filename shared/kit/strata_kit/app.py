@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
@@ -127,7 +128,7 @@ def create_service_app(
                 await hook(app)
             log.info("app.stopping")
 
-    app = FastAPI(
+    app = _ServiceApp(
         title=title,
         description=description,
         version=version,
@@ -169,6 +170,47 @@ def create_service_app(
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
     return app
+
+
+class AnsweredErrorGuard:
+    """Keep the connection open once an error has been answered.
+
+    Starlette's outermost middleware renders an unhandled exception as our 500 (or 503)
+    problem, sends it, and then raises the exception again "so the server can log it";
+    uvicorn, seeing an exception after the response started, closes the connection. The
+    client's keep-alive connection (and the gateway's pooled one) then failed the next,
+    unrelated request. The handler has already logged the error with its request id, so
+    an exception that arrives after a complete answer ends here; one that arrives
+    mid-answer (a broken stream) still reaches the server, which must close.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not answered:
+                raise
+
+
+class _ServiceApp(FastAPI):
+    """FastAPI with `AnsweredErrorGuard` outside Starlette's server-error middleware."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return AnsweredErrorGuard(super().build_middleware_stack())
 
 
 def _document_problems_in_openapi(app: FastAPI) -> None:

@@ -77,6 +77,13 @@ class KitSettings(BaseSettings):
         default=None, description="JSON log lines; default on in production, off otherwise."
     )
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    keep_alive_seconds: int = Field(
+        default=20,
+        ge=1,
+        description="How long an idle keep-alive connection stays open; keep it above the "
+        "idle timeout of whatever pools connections to this process (the gateway's pool "
+        "keeps them 10 s; a load balancer in front of the gateway often 60 s).",
+    )
     event_relay: bool = Field(
         default=True, description="Run the outbox relay in this process (services only)."
     )
