@@ -51,11 +51,7 @@ class Stack:
         for app, port in self.ports.items():
             env[f"{app.upper()}_PORT"] = str(port)
             env[f"{app.upper()}_LOG_JSON"] = "true"
-        for service in SERVICES:
-            env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{self.ports[service]}"
-            env[f"{service.upper()}_GATEWAY_URL"] = self.url("gateway")
-        # Analytics pulls a closed campaign's answers straight from reviews (not proxied).
-        env["ANALYTICS_REVIEWS_URL"] = self.url("reviews")
+        # Every internal URL follows from the ports (strata_kit.topology), as under `make run`.
         env.update(self.extra_env)
         return env
 

@@ -7,6 +7,7 @@ context and identity middlewares, problem-details handlers, `/healthz`, `/readyz
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -30,6 +31,7 @@ from strata_kit.logging import configure_logging, get_logger
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.settings import KitSettings
+from strata_kit.upstreams import check_upstreams
 
 log = get_logger("strata.app")
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -122,6 +124,11 @@ def create_service_app(
                 app.state.jobs = JobRunner(app.state.sessionmaker, jobs)
                 app.state.jobs.start()
                 stack.push_async_callback(app.state.jobs.stop)
+            if settings.upstream_check and settings.required_upstreams():
+                checking = asyncio.create_task(
+                    check_upstreams(settings.required_upstreams()), name="upstream.check"
+                )
+                stack.push_async_callback(_cancel, checking)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
@@ -170,6 +177,12 @@ def create_service_app(
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
     return app
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 class AnsweredErrorGuard:

@@ -12,6 +12,8 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strata_kit.topology import local_url
+
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
 MIN_SECRET_LENGTH = 32
 
@@ -91,11 +93,23 @@ class KitSettings(BaseSettings):
         default=True, description="Run this service's event consumer, if it has one."
     )
     job_runner: bool = Field(default=True, description="Run queued jobs in this process.")
+    upstream_check: bool = Field(
+        default=True,
+        description="At start-up, check in the background that every process this one "
+        "calls answers at its URL setting (logs `upstream.unreachable` naming the setting).",
+    )
     gateway_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Where this process reaches other services: always through the gateway.",
+        default_factory=lambda: local_url("gateway"),
+        description="Where this process reaches other services: always through the gateway "
+        "(default: derived from `GATEWAY_PORT`).",
     )
     platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())
+
+    def required_upstreams(self) -> dict[str, tuple[str, str]]:
+        """What this process calls: setting name -> (the service expected there, its URL).
+        Checked at start-up (`strata_kit.upstreams`)."""
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        return {f"{prefix}GATEWAY_URL": ("gateway", self.gateway_url)}
 
     @property
     def resolved_database_url(self) -> str:
