@@ -121,7 +121,13 @@ def create_service_app(
                 app.state.consumer.start()
                 stack.push_async_callback(app.state.consumer.stop)
             if jobs is not None and settings.job_runner:
-                app.state.jobs = JobRunner(app.state.sessionmaker, jobs)
+                app.state.jobs = JobRunner(
+                    app.state.sessionmaker,
+                    jobs,
+                    max_attempts=settings.job_max_attempts,
+                    retry_base_seconds=settings.job_retry_base_seconds,
+                    retry_max_seconds=settings.job_retry_max_seconds,
+                )
                 app.state.jobs.start()
                 stack.push_async_callback(app.state.jobs.stop)
             if settings.upstream_check and settings.required_upstreams():

@@ -93,6 +93,15 @@ class KitSettings(BaseSettings):
         default=True, description="Run this service's event consumer, if it has one."
     )
     job_runner: bool = Field(default=True, description="Run queued jobs in this process.")
+    job_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts of a job that raises before it is `dead`."
+    )
+    job_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="Pause before a failed job's first retry; doubles each time."
+    )
+    job_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest pause between two attempts of a job."
+    )
     upstream_check: bool = Field(
         default=True,
         description="At start-up, check in the background that every process this one "
