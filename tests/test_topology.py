@@ -91,14 +91,34 @@ async def test_the_check_names_the_setting_until_the_upstream_answers():
             first_retry=0,
             transport=httpx.MockTransport(handler),
         )
-    errors = [e for e in logs if e["event"] == "upstream.unreachable"]
-    assert errors
-    assert {e["setting"] for e in errors} == {"ANALYTICS_REVIEWS_URL"}
-    assert errors[0]["url"] == "http://127.0.0.1:18002"
-    assert errors[0]["log_level"] == "error"
+    misses = [e for e in logs if e["event"] == "upstream.unreachable"]
+    assert len(misses) == 1
+    assert {e["setting"] for e in misses} == {"ANALYTICS_REVIEWS_URL"}
+    assert misses[0]["url"] == "http://127.0.0.1:18002"
     reachable = {e["setting"]: e for e in logs if e["event"] == "upstream.reachable"}
     assert set(reachable) == {"ANALYTICS_GATEWAY_URL", "ANALYTICS_REVIEWS_URL"}
     assert reachable["ANALYTICS_REVIEWS_URL"]["after_failures"] is True
+
+
+async def test_an_upstream_still_away_after_the_first_seconds_is_an_error():
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        if len(seen) < 6:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"status": "ok", "service": "reviews"})
+
+    with structlog.testing.capture_logs() as logs:
+        await check_upstreams(
+            {"ANALYTICS_REVIEWS_URL": ("reviews", "http://127.0.0.1:18002")},
+            first_retry=0.001,
+            max_retry=0.016,
+            quiet_until=0.004,
+            transport=httpx.MockTransport(handler),
+        )
+    levels = [e["log_level"] for e in logs if e["event"] == "upstream.unreachable"]
+    assert levels == ["warning", "warning", "error", "error", "error"]
 
 
 async def test_another_service_on_the_port_is_reported_once():

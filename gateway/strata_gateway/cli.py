@@ -18,6 +18,7 @@ answer JSON print only the JSON on stdout; log lines go to stderr.
 import argparse
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -174,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo_cmd.add_argument("--quiet", action="store_true")
 
     args = parser.parse_args(argv)
-    configure_logging(service="strata", json=False)
+    configure_logging(service="strata", json=False)  # on stderr: stdout is for the JSON
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise
     env_file = load_env_file()
     try:
         settings = GatewaySettings()

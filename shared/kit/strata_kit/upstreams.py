@@ -4,8 +4,9 @@ A wrong URL setting used to show only later, as jobs failing with ConnectTimeout
 a shared machine, as calls answered by another installation's service). At start-up each
 upstream's `/healthz` is asked, in the background (a slower neighbour never delays or
 fails this process's start): the right service answering logs `upstream.reachable`; no
-answer logs the error `upstream.unreachable` naming the setting, then again with growing
-pauses (up to a minute) until it answers; another service answering logs
+answer logs `upstream.unreachable` naming the setting (a warning for the first seconds,
+while processes started together come up, then an error), again with growing pauses (up to
+a minute) until it answers; another service answering logs
 `upstream.wrong_service` once.
 """
 
@@ -19,6 +20,8 @@ from strata_kit.logging import get_logger
 log = get_logger("strata.upstreams")
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 60.0
+QUIET_UNTIL_SECONDS = 4.0
+"""Misses while the pause is shorter than this (the first three, about 7 s) are warnings."""
 
 
 async def _probe(client: httpx.AsyncClient, url: str) -> str | None:
@@ -35,6 +38,7 @@ async def check_upstreams(
     probe_timeout: float = 2.0,
     first_retry: float = FIRST_RETRY_SECONDS,
     max_retry: float = MAX_RETRY_SECONDS,
+    quiet_until: float = QUIET_UNTIL_SECONDS,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Check each `setting -> (service, url)` until it answers; only logs, never raises."""
@@ -50,7 +54,10 @@ async def check_upstreams(
                     answered = await _probe(client, url)
                 except (httpx.HTTPError, ValueError) as exc:
                     failed.add(setting)
-                    log.error(
+                    # Processes started together come up in any order: the first misses
+                    # are a warning, an upstream still away after them is an error.
+                    report = log.error if delay >= quiet_until else log.warning
+                    report(
                         "upstream.unreachable",
                         setting=setting,
                         url=url,
