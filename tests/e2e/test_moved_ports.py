@@ -83,8 +83,16 @@ def test_each_process_found_the_ones_it_calls(demo_stack):
         "goals": {"GOALS_GATEWAY_URL"},
         "analytics": {"ANALYTICS_GATEWAY_URL", "ANALYTICS_REVIEWS_URL"},
     }
+    # An upstream that was not up yet is asked again after pauses of up to a minute.
+    deadline = time.monotonic() + 180
     for app, settings in expected.items():
-        reachable = {r["setting"]: r["url"] for r in logged(demo_stack, app, "upstream.reachable")}
+        while True:
+            reachable = {
+                r["setting"]: r["url"] for r in logged(demo_stack, app, "upstream.reachable")
+            }
+            if settings <= set(reachable) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert settings <= set(reachable), (app, reachable)
     reviews = next(
         r
