@@ -26,7 +26,8 @@ QUIET_UNTIL_SECONDS = 4.0
 
 async def _probe(client: httpx.AsyncClient, url: str) -> str | None:
     """What `url` says it is (`service` of its `/healthz`); raises when it does not answer."""
-    response = await client.get(url.rstrip("/") + "/healthz")
+    # One connection per probe, closed at once: the check never holds a connection open.
+    response = await client.get(url.rstrip("/") + "/healthz", headers={"Connection": "close"})
     response.raise_for_status()
     body = response.json()
     return body.get("service") if isinstance(body, dict) else None
