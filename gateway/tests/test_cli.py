@@ -35,7 +35,7 @@ def clean_env() -> dict[str, str]:
 
 def strata(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [STRATA, *args], cwd=root, env=clean_env(), capture_output=True, text=True, timeout=120
+        [STRATA, *args], cwd=root, env=clean_env(), capture_output=True, text=True, timeout=600
     )
 
 
@@ -75,7 +75,7 @@ def test_the_output_pipes_into_jq(checkout):
         env=clean_env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     if done.returncode == 127:
         pytest.skip("jq is not installed")
