@@ -19,15 +19,9 @@ ANALYTICS_PORT ?= 8004
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export STRATA_DATA_DIR ?= $(DATA_DIR)
+# Only the ports: every internal URL (GATEWAY_GOALS_URL, <APP>_GATEWAY_URL,
+# ANALYTICS_REVIEWS_URL, ...) is derived from them in strata_kit/topology.py.
 export GATEWAY_PORT GOALS_PORT REVIEWS_PORT FEEDBACK_PORT ANALYTICS_PORT
-export GATEWAY_GOALS_URL ?= http://127.0.0.1:$(GOALS_PORT)
-export GATEWAY_REVIEWS_URL ?= http://127.0.0.1:$(REVIEWS_PORT)
-export GATEWAY_FEEDBACK_URL ?= http://127.0.0.1:$(FEEDBACK_PORT)
-export GATEWAY_ANALYTICS_URL ?= http://127.0.0.1:$(ANALYTICS_PORT)
-export GOALS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
-export REVIEWS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
-export FEEDBACK_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
-export ANALYTICS_GATEWAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MEMBERS := $(wildcard shared/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)

@@ -9,12 +9,17 @@
     strata demo                         the demo tenant (once) with every service's demo data
 
 It works on the gateway's database directly (settings from `GATEWAY_*` / `STRATA_*`), and
-runs each service's own command for what belongs to a service.
+runs each service's own command for what belongs to a service. Settings not in the
+environment are read from the local env file `make` writes, `var/strata.env` in the current
+directory (another file: `STRATA_ENV_FILE=path`; none: `STRATA_ENV_FILE=`). Commands that
+answer JSON print only the JSON on stdout; log lines go to stderr.
 """
 
 import argparse
 import asyncio
 import json
+import logging
+import os
 import subprocess
 import sys
 import uuid
@@ -22,7 +27,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from dotenv import dotenv_values
+from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.gateway import ApiKeyCreate, TenantCreated
@@ -31,10 +37,27 @@ from strata_gateway.access.service import access_service
 from strata_gateway.settings import SERVICES, GatewaySettings
 from strata_kit import migrations
 from strata_kit.db import allow_cross_tenant, bind_tenant, create_engine, create_sessionmaker
+from strata_kit.logging import configure_logging
 
 T = TypeVar("T")
 DEMO_TENANT = "Demo Manufacturing Ltd"
 MIGRATIONS = Path(__file__).parent / "migrations"
+ENV_FILE_VARIABLE = "STRATA_ENV_FILE"
+DEFAULT_ENV_FILE = Path("var/strata.env")
+
+
+def load_env_file(environ: dict[str, str] | None = None) -> Path | None:
+    """Fill the environment from the local env file (`STRATA_ENV_FILE`, by default
+    `var/strata.env` in the current directory), as `make run` does for the processes it
+    starts; a variable already set wins. Returns the file read, or None."""
+    env = os.environ if environ is None else environ
+    path = Path(env.get(ENV_FILE_VARIABLE, str(DEFAULT_ENV_FILE)))
+    if not str(path) or str(path) == "." or not path.is_file():
+        return None
+    for name, value in dotenv_values(path).items():
+        if value is not None:
+            env.setdefault(name, value)
+    return path
 
 
 async def _in_session(
@@ -152,7 +175,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     demo_cmd.add_argument("--quiet", action="store_true")
 
     args = parser.parse_args(argv)
-    settings = GatewaySettings()
+    configure_logging(service="strata", json=False)  # on stderr: stdout is for the JSON
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise
+    env_file = load_env_file()
+    try:
+        settings = GatewaySettings()
+    except ValidationError as exc:
+        prefix = "STRATA_" if exc.title == "PlatformSettings" else "GATEWAY_"
+        missing = ", ".join(
+            prefix + "_".join(str(part) for part in e["loc"]).upper() for e in exc.errors()
+        )
+        where = f"{env_file}" if env_file else f"{DEFAULT_ENV_FILE} (not found)"
+        raise SystemExit(
+            f"strata: settings incomplete ({missing}); read the environment and {where}. "
+            "Run `make migrate` in the repository (it writes var/strata.env), run strata "
+            f"from the repository's directory, or set {ENV_FILE_VARIABLE}."
+        ) from None
     if args.command == "migrate":
         migrate_all()
     elif args.command == "tenant" and args.action == "create":

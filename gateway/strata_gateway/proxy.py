@@ -3,8 +3,15 @@
 One pooled client per upstream (aiohttp transport, see `strata_kit.http`). An upstream
 that cannot be reached answers 503, one that does not answer in time 504, both as problem
 details; the client never hangs longer than the configured read timeout.
+
+A pooled connection the service has closed is found out only when a request is sent on
+it. aiohttp then sends an idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) once more on
+a new connection; a POST or PATCH may have reached the service and been applied, so it is
+never sent twice: it answers 502 saying so (with an `Idempotency-Key`, the caller can send
+it again safely).
 """
 
+import aiohttp
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -12,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
 from strata_kit.context import current_request_id
-from strata_kit.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
+from strata_kit.errors import AppError, NotFound, UpstreamTimeout, UpstreamUnavailable
 from strata_kit.http import relay
 from strata_kit.logging import get_logger
 
@@ -49,6 +56,20 @@ _HOP_BY_HOP = frozenset(
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
+class UpstreamClosed(AppError):
+    status = 502
+    title = "Bad gateway"
+    slug = "upstream-closed"
+
+
+def _closed_by_service(exc: BaseException) -> bool:
+    """The connection was dropped by the service after the request went out."""
+    cause = exc.__cause__
+    return isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError) and not (
+        isinstance(cause, aiohttp.ClientConnectorError)
+    )
+
+
 async def proxy(request: Request) -> Response:
     """Forward one request to its service and relay the answer."""
     return await forward(request, request.path_params["service"])
@@ -75,15 +96,8 @@ async def forward(request: Request, service: str) -> Response:
         target = f"{target}?{request.url.query}"
     try:
         answer = await relay(upstream, request.method, target, content=body, headers=headers)
-    except httpx.ConnectTimeout as exc:
-        log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
-        raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc
-    except httpx.TimeoutException as exc:
-        log.warning("upstream.timeout", service=service, error=type(exc).__name__)
-        raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
     except httpx.TransportError as exc:
-        log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
-        raise UpstreamUnavailable(f"The {service} service cannot be reached.") from exc
+        raise _transport_problem(service, request.method, exc) from exc
     relayed = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
     if "content-length" in answer.headers:
         try:
@@ -100,3 +114,24 @@ async def forward(request: Request, service: str) -> Response:
         headers=relayed,
         background=BackgroundTask(answer.aclose),
     )
+
+
+def _transport_problem(service: str, method: str, exc: httpx.TransportError) -> AppError:
+    """The problem to answer when the request to `service` failed in transport."""
+    if _closed_by_service(exc):
+        # Idempotent methods were already sent again by aiohttp; this one may have been applied.
+        log.warning("upstream.closed", service=service, method=method)
+        if method in aiohttp.client.IDEMPOTENT_METHODS:
+            return UpstreamClosed(
+                f"The {service} service closed the connection before answering, on a new "
+                "connection too."
+            )
+        return UpstreamClosed(
+            f"The {service} service closed the connection before answering: the request may "
+            "or may not have been applied, and was not sent again."
+        )
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+        log.warning("upstream.timeout", service=service, error=type(exc).__name__)
+        return UpstreamTimeout(f"The {service} service did not answer in time.")
+    log.warning("upstream.unreachable", service=service, error=type(exc).__name__)
+    return UpstreamUnavailable(f"The {service} service cannot be reached.")

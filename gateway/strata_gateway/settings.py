@@ -4,6 +4,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from strata_kit.settings import KitSettings
+from strata_kit.topology import local_url
 
 SERVICES = ("goals", "reviews", "feedback", "analytics")
 
@@ -17,16 +18,20 @@ class GatewaySettings(KitSettings):
     port: int = 8000
 
     goals_url: str = Field(
-        default="http://127.0.0.1:8001", description="Base URL of the goals service."
+        default_factory=lambda: local_url("goals"),
+        description="Base URL of the goals service (default: derived from `GOALS_PORT`).",
     )
     reviews_url: str = Field(
-        default="http://127.0.0.1:8002", description="Base URL of the reviews service."
+        default_factory=lambda: local_url("reviews"),
+        description="Base URL of the reviews service (default: derived from `REVIEWS_PORT`).",
     )
     feedback_url: str = Field(
-        default="http://127.0.0.1:8003", description="Base URL of the feedback service."
+        default_factory=lambda: local_url("feedback"),
+        description="Base URL of the feedback service (default: derived from `FEEDBACK_PORT`).",
     )
     analytics_url: str = Field(
-        default="http://127.0.0.1:8004", description="Base URL of the analytics service."
+        default_factory=lambda: local_url("analytics"),
+        description="Base URL of the analytics service (default: derived from `ANALYTICS_PORT`).",
     )
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
     read_timeout_seconds: float = Field(
@@ -100,6 +105,11 @@ class GatewaySettings(KitSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    def required_upstreams(self) -> dict[str, tuple[str, str]]:
+        return {
+            f"GATEWAY_{name.upper()}_URL": (name, url) for name, url in self.upstreams().items()
+        }
 
     def upstreams(self) -> dict[str, str]:
         return {

@@ -37,7 +37,9 @@ def gateway_overrides() -> dict[str, Any]:
 @pytest.fixture
 def settings_factory(gateway_overrides: dict[str, Any]) -> Callable[..., GatewaySettings]:
     def make(**kwargs: Any) -> GatewaySettings:
-        return GatewaySettings(api_key_cache_seconds=0, **{**kwargs, **gateway_overrides})
+        return GatewaySettings(
+            **{"api_key_cache_seconds": 0, "upstream_check": False, **kwargs, **gateway_overrides}
+        )
 
     return make
 

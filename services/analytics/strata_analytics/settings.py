@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from strata_kit.settings import KitSettings
+from strata_kit.topology import local_url
 
 
 class AnalyticsSettings(KitSettings):
@@ -14,7 +15,13 @@ class AnalyticsSettings(KitSettings):
     service_name: ClassVar[str] = "analytics"
     port: int = 8004
     reviews_url: str = Field(
-        default="http://127.0.0.1:8002",
+        default_factory=lambda: local_url("reviews"),
         description="The reviews service itself, for its private answers feed (not proxied "
-        "by the gateway).",
+        "by the gateway; default: derived from `REVIEWS_PORT`).",
     )
+
+    def required_upstreams(self) -> dict[str, tuple[str, str]]:
+        return {
+            **super().required_upstreams(),
+            "ANALYTICS_REVIEWS_URL": ("reviews", self.reviews_url),
+        }

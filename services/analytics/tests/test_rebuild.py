@@ -68,7 +68,7 @@ class TestRebuild:
             (other, theirs.id),
         }
 
-    async def test_a_failing_source_fails_the_job_and_keeps_the_read_model(
+    async def test_a_failing_source_queues_a_retry_and_keeps_the_read_model(
         self, app, client, consumer, hub, tenant_id, identity_headers
     ):
         hub.publish(tenant_id)
@@ -81,7 +81,9 @@ class TestRebuild:
         job = (
             await client.get(accepted.headers["location"], headers=identity_headers(Role.HR))
         ).json()
-        assert job["status"] == "failed"
+        assert job["status"] == "queued"  # tried again after a pause, then dead
+        assert job["attempts"] == 1
+        assert job["next_attempt_at"] is not None
         assert "ConnectError" in job["error"]
         assert len(await rows(app)) == 1  # the delete was rolled back with the failure
 

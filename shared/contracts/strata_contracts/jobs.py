@@ -6,7 +6,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "dead"]
+"""`failed`: the job ran and refused its input (not retried); `dead`: it raised on every
+attempt (retried with backoff, then given up); a job waiting for a retry is `queued` with
+`attempts` > 0, its last `error` and `next_attempt_at`."""
 
 
 class JobItemResult(BaseModel):
@@ -27,7 +30,14 @@ class JobRead(BaseModel):
     processed: int = Field(description="Items processed so far (progress).")
     succeeded: int
     failed: int
-    error: str | None = Field(description="Why the whole job failed, when it did.")
+    error: str | None = Field(
+        description="Why the whole job failed, when it did; while it waits for a retry, why "
+        "its last attempt failed."
+    )
+    attempts: int = Field(default=0, description="Attempts started so far.")
+    next_attempt_at: datetime | None = Field(
+        default=None, description="When a job whose last attempt failed is tried again."
+    )
     results: list[JobItemResult] = Field(description="Per-row outcomes, once finished.")
     summary: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime

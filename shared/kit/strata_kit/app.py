@@ -7,6 +7,7 @@ context and identity middlewares, problem-details handlers, `/healthz`, `/readyz
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
@@ -29,6 +31,7 @@ from strata_kit.logging import configure_logging, get_logger
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.settings import KitSettings
+from strata_kit.upstreams import check_upstreams
 
 log = get_logger("strata.app")
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -118,16 +121,27 @@ def create_service_app(
                 app.state.consumer.start()
                 stack.push_async_callback(app.state.consumer.stop)
             if jobs is not None and settings.job_runner:
-                app.state.jobs = JobRunner(app.state.sessionmaker, jobs)
+                app.state.jobs = JobRunner(
+                    app.state.sessionmaker,
+                    jobs,
+                    max_attempts=settings.job_max_attempts,
+                    retry_base_seconds=settings.job_retry_base_seconds,
+                    retry_max_seconds=settings.job_retry_max_seconds,
+                )
                 app.state.jobs.start()
                 stack.push_async_callback(app.state.jobs.stop)
+            if settings.upstream_check and settings.required_upstreams():
+                checking = asyncio.create_task(
+                    check_upstreams(settings.required_upstreams()), name="upstream.check"
+                )
+                stack.push_async_callback(_cancel, checking)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
                 await hook(app)
             log.info("app.stopping")
 
-    app = FastAPI(
+    app = _ServiceApp(
         title=title,
         description=description,
         version=version,
@@ -169,6 +183,53 @@ def create_service_app(
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
     return app
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+class AnsweredErrorGuard:
+    """Keep the connection open once an error has been answered.
+
+    Starlette's outermost middleware renders an unhandled exception as our 500 (or 503)
+    problem, sends it, and then raises the exception again "so the server can log it";
+    uvicorn, seeing an exception after the response started, closes the connection. The
+    client's keep-alive connection (and the gateway's pooled one) then failed the next,
+    unrelated request. The handler has already logged the error with its request id, so
+    an exception that arrives after a complete answer ends here; one that arrives
+    mid-answer (a broken stream) still reaches the server, which must close.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not answered:
+                raise
+
+
+class _ServiceApp(FastAPI):
+    """FastAPI with `AnsweredErrorGuard` outside Starlette's server-error middleware."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return AnsweredErrorGuard(super().build_middleware_stack())
 
 
 def _document_problems_in_openapi(app: FastAPI) -> None:

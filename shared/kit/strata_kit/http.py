@@ -11,6 +11,11 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+POOL_IDLE_SECONDS = 10.0
+"""How long an idle pooled connection is kept. Below the services' keep-alive
+(`<APP>_KEEP_ALIVE_SECONDS`, 20 s by default), so the pool lets a connection go before the
+server does: a request is never sent on a connection the server is closing."""
+
 
 def create_upstream_client(
     base_url: str,
@@ -26,7 +31,9 @@ def create_upstream_client(
 
     def session_factory() -> aiohttp.ClientSession:
         return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=pool_size, limit_per_host=pool_size),
+            connector=aiohttp.TCPConnector(
+                limit=pool_size, limit_per_host=pool_size, keepalive_timeout=POOL_IDLE_SECONDS
+            ),
             auto_decompress=False,
         )
 

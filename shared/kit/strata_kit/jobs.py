@@ -7,6 +7,12 @@ the request committed); a `JobRunner` in every replica claims queued jobs (`FOR 
 LOCKED` on PostgreSQL), runs the handler in a session bound to the job's tenant, and records
 progress and per-row results. A job that was running when its process died is picked up
 again after `stale_after` (handlers are idempotent upserts).
+
+A handler that raises (the database or another service away, a bug) does not end its job:
+it is queued again after a pause that doubles each time (`retry_base_seconds`, at most
+`retry_max_seconds`), keeping its last error, `attempts` and `next_attempt_at`; after
+`max_attempts` it is `dead`. A handler that returns an error (its input refused, e.g. an
+all-or-nothing import with a bad row) is `failed` at once: running it again would not help.
 """
 
 import uuid
@@ -15,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import JSON, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.identity import IdentityClaims, Role
-from strata_contracts.jobs import JobItemResult, JobRead
+from strata_contracts.jobs import JobItemResult, JobRead, JobStatus
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
 from strata_kit.background import BackgroundWorker
@@ -51,6 +57,8 @@ class JobFields(SQLModel):
     requested_by_employee_id: uuid.UUID | None = None
     requested_roles: list[str] = Field(default_factory=list, sa_type=JSON)
     started_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
@@ -123,6 +131,8 @@ def job_read(job: Any) -> JobRead:
         succeeded=job.succeeded,
         failed=job.failed,
         error=job.error,
+        attempts=job.attempts,
+        next_attempt_at=job.next_attempt_at,
         results=[JobItemResult.model_validate(r) for r in job.results],
         summary=job.summary,
         created_at=job.created_at,
@@ -141,6 +151,10 @@ class JobRunner(BackgroundWorker):
         *,
         idle_seconds: float = 0.5,
         stale_after: timedelta = timedelta(minutes=5),
+        max_attempts: int = 5,
+        retry_base_seconds: float = 5.0,
+        retry_max_seconds: float = 300.0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -148,20 +162,33 @@ class JobRunner(BackgroundWorker):
         self.handlers = dict(spec.handlers)
         self.idle_seconds = idle_seconds
         self.stale_after = stale_after
+        self.max_attempts = max_attempts
+        self.retry_base_seconds = retry_base_seconds
+        self.retry_max_seconds = retry_max_seconds
+        self.clock = clock
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The pause after the `attempts`-th failed attempt: base, 2 x base, 4 x base, ..."""
+        seconds = self.retry_base_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, self.retry_max_seconds))
 
     async def tick(self) -> bool:
         return await self.run_once()
 
     async def _claim(self) -> Any | None:
         table = self.table
-        now = utcnow()
+        now = self.clock()
         async with self.sessionmaker() as session:
             allow_cross_tenant(session)
             statement = (
                 select(table)
                 .where(
                     or_(
-                        col(table.status) == "queued",
+                        (col(table.status) == "queued")
+                        & or_(
+                            col(table.next_attempt_at).is_(None),
+                            col(table.next_attempt_at) <= now,
+                        ),
                         (col(table.status) == "running")
                         & (col(table.heartbeat_at) < now - self.stale_after),
                     )
@@ -175,7 +202,16 @@ class JobRunner(BackgroundWorker):
             if job is None:
                 await session.rollback()
                 return None
+            if job.status == "running" and job.attempts >= self.max_attempts:
+                # Its process stopped in the middle of every attempt: give up on it.
+                job.status, job.finished_at, job.next_attempt_at = "dead", now, None
+                job.error = job.error or "the process running it stopped on every attempt"
+                session.add(job)
+                await session.commit()
+                log.error("job.dead", job_id=str(job.id), kind=job.kind, attempts=job.attempts)
+                return await self._claim()
             job.status, job.started_at, job.heartbeat_at = "running", now, now
+            job.attempts, job.next_attempt_at = job.attempts + 1, None
             job.processed = job.succeeded = job.failed = 0
             session.add(job)
             await session.commit()
@@ -224,9 +260,10 @@ class JobRunner(BackgroundWorker):
                     await session.commit()
                 else:
                     await session.rollback()
-        except Exception as exc:  # the job fails; the runner goes on
-            log.warning("job.failed", job_id=str(job.id), kind=job.kind, error=str(exc)[:300])
-            outcome = JobOutcome(results=[], error=f"{type(exc).__name__}: {exc}"[:2000])
+        except Exception as exc:  # the attempt fails; the job is retried, the runner goes on
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            await self._attempt_failed(job, key, error)
+            return True
         async with self.sessionmaker() as session:
             bind_tenant(session, job.tenant_id)
             row = await session.get(self.table, key)
@@ -241,6 +278,7 @@ class JobRunner(BackgroundWorker):
                 else:
                     row.processed = reported[0]
                 row.error = outcome.error
+                row.next_attempt_at = None
                 row.status = "failed" if outcome.error else "succeeded"
                 row.finished_at = utcnow()
                 session.add(row)
@@ -252,6 +290,39 @@ class JobRunner(BackgroundWorker):
             status="failed" if outcome.error else "succeeded",
         )
         return True
+
+    async def _attempt_failed(self, job: Any, key: tuple[uuid.UUID, uuid.UUID], error: str) -> None:
+        """Queue the job again after its backoff, or mark it dead after its last attempt."""
+        async with self.sessionmaker() as session:
+            bind_tenant(session, job.tenant_id)
+            row = await session.get(self.table, key)
+            if row is None:
+                return
+            row.error, row.results, row.processed = error, [], 0
+            if row.attempts >= self.max_attempts:
+                row.status, row.finished_at, row.next_attempt_at = "dead", self.clock(), None
+            else:
+                row.status = "queued"
+                row.next_attempt_at = self.clock() + self.retry_delay(row.attempts)
+            session.add(row)
+            await session.commit()
+            if row.status == "dead":
+                log.error(
+                    "job.dead",
+                    job_id=str(job.id),
+                    kind=job.kind,
+                    attempts=row.attempts,
+                    error=error[:300],
+                )
+            else:
+                log.warning(
+                    "job.retry_scheduled",
+                    job_id=str(job.id),
+                    kind=job.kind,
+                    attempts=row.attempts,
+                    next_attempt_at=row.next_attempt_at.isoformat(),
+                    error=error[:300],
+                )
 
 
 def jobs_router(service: str, table: type[Any]) -> APIRouter:
@@ -273,11 +344,18 @@ def jobs_router(service: str, table: type[Any]) -> APIRouter:
         session: SessionDep,
         identity: TenantCaller,
         params: Annotated[PageParams, Depends(page_params)],
+        status: Annotated[
+            JobStatus | None,
+            Query(description="Only jobs in this state (`dead`: given up after every retry)."),
+        ] = None,
     ) -> Page[JobRead]:
         """Jobs, newest last; HR and admins see every job of the tenant."""
+        statement = select(table)
+        if status is not None:
+            statement = statement.where(col(table.status) == status)
         return await paginate(
             session,
-            visible(select(table), identity),
+            visible(statement, identity),
             sort=col(table.created_at),
             id_column=col(table.id),
             params=params,

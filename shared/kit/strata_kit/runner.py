@@ -48,6 +48,7 @@ def run_cli(
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            timeout_keep_alive=settings.keep_alive_seconds,
             log_config=None,
             access_log=False,
             proxy_headers=False,

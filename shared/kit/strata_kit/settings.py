@@ -12,6 +12,8 @@ from typing import ClassVar, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strata_kit.topology import local_url
+
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
 MIN_SECRET_LENGTH = 32
 
@@ -77,6 +79,13 @@ class KitSettings(BaseSettings):
         default=None, description="JSON log lines; default on in production, off otherwise."
     )
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    keep_alive_seconds: int = Field(
+        default=20,
+        ge=1,
+        description="How long an idle keep-alive connection stays open; keep it above the "
+        "idle timeout of whatever pools connections to this process (the gateway's pool "
+        "keeps them 10 s; a load balancer in front of the gateway often 60 s).",
+    )
     event_relay: bool = Field(
         default=True, description="Run the outbox relay in this process (services only)."
     )
@@ -84,11 +93,32 @@ class KitSettings(BaseSettings):
         default=True, description="Run this service's event consumer, if it has one."
     )
     job_runner: bool = Field(default=True, description="Run queued jobs in this process.")
+    job_max_attempts: int = Field(
+        default=5, ge=1, description="Attempts of a job that raises before it is `dead`."
+    )
+    job_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="Pause before a failed job's first retry; doubles each time."
+    )
+    job_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest pause between two attempts of a job."
+    )
+    upstream_check: bool = Field(
+        default=True,
+        description="At start-up, check in the background that every process this one "
+        "calls answers at its URL setting (logs `upstream.unreachable` naming the setting).",
+    )
     gateway_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Where this process reaches other services: always through the gateway.",
+        default_factory=lambda: local_url("gateway"),
+        description="Where this process reaches other services: always through the gateway "
+        "(default: derived from `GATEWAY_PORT`).",
     )
     platform: PlatformSettings = Field(default_factory=lambda: PlatformSettings())
+
+    def required_upstreams(self) -> dict[str, tuple[str, str]]:
+        """What this process calls: setting name -> (the service expected there, its URL).
+        Checked at start-up (`strata_kit.upstreams`)."""
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        return {f"{prefix}GATEWAY_URL": ("gateway", self.gateway_url)}
 
     @property
     def resolved_database_url(self) -> str:

@@ -153,6 +153,7 @@ def settings(settings_factory: Callable[..., KitSettings], database_url: str) ->
         event_relay=False,
         event_consumer=False,
         job_runner=False,
+        upstream_check=False,
     )
 
 

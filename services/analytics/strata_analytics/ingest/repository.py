@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.ingest.models import IngestedEvent
-from strata_analytics.models import ConsumerCursor
+from strata_analytics.models import ConsumerCursor, Job
 from strata_contracts.analytics.ingest import IngestedEventRead
 from strata_contracts.pagination import Page
 from strata_kit.pagination import PageParams, paginate
@@ -34,6 +34,26 @@ class IngestRepository:
     async def per_type(self) -> dict[str, int]:
         statement = select(IngestedEvent.type, func.count()).group_by(IngestedEvent.type)
         return {t: int(n) for t, n in (await self.session.exec(statement)).all()}
+
+    async def jobs_per_status(self, kind: str) -> dict[str, int]:
+        statement = (
+            select(Job.status, func.count()).where(col(Job.kind) == kind).group_by(Job.status)
+        )
+        return {s: int(n) for s, n in (await self.session.exec(statement)).all()}
+
+    async def failing_jobs(self, kind: str, limit: int) -> list[Job]:
+        """Jobs of `kind` whose last attempt failed: waiting for a retry, or dead."""
+        statement = (
+            select(Job)
+            .where(
+                col(Job.kind) == kind,
+                col(Job.error).is_not(None),
+                col(Job.status).in_(("queued", "running", "failed", "dead")),
+            )
+            .order_by(col(Job.updated_at).desc())
+            .limit(limit)
+        )
+        return list((await self.session.exec(statement)).all())
 
     async def cursor(self, name: str) -> ConsumerCursor | None:
         return await self.session.get(ConsumerCursor, name)

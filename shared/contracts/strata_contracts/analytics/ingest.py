@@ -21,6 +21,27 @@ class IngestionStatus(BaseModel):
     consumer_updated_at: datetime | None
     sources: list[SourceStatus]
     types: dict[str, int] = Field(description="Events applied per type, for this tenant.")
+    pulls: dict[str, int] = Field(
+        default_factory=dict,
+        description="Pulls of closed campaigns' answers from the reviews service (jobs "
+        "`ratings.pull`) per status; `dead`: given up after every retry.",
+    )
+    failing_pulls: list["PullFailure"] = Field(
+        default_factory=list,
+        description="Pulls whose last attempt failed, newest first (at most 20): waiting for "
+        "a retry (`queued`, with `next_attempt_at`) or `dead`. Until they succeed, that "
+        "campaign's 360 results and fairness reports are missing.",
+    )
+
+
+class PullFailure(BaseModel):
+    job_id: UUID
+    campaign_id: UUID | None
+    status: str
+    attempts: int
+    error: str | None = Field(description="Why the last attempt failed.")
+    next_attempt_at: datetime | None
+    updated_at: datetime
 
 
 class IngestedEventRead(BaseModel):
@@ -32,3 +53,6 @@ class IngestedEventRead(BaseModel):
     position: int
     applied_at: datetime
     data: dict[str, Any]
+
+
+IngestionStatus.model_rebuild()
