@@ -4,7 +4,10 @@ Each round leases due deliveries (pushes `next_attempt_at` past the send timeout
 transaction, claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never send the
 same delivery at once), sends them concurrently, then records each outcome. A failure waits
 `GATEWAY_WEBHOOK_RETRY_SCHEDULE[n]` before the next attempt; when the schedule is used up the
-delivery is `failed` and its subscription is disabled (re-enable it, or redeliver by hand).
+delivery is `failed` and its subscription is disabled (re-enable it, which resends the failed
+deliveries, or redeliver by hand). Deliveries go out in order per subscription and subject:
+`due()` offers only the earliest pending delivery of each subject, so a batch holds at most
+one per subject and a later event waits for the earlier one's success or final failure.
 """
 
 import asyncio
