@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,8 +44,10 @@ class WebhookDispatcher(BackgroundWorker):
         http: httpx.AsyncClient,
         *,
         idle_seconds: float = 0.5,
+        failures: Counter | None = None,
     ) -> None:
         super().__init__()
+        self.failures = failures
         self.sessionmaker = sessionmaker
         self.schedule = settings.webhook_retry_schedule
         self.timeout = settings.webhook_timeout_seconds
@@ -129,7 +132,9 @@ class WebhookDispatcher(BackgroundWorker):
                 elif delivery.attempts > len(self.schedule):
                     delivery.status, delivery.next_attempt_at = "failed", None
                     await self._disable(session, delivery)
+                    self._failed(final=True)
                 else:
+                    self._failed(final=False)
                     wait = self.schedule[delivery.attempts - 1]
                     delivery.next_attempt_at = now + timedelta(seconds=wait)
                 session.add(delivery)
@@ -138,6 +143,10 @@ class WebhookDispatcher(BackgroundWorker):
             except StaleDataError:
                 # Someone redelivered or changed a row meanwhile; its new state wins.
                 await session.rollback()
+
+    def _failed(self, *, final: bool) -> None:
+        if self.failures is not None:
+            self.failures.labels("true" if final else "false").inc()
 
     async def _disable(self, session: AsyncSession, delivery: WebhookDelivery) -> None:
         subscription = await session.get(
