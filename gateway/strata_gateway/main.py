@@ -18,6 +18,7 @@ from strata_gateway.proxy import PROXY_METHODS, proxy, scim_proxy
 from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.dispatcher import WebhookDispatcher
 from strata_gateway.webhooks.endpoints import router as webhooks_router
+from strata_gateway.webhooks.metrics import watch_gateway
 from strata_kit.app import create_service_app
 from strata_kit.http import create_upstream_client
 
@@ -43,7 +44,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         app.state.webhook_http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         app.state.dispatcher = WebhookDispatcher(
-            app.state.sessionmaker, settings, app.state.webhook_http
+            app.state.sessionmaker,
+            settings,
+            app.state.webhook_http,
+            failures=app.state.webhook_failures,
         )
         if settings.webhook_dispatch:
             app.state.dispatcher.start()
@@ -82,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         log_redact_prefixes=settings.public_prefixes,
     )
+    app.state.webhook_failures = watch_gateway(app)
 
     async def openapi_document(request: Request) -> JSONResponse:
         services, missing = await request.app.state.specs.fetch_all()

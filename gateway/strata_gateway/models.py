@@ -120,11 +120,23 @@ class WebhookDelivery(GatewayModel, table=True):
         ),
         UniqueConstraint("tenant_id", "subscription_id", "event_id"),
         Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index(
+            "ix_webhook_delivery_subject_order",
+            "tenant_id",
+            "subscription_id",
+            "subject",
+            "event_position",
+        ),
     )
 
     subscription_id: uuid.UUID
     event_id: uuid.UUID
     event_position: int = Field(sa_type=BigInteger)
+    subject: str = Field(
+        default="",
+        max_length=200,
+        description="The event's subject: deliveries of one subject go out in position order.",
+    )
     status: str = Field(default="pending", max_length=20)
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -198,12 +198,42 @@ class TestDelivery:
         await send(client, second)
         await drain(app)
         assert receiver.received == []
-        # Enable: the queued event goes; the failed one goes on manual redelivery.
-        await client.patch(
+        # Enable: the failed event goes again first, then the one queued meanwhile (the
+        # same subject: in order).
+        enabled = await client.patch(
             f"/api/v1/webhooks/{created['id']}", headers=headers, json={"enabled": True}
         )
+        assert enabled.status_code == 200
         await drain(app)
+        assert [r["id"] for r in receiver.received] == [str(first.id), str(second.id)]
+        log = await client.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=headers)
+        assert {d["status"] for d in log.json()["items"]} == {"succeeded"}
+
+    async def test_enable_without_redelivering_failed_ones(self, client, app, tenant, receiver):
+        created = await subscribe(client, tenant, receiver)
+        headers = bearer(tenant.admin_key.secret)
+        first = event(tenant.tenant.id)
+        receiver.failures_left = 5
+        await send(client, first)
+        await drain(app)
+        second = event(tenant.tenant.id)
+        await send(client, second)
+        await client.patch(
+            f"/api/v1/webhooks/{created['id']}",
+            headers=headers,
+            json={"enabled": True, "redeliver_failed": False},
+        )
+        await drain(app)
+        # The failed one is no longer pending, so it holds nothing up; it stays failed.
         assert [r["id"] for r in receiver.received] == [str(second.id)]
+        failed = (
+            await client.get(
+                f"/api/v1/webhooks/{created['id']}/deliveries",
+                params={"status": "failed"},
+                headers=headers,
+            )
+        ).json()["items"]
+        assert [d["event_id"] for d in failed] == [str(first.id)]
         redelivered = await client.post(
             f"/api/v1/webhooks/{created['id']}/deliveries/{failed[0]['id']}/redeliver",
             headers=headers,

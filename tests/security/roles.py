@@ -53,6 +53,7 @@ _TABLE: dict[str, str] = {
     "goals_create_position": "ME",
     "goals_explain_employee_score": "ME",
     "goals_get_agreement": "ME",
+    "goals_get_audit_record": "MEI",
     "goals_get_balance_report": "",
     "goals_get_balance_rules": "",
     "goals_get_cascade": "",
@@ -148,6 +149,8 @@ _TABLE: dict[str, str] = {
     "reviews_decline_external_invitation": "",  # public: an external rater's single-use link
     "reviews_decline_invitation": "",
     "reviews_disclose_raters": "AHMEI",
+    "reviews_get_audit_record": "MEI",
+    "reviews_list_audit_records": "MEI",
     "reviews_get_campaign": "",
     "reviews_get_completion": "E",
     "reviews_get_default_definition": "",
@@ -194,6 +197,8 @@ _TABLE: dict[str, str] = {
     "feedback_create_note": "AHI",
     "feedback_dispute_interview": "AHI",
     "feedback_get_appeal": "",
+    "feedback_get_audit_record": "MEI",
+    "feedback_list_audit_records": "MEI",
     "feedback_get_change_request": "ME",
     "feedback_get_improvement_action": "",
     "feedback_get_improvement_plan": "",
@@ -221,6 +226,9 @@ _TABLE: dict[str, str] = {
     "feedback_update_settings": "MEI",
     "feedback_whoami": "",
     # analytics
+    # every service's audit trail (the kit's endpoints): HR and admins only
+    "analytics_get_audit_record": "MEI",
+    "analytics_list_audit_records": "MEI",
     # analytics: group attributes and what uses them are HR's; a 360 report is its
     # employee's, their manager's and HR's (the stranger keys have no such relation)
     "analytics_adverse_impact": "MEI",

@@ -4,7 +4,10 @@ Each round leases due deliveries (pushes `next_attempt_at` past the send timeout
 transaction, claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never send the
 same delivery at once), sends them concurrently, then records each outcome. A failure waits
 `GATEWAY_WEBHOOK_RETRY_SCHEDULE[n]` before the next attempt; when the schedule is used up the
-delivery is `failed` and its subscription is disabled (re-enable it, or redeliver by hand).
+delivery is `failed` and its subscription is disabled (re-enable it, which resends the failed
+deliveries, or redeliver by hand). Deliveries go out in order per subscription and subject:
+`due()` offers only the earliest pending delivery of each subject, so a batch holds at most
+one per subject and a later event waits for the earlier one's success or final failure.
 """
 
 import asyncio
@@ -12,6 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,8 +44,10 @@ class WebhookDispatcher(BackgroundWorker):
         http: httpx.AsyncClient,
         *,
         idle_seconds: float = 0.5,
+        failures: Counter | None = None,
     ) -> None:
         super().__init__()
+        self.failures = failures
         self.sessionmaker = sessionmaker
         self.schedule = settings.webhook_retry_schedule
         self.timeout = settings.webhook_timeout_seconds
@@ -126,7 +132,9 @@ class WebhookDispatcher(BackgroundWorker):
                 elif delivery.attempts > len(self.schedule):
                     delivery.status, delivery.next_attempt_at = "failed", None
                     await self._disable(session, delivery)
+                    self._failed(final=True)
                 else:
+                    self._failed(final=False)
                     wait = self.schedule[delivery.attempts - 1]
                     delivery.next_attempt_at = now + timedelta(seconds=wait)
                 session.add(delivery)
@@ -135,6 +143,10 @@ class WebhookDispatcher(BackgroundWorker):
             except StaleDataError:
                 # Someone redelivered or changed a row meanwhile; its new state wins.
                 await session.rollback()
+
+    def _failed(self, *, final: bool) -> None:
+        if self.failures is not None:
+            self.failures.labels("true" if final else "false").inc()
 
     async def _disable(self, session: AsyncSession, delivery: WebhookDelivery) -> None:
         subscription = await session.get(

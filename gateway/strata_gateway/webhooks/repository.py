@@ -2,7 +2,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_
+from sqlalchemy import and_, exists, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,7 +94,23 @@ class WebhookRepository:
         return list((await self.session.exec(statement)).all())
 
     async def due(self, now: datetime, limit: int, *, lock: bool) -> list[WebhookDelivery]:
-        """Pending deliveries whose time has come, of enabled subscriptions (any tenant)."""
+        """Pending deliveries whose time has come, of enabled subscriptions (any tenant).
+
+        Only the head of each (subscription, subject) queue is due: a delivery waits while an
+        earlier event of its subject to the same subscription is still pending (in flight,
+        or waiting for a retry), so one subject's events go out in order; other subjects go
+        on. An in-flight delivery stays `pending` under its lease, so this holds across
+        replicas too: the head is locked (and skipped) by whoever sends it, and what follows
+        it is not due until the head's outcome is committed.
+        """
+        earlier = aliased(WebhookDelivery)
+        blocked = exists().where(
+            col(earlier.tenant_id) == col(WebhookDelivery.tenant_id),
+            col(earlier.subscription_id) == col(WebhookDelivery.subscription_id),
+            col(earlier.subject) == col(WebhookDelivery.subject),
+            col(earlier.status) == "pending",
+            col(earlier.event_position) < col(WebhookDelivery.event_position),
+        )
         statement = (
             select(WebhookDelivery)
             .join(
@@ -107,6 +124,7 @@ class WebhookRepository:
                 WebhookDelivery.status == "pending",
                 col(WebhookDelivery.next_attempt_at) <= now,
                 col(WebhookSubscription.enabled).is_(True),
+                ~blocked,
             )
             .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.event_position))
             .limit(limit)
@@ -125,6 +143,20 @@ class WebhookRepository:
         ids = [subscription_id for _, subscription_id in keys]
         statement = select(WebhookSubscription).where(col(WebhookSubscription.id).in_(ids))
         return {(s.tenant_id, s.id): s for s in (await self.session.exec(statement)).all()}
+
+    async def requeue_failed(self, subscription_id: uuid.UUID, now: datetime) -> int:
+        """Every delivery of the subscription that used up its retries: pending again, now,
+        with a fresh retry schedule (attempts from zero)."""
+        statement = (
+            update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.subscription_id) == subscription_id,
+                col(WebhookDelivery.status) == "failed",
+            )
+            .values(status="pending", attempts=0, next_attempt_at=now)
+        )
+        result = await self.session.exec(statement)
+        return int(result.rowcount or 0)
 
     def add(self, row: WebhookSubscription | WebhookDelivery) -> None:
         self.session.add(row)

@@ -3,7 +3,8 @@
 Every stored event becomes one delivery row per subscription of its tenant whose filter
 matches, in the same transaction as the event. The dispatcher (dispatcher.py) sends them.
 Deliveries of a disabled subscription wait, and resume when it is enabled again: nothing is
-lost while a subscriber is down or switched off.
+lost while a subscriber is down or switched off. Enabling a subscription also sends again the
+deliveries that used up their retries (unless the call says `redeliver_failed: false`).
 """
 
 import base64
@@ -131,6 +132,13 @@ class WebhookService:
         if "description" in changes:
             subscription.description = body.description
         if body.enabled is not None:
+            if body.enabled and not subscription.enabled and body.redeliver_failed:
+                # The deliveries that used up their retries (the one that disabled the
+                # subscription, and any before it) go again first, in order per subject.
+                requeued = await WebhookRepository(session).requeue_failed(
+                    subscription.id, utcnow()
+                )
+                log.info("webhook.enabled", subscription_id=str(subscription.id), resent=requeued)
             subscription.enabled = body.enabled
             subscription.disabled_reason = None if body.enabled else "disabled by the tenant"
         session.add(subscription)
@@ -212,6 +220,7 @@ def _delivery(subscription: WebhookSubscription, event: Event) -> WebhookDeliver
         subscription_id=subscription.id,
         event_id=event.id,
         event_position=int(event.position or 0),
+        subject=event.subject,
     )
 
 

@@ -3,6 +3,7 @@ from fastapi import FastAPI
 import strata_analytics
 from strata_analytics.applied.amend import REPROPOSE, Repropose
 from strata_analytics.applied.endpoints import router as applied_router
+from strata_analytics.audit.endpoints import router as audit_router
 from strata_analytics.calibration.endpoints import router as calibration_router
 from strata_analytics.exports.endpoints import router as exports_router
 from strata_analytics.fairness.endpoints import router as fairness_router
@@ -31,6 +32,7 @@ ROUTERS = (
     applied_router,
     groups_router,
     reports_router,
+    audit_router,
 )
 
 

@@ -3,6 +3,7 @@ from fastapi import FastAPI
 
 import strata_feedback
 from strata_feedback.appeals.endpoints import router as appeals_router
+from strata_feedback.audit.endpoints import router as audit_router
 from strata_feedback.improvement.endpoints import router as improvement_router
 from strata_feedback.interviews.endpoints import router as interviews_router
 from strata_feedback.models import OutboxEvent
@@ -32,6 +33,7 @@ def create_app(
             improvement_router,
             appeals_router,
             notes_router,
+            audit_router,
         ],
         on_startup=[open_upstream],
         on_shutdown=[close_upstream],

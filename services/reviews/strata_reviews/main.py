@@ -3,6 +3,7 @@ from starlette.middleware import Middleware
 
 import strata_reviews
 from strata_kit.app import create_service_app
+from strata_reviews.audit.endpoints import router as audit
 from strata_reviews.campaigns.endpoints import router as campaigns
 from strata_reviews.completion.endpoints import router as completion
 from strata_reviews.disclosure.endpoints import router as disclosure
@@ -29,6 +30,7 @@ ROUTERS = (
     disclosure,
     completion,
     internal,
+    audit,
 )
 
 

@@ -7,12 +7,16 @@ problem details the server sent.
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from strata_contracts.audit import AuditRecordRead
 from strata_contracts.identity import IDENTITY_HEADER, REQUEST_ID_HEADER, IdentityRead
+from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
 
 M = TypeVar("M")
@@ -122,3 +126,37 @@ class StrataApi(ServiceClient):
     async def me(self) -> IdentityRead:
         """The caller as this API sees it."""
         return await self.request("GET", f"{self.prefix}/me", IdentityRead)
+
+    async def list_audit_records(
+        self,
+        *,
+        entity_type: str | None = None,
+        entity_id: UUID | None = None,
+        actor: str | None = None,
+        actor_employee_id: UUID | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[AuditRecordRead]:
+        """A page of this service's audit trail, oldest first (HR and admins; `since` and
+        `until` need a timezone, `until` is exclusive)."""
+        params: dict[str, str | int | None] = {
+            "entity_type": entity_type,
+            "entity_id": str(entity_id) if entity_id else None,
+            "actor": actor,
+            "actor_employee_id": str(actor_employee_id) if actor_employee_id else None,
+            "action": action,
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self.request(
+            "GET", f"{self.prefix}/audit", Page[AuditRecordRead], params=params
+        )
+
+    async def get_audit_record(self, record_id: UUID) -> AuditRecordRead:
+        """One audit record of this service (404 `ApiError` when unknown here)."""
+        return await self.request("GET", f"{self.prefix}/audit/{record_id}", AuditRecordRead)

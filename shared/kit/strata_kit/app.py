@@ -28,6 +28,7 @@ from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
 from strata_kit.jobs import JobRunner, JobSpec, jobs_router
 from strata_kit.logging import configure_logging, get_logger
+from strata_kit.metrics import METRICS_PATH, Metrics, MetricsMiddleware, metrics_endpoint, watch
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.settings import KitSettings
@@ -168,6 +169,11 @@ def create_service_app(
     for entry in reversed(middleware):
         app.add_middleware(entry.cls, *entry.args, **entry.kwargs)
     app.add_middleware(RequestContextMiddleware, redact_prefixes=tuple(log_redact_prefixes))
+    if settings.metrics:
+        app.state.metrics = Metrics(service)
+        watch(app, outbox=outbox, consumer=consumer, jobs=jobs)
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+        app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(health_router(service))
     if verify_identity:
         me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])

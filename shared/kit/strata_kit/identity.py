@@ -22,7 +22,7 @@ from strata_kit.errors import Forbidden, Unauthorized, problem_response
 ISSUER = "strata-gateway"
 AUDIENCE = "strata-internal"
 ALGORITHM = "HS256"
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # metrics: own port only
 _HEADER = IDENTITY_HEADER.lower().encode()
 
 

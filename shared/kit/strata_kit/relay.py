@@ -225,6 +225,10 @@ class EventConsumer(BackgroundWorker):
         self.page_size = page_size
         self.idle_seconds = idle_seconds
         self._identity = IdentityClaims(subject=f"service:{name}")
+        # For the lag gauge (strata_kit.metrics): whether the last poll reached the head.
+        self.started_at = utcnow()
+        self.caught_up = False
+        self.caught_up_at: datetime | None = None
 
     async def tick(self) -> bool:
         return await self.run_once() > 0
@@ -237,6 +241,7 @@ class EventConsumer(BackgroundWorker):
 
     async def run_once(self) -> int:
         """Fetch one page after our position and apply it; return events applied."""
+        self.caught_up = False
         after = await self.position()
         params: dict[str, Any] = {"after": after, "limit": self.page_size}
         if self.types:
@@ -246,6 +251,7 @@ class EventConsumer(BackgroundWorker):
         response.raise_for_status()
         page = EventFeedPage.model_validate_json(response.content)
         if not page.items:
+            self.caught_up, self.caught_up_at = True, utcnow()
             return 0
         async with self.sessionmaker() as session:
             allow_cross_tenant(session)
@@ -262,4 +268,6 @@ class EventConsumer(BackgroundWorker):
             cursor.updated_at = utcnow()
             session.add(cursor)
             await session.commit()
+        if len(page.items) < self.page_size:
+            self.caught_up, self.caught_up_at = True, utcnow()
         return len(page.items)

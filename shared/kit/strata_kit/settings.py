@@ -75,6 +75,10 @@ class KitSettings(BaseSettings):
         default=False,
         description="FastAPI's native OpenTelemetry spans and metrics (global providers).",
     )
+    metrics: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at /metrics on this process's own port.",
+    )
     log_json: bool | None = Field(
         default=None, description="JSON log lines; default on in production, off otherwise."
     )

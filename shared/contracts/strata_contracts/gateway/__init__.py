@@ -69,6 +69,15 @@ class WebhookUpdate(BaseModel):
     event_types: list[str] | None = None
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = None
+    redeliver_failed: bool = Field(
+        default=True,
+        description=(
+            "With `enabled: true` on a disabled subscription: send again, with a fresh retry "
+            "schedule, the deliveries that used up their retries (the one that disabled it "
+            "among them), in order per subject before the later events of their subjects. "
+            "`false` leaves them `failed` (redeliver them one by one, or replay)."
+        ),
+    )
 
 
 class WebhookRead(BaseModel):

@@ -1,0 +1,1 @@
+"""The analytics audit trail, readable by HR and admins over the API."""

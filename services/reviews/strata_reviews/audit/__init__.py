@@ -1,0 +1,1 @@
+"""The reviews audit trail, readable by HR and admins over the API."""
