@@ -1,8 +1,8 @@
 """job retries: attempts and the next attempt's time (a failing job is retried with
 backoff, then marked dead)
 
-Revision ID: analytics_0009_job_retries
-Revises: analytics_0008_groups
+Revision ID: analytics_0010_job_retries
+Revises: analytics_0009_stale
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "analytics_0009_job_retries"
-down_revision: str | None = "analytics_0008_groups"
+revision: str = "analytics_0010_job_retries"
+down_revision: str | None = "analytics_0009_stale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
