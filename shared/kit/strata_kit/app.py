@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
+from strata_kit.bodies import BodyLimits
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import document_problems, install_problem_handlers
@@ -145,6 +146,9 @@ def create_service_app(
         },
     )
     app.state.settings = settings
+    # Inside the problem handlers (they wrap the router), so a refused body is an ordinary
+    # error answer; see `strata_kit.bodies`.
+    app.router.middleware_stack = BodyLimits(app.router.middleware_stack)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
     if verify_identity:
