@@ -165,3 +165,34 @@ class TestTenantRoles:
             KEYS, json={"name": "x", "roles": ["admin"]}, headers=bearer(hr.secret)
         )
         assert response.status_code == 403
+
+
+class TestMethodNotAllowed:
+    async def test_the_gateways_own_paths_name_their_methods(self, client, make_tenant):
+        admin = bearer((await make_tenant()).admin_key.secret)
+        response = await client.patch(f"{KEYS}/{uuid.uuid4()}", json={}, headers=admin)
+        assert response.status_code == 405, response.text
+        assert response.headers["allow"] == "DELETE"
+        response = await client.put(KEYS, json={}, headers=admin)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+
+    async def test_a_services_405_and_its_allow_reach_the_client(
+        self, client, make_tenant, upstream
+    ):
+        seen: list[str] = []
+
+        def goals(request: httpx.Request) -> httpx.Response:
+            seen.append(request.method)
+            return httpx.Response(
+                405,
+                json={"title": "Method not allowed", "status": 405},
+                headers={"allow": "POST", "content-type": "application/problem+json"},
+            )
+
+        upstream("goals", goals)
+        admin = bearer((await make_tenant()).admin_key.secret)
+        response = await client.patch("/api/v1/goals/employees/bulk-upsert", headers=admin)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert seen == ["PATCH"]

@@ -29,6 +29,7 @@ from strata_kit.jobs import JobRunner, JobSpec, jobs_router
 from strata_kit.logging import configure_logging, get_logger
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
+from strata_kit.routing import MethodGuard
 from strata_kit.settings import KitSettings
 
 log = get_logger("strata.app")
@@ -146,9 +147,9 @@ def create_service_app(
         },
     )
     app.state.settings = settings
-    # Inside the problem handlers (they wrap the router), so a refused body is an ordinary
-    # error answer; see `strata_kit.bodies`.
-    app.router.middleware_stack = BodyLimits(app.router.middleware_stack)
+    # Inside the problem handlers (they wrap the router), so a refused method or body is an
+    # ordinary error answer; see `strata_kit.routing` and `strata_kit.bodies`.
+    app.router.middleware_stack = MethodGuard(BodyLimits(app.router.middleware_stack), app.router)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
     if verify_identity:
