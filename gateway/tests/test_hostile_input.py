@@ -196,3 +196,23 @@ class TestMethodNotAllowed:
         assert response.status_code == 405
         assert response.headers["allow"] == "POST"
         assert seen == ["PATCH"]
+
+
+class TestProxiedBodies:
+    async def test_are_judged_by_the_service_not_twice(self, client, make_tenant, upstream):
+        """The gateway relays a proxied body unread; the service applies the limits in its
+        own error format (SCIM's), so the gateway does not answer for it."""
+        received: list[bytes] = []
+
+        def goals(request: httpx.Request) -> httpx.Response:
+            received.append(request.content)
+            return httpx.Response(400, json={"status": "400"})
+
+        upstream("goals", goals)
+        admin = bearer((await make_tenant()).admin_key.secret)
+        deep = b"[" * 2000 + b"]" * 2000
+        response = await client.post(
+            "/scim/v2/Users", content=deep, headers=admin | {"content-type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert received == [deep]

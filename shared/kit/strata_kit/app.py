@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
-from strata_kit.bodies import BodyLimits
+from strata_kit.bodies import BodyLimits, query_limits
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import document_problems, install_problem_handlers
@@ -138,6 +138,7 @@ def create_service_app(
         redoc_url=None,
         generate_unique_id_function=operation_id(service),
         openapi_url=openapi_url,
+        dependencies=[Depends(query_limits)],
         # FastAPI's native OpenTelemetry asks the global providers on every request
         # whether it is configured (about 7 % of a proxied request's CPU): only on demand.
         telemetry={

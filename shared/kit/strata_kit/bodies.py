@@ -25,9 +25,11 @@ the field.
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strata_contracts.problem import FieldProblem
@@ -120,9 +122,15 @@ def _bad_strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Field
             yield from _bad_strings(item, (*path, key))
 
 
-class BodyRefused(InvalidInput):
-    """A request refused by these limits (422). A subclass, so that an API with its own
-    error format (SCIM) can register a handler rendering it that way."""
+class BodyRefused(InvalidInput, HTTPException):  # type: ignore[misc]
+    """A request refused by these limits: an `InvalidInput` (422, rendered by the kit's
+    handlers). It is raised where the endpoint reads its body, so a route with its own error
+    format (SCIM's) renders it that way; it is also an `HTTPException`, which FastAPI's body
+    reading lets through unchanged."""
+
+    def __init__(self, detail: str, *, errors: list[FieldProblem]) -> None:
+        InvalidInput.__init__(self, detail, errors=errors)
+        self.status_code = self.status
 
 
 def _refuse(detail: str, errors: list[FieldProblem]) -> BodyRefused:
@@ -182,8 +190,26 @@ def check_query(query_string: bytes) -> None:
         raise _refuse("The query has control characters; see `errors`.", errors)
 
 
+_FORWARDS = "_strata_forwards_body"
+_Endpoint = TypeVar("_Endpoint")
+
+
+def forwards_body(endpoint: _Endpoint) -> _Endpoint:
+    """Mark an endpoint that relays its body to a service unread (the gateway's proxy): the
+    service judges the body, in its own error format (SCIM's), so the limits are not
+    applied twice."""
+    setattr(endpoint, _FORWARDS, True)
+    return endpoint
+
+
+async def query_limits(request: Request) -> None:
+    """App-wide dependency: the query meets the limits (inside the route, see `BodyRefused`)."""
+    check_query(request.scope.get("query_string", b""))
+
+
 class BodyLimits:
-    """ASGI wrapper around an app's router enforcing the limits above on every request."""
+    """ASGI wrapper around an app's router: a JSON body that breaks the limits above is
+    refused when the endpoint reads it (an endpoint that reads no body ignores it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -192,7 +218,6 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        check_query(scope.get("query_string", b""))
         if scope["method"] not in _BODY_METHODS or not _is_json(scope):
             await self.app(scope, receive, send)
             return
@@ -207,19 +232,29 @@ class BodyLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        refused: BodyRefused | None = None
         if body:
-            check_body(body)
-        await self.app(
-            scope,
-            _replay([{"type": "http.request", "body": body, "more_body": False}], receive),
-            send,
-        )
+            try:
+                check_body(body)
+            except BodyRefused as exc:
+                refused = exc
+        whole: Message = {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, _replay([whole], receive, refused, scope), send)
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def _replay(
+    messages: list[Message],
+    receive: Receive,
+    refused: Exception | None = None,
+    scope: Scope | None = None,
+) -> Receive:
     pending = list(messages)
 
     async def replay() -> Message:
+        endpoint = scope.get("endpoint") if scope is not None else None
+        if refused is not None and pending and not getattr(endpoint, _FORWARDS, False):
+            pending.clear()
+            raise refused
         if pending:
             return pending.pop(0)
         return await receive()
