@@ -1,7 +1,6 @@
 """The audit query endpoint (HR and admin)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,7 @@ from strata_contracts.pagination import Page
 from strata_goals.api import HR, PREFIX, errors
 from strata_goals.audit.service import audit_service
 from strata_kit.db import SessionDep
-from strata_kit.pagination import PageParams, page_params
+from strata_kit.pagination import IsoDateTime, PageParams, page_params
 
 router = APIRouter(prefix=PREFIX, tags=["audit"])
 
@@ -29,8 +28,8 @@ async def list_audit_records(
     entity_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ) -> Page[AuditRecordRead]:
     """The audit trail, oldest first, filtered by entity, actor, action or time (HR, admin)."""
     return await audit_service.list_records(
