@@ -209,54 +209,41 @@ async def query_limits(request: Request) -> None:
 
 class BodyLimits:
     """ASGI wrapper around an app's router: a JSON body that breaks the limits above is
-    refused when the endpoint reads it (an endpoint that reads no body ignores it)."""
+    refused when the endpoint reads it. The check runs then, on the whole body, once: a
+    request whose body no endpoint reads (or only relays, `forwards_body`) costs nothing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS or not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        if scope["method"] not in _BODY_METHODS or not _is_json(scope):
-            await self.app(scope, receive, send)
-            return
+        await self.app(scope, _checked(scope, receive), send)
+
+
+def _checked(scope: Scope, receive: Receive) -> Receive:
+    """`receive`, whose first call reads the whole body and checks it."""
+    done = False
+
+    async def checked() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        done = True
+        if getattr(scope.get("endpoint"), _FORWARDS, False):
+            return await receive()
         chunks: list[bytes] = []
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                # The client went away before its body arrived: nothing to check.
-                await self.app(scope, _replay([message], receive), send)
-                return
+                return message  # the client went away: nothing to check
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        refused: BodyRefused | None = None
         if body:
-            try:
-                check_body(body)
-            except BodyRefused as exc:
-                refused = exc
-        whole: Message = {"type": "http.request", "body": body, "more_body": False}
-        await self.app(scope, _replay([whole], receive, refused, scope), send)
+            check_body(body)
+        return {"type": "http.request", "body": body, "more_body": False}
 
-
-def _replay(
-    messages: list[Message],
-    receive: Receive,
-    refused: Exception | None = None,
-    scope: Scope | None = None,
-) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        endpoint = scope.get("endpoint") if scope is not None else None
-        if refused is not None and pending and not getattr(endpoint, _FORWARDS, False):
-            pending.clear()
-            raise refused
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
+    return checked
