@@ -225,12 +225,21 @@ class Attempt:
     content: bytes | None = None
 
 
-def _dumps_with(value: Any, token: str) -> bytes:
+def _dumps_with(value: Any, token: str) -> bytes | None:
+    """`value` as JSON with every `_MARK` replaced by `token` (None: no place for it)."""
     text = json.dumps(value)
+    if json.dumps(_MARK) not in text:
+        return None
     return text.replace(json.dumps(_MARK), token).encode("utf-8", "surrogatepass")
 
 
 def body_variants(op: Operation) -> Iterator[tuple[str, bytes]]:
+    for label, body in _body_variants(op):
+        if body is not None:
+            yield label, body
+
+
+def _body_variants(op: Operation) -> Iterator[tuple[str, bytes | None]]:
     schema = op.body_schema()
     if schema is None:
         return
@@ -259,7 +268,6 @@ def body_variants(op: Operation) -> Iterator[tuple[str, bytes]]:
         ("c1", json.dumps("a\u0085b", ensure_ascii=False)),
         ("lone-surrogate", '"a\\ud800b"'),
         ("oversized-string", json.dumps("x" * LONG)),
-        ("huge-number-as-string", json.dumps(HUGE_INT)),
     ]:
         yield label, _dumps_with(strings, token)
     whole = isinstance(base, dict) and base
@@ -365,6 +373,7 @@ def test_hostile_input_to_every_operation(hostile_stack: Stack) -> None:
     ops = operations(spec)
     readable = lists(spec)
     failures: list[str] = []
+    accepted: list[str] = []
     sent = 0
     started = time.monotonic()
     with httpx.Client(base_url=hostile_stack.url(), headers=headers, timeout=120) as client:
@@ -380,6 +389,10 @@ def test_hostile_input_to_every_operation(hostile_stack: Stack) -> None:
                     headers=request_headers,
                 )
                 sent += 1
+                if op.method != "GET" and response.status_code < 300:
+                    accepted.append(
+                        f"{op.method} {op.path} [{attempt.label}] {response.status_code}"
+                    )
                 problem = documented(op, response)
                 if problem:
                     failures.append(f"{op.method} {op.path} [{attempt.label}]: {problem}")
@@ -395,3 +408,4 @@ def test_hostile_input_to_every_operation(hostile_stack: Stack) -> None:
         failures[:80]
     )
     assert not changed, f"hostile requests stored something: {changed}"
+    assert not accepted, "hostile writes were accepted:\n" + "\n".join(accepted)
