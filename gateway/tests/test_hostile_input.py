@@ -170,9 +170,6 @@ class TestTenantRoles:
 class TestMethodNotAllowed:
     async def test_the_gateways_own_paths_name_their_methods(self, client, make_tenant):
         admin = bearer((await make_tenant()).admin_key.secret)
-        response = await client.patch(f"{KEYS}/{uuid.uuid4()}", json={}, headers=admin)
-        assert response.status_code == 405, response.text
-        assert response.headers["allow"] == "DELETE"
         response = await client.put(KEYS, json={}, headers=admin)
         assert response.status_code == 405
         assert response.headers["allow"] == "GET, POST"

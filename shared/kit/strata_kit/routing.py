@@ -10,7 +10,8 @@ and keeps the most specific ones: a literal segment beats a parameter, segment b
 from the left (`/employees/bulk-upsert` beats `/employees/{employee_id}`, `/api/v1/keys`
 beats the gateway's `/api/v1/{service}/{path:path}`). If none of them takes the method, the
 answer is 405 with `Allow` listing exactly the methods they take; otherwise the router runs
-as before. A path no route matches stays a 404.
+as before. A path no route matches stays a 404, and a catch-all route (`{rest:path}`) that
+takes the method is left to answer for itself (SCIM's answers its own 405s).
 """
 
 import re
@@ -30,6 +31,7 @@ class _Template:
     regex: re.Pattern[str]
     methods: frozenset[str]
     rank: tuple[int, ...]  # per segment: 0 literal, 1 parameter
+    catch_all: bool  # a `{name:path}` parameter: the route answers the rest itself
 
 
 def _segments(path: str) -> list[str]:
@@ -59,18 +61,20 @@ class RouteTable:
         for path, methods in grouped.items():
             regex, _, _ = compile_path(path)
             rank = tuple(1 if "{" in s else 0 for s in _segments(path))
-            template = _Template(regex, frozenset(methods), rank)
+            template = _Template(regex, frozenset(methods), rank, ":path}" in path)
             self._index[_literal_prefix(path)].append(template)
 
-    def allowed(self, path: str) -> frozenset[str] | None:
-        """The methods of the most specific templates matching `path`, None if none does."""
+    def allowed(self, path: str, method: str) -> frozenset[str] | None:
+        """The methods of the most specific templates matching `path`; None if none does,
+        or if a catch-all template matching it takes `method` (it answers for itself, as
+        SCIM's does with its own 405)."""
         parts = _segments(path)
         found: list[_Template] = []
         for length in range(min(len(parts), _INDEX_DEPTH) + 1):
             for template in self._index.get(tuple(parts[:length]), ()):
                 if template.regex.match(path):
                     found.append(template)
-        if not found:
+        if not found or any(t.catch_all and method in t.methods for t in found):
             return None
         best = min(t.rank for t in found)
         return frozenset().union(*(t.methods for t in found if t.rank == best))
@@ -95,7 +99,7 @@ class MethodGuard:
             root: str = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
-            allowed = self.table().allowed(path)
+            allowed = self.table().allowed(path, scope["method"])
             if allowed is not None and scope["method"] not in allowed:
                 raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         await self.app(scope, receive, send)
