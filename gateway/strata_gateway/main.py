@@ -20,6 +20,7 @@ from strata_gateway.webhooks.dispatcher import WebhookDispatcher
 from strata_gateway.webhooks.endpoints import router as webhooks_router
 from strata_gateway.webhooks.metrics import watch_gateway
 from strata_kit.app import create_service_app
+from strata_kit.bodies import forwards_body
 from strata_kit.http import create_upstream_client
 
 
@@ -98,9 +99,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_route("/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)
     add_docs_routes(app, title="Strata API")
     app.add_route(
-        "/api/v1/{service}/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False
+        "/api/v1/{service}/{path:path}",
+        forwards_body(proxy),
+        methods=PROXY_METHODS,
+        include_in_schema=False,
     )
     app.add_route(
-        "/scim/v2/{path:path}", scim_proxy, methods=PROXY_METHODS, include_in_schema=False
+        "/scim/v2/{path:path}",
+        forwards_body(scim_proxy),
+        methods=PROXY_METHODS,
+        include_in_schema=False,
     )
     return app

@@ -1,13 +1,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from strata_contracts.gateway import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, TenantRead
+from strata_contracts.goals.client import GoalsClient
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import Problem
 from strata_gateway.access.service import access_service
+from strata_kit.context import current_request_id
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantCaller, TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -40,11 +42,29 @@ async def list_api_keys(
     "/keys",
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=_errors,
+    responses={
+        **_errors,
+        422: {"model": Problem, "description": "Invalid fields, or no such employee."},
+        503: {"model": Problem, "description": "Goals cannot be reached to check employee_id."},
+    },
 )
-async def create_api_key(session: SessionDep, identity: Admin, body: ApiKeyCreate) -> ApiKeyCreated:
-    """Create an API key for the caller's tenant; the secret is shown this once."""
-    return await access_service.create_key(session, identity.tenant_id, body)
+async def create_api_key(
+    request: Request, session: SessionDep, identity: Admin, body: ApiKeyCreate
+) -> ApiKeyCreated:
+    """Create an API key for the caller's tenant; the secret is shown this once. A person
+    key's `employee_id` must be an employee of the tenant (422 otherwise)."""
+    return await access_service.create_key(
+        session, identity.tenant_id, body, directory=goals_as_caller(request)
+    )
+
+
+def goals_as_caller(request: Request) -> GoalsClient:
+    """The goals API, called with the caller's own identity (so only their tenant)."""
+    return GoalsClient(
+        request.app.state.upstreams["goals"],
+        identity_token=request.scope["state"]["identity_token"],
+        request_id=current_request_id(),
+    )
 
 
 @router.delete(

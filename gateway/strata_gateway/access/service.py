@@ -12,6 +12,7 @@ import uuid
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_contracts.client import ApiError, ServiceUnavailable
 from strata_contracts.gateway import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -19,17 +20,36 @@ from strata_contracts.gateway import (
     TenantCreated,
     TenantRead,
 )
+from strata_contracts.goals.client import GoalsClient
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_gateway.access.exceptions import ApiKeyNotFound, TenantNotFound
 from strata_gateway.access.repository import AccessRepository
 from strata_gateway.models import ApiKey, Tenant
 from strata_kit.db import utcnow
+from strata_kit.errors import InvalidInput, UpstreamUnavailable, field
 from strata_kit.logging import get_logger
 from strata_kit.pagination import PageParams
 
 KEY_PREFIX = "strata_"
 log = get_logger(__name__)
+
+
+async def ensure_employee(directory: GoalsClient, employee_id: uuid.UUID) -> None:
+    """The employee exists in the caller's tenant (goals answers 404 for another's)."""
+    try:
+        await directory.get_employee(employee_id)
+    except ServiceUnavailable as exc:
+        raise UpstreamUnavailable(
+            "The goals service cannot be reached to check employee_id; retry shortly."
+        ) from exc
+    except ApiError as exc:
+        if exc.status == 404:
+            raise InvalidInput(
+                "employee_id is not an employee of this tenant.",
+                errors=[field("employee_id", "no such employee in this tenant")],
+            ) from exc
+        raise UpstreamUnavailable("The goals service could not check employee_id.") from exc
 
 
 def hash_key(full_key: str) -> str:
@@ -82,11 +102,21 @@ class AccessService:
         return [tenant_read(t) for t in await AccessRepository(session).list_tenants()]
 
     async def create_key(
-        self, session: AsyncSession, tenant_id: uuid.UUID, data: ApiKeyCreate
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        data: ApiKeyCreate,
+        *,
+        directory: GoalsClient | None = None,
     ) -> ApiKeyCreated:
+        """A new key. With `directory` (the goals API as the caller), a person key's
+        `employee_id` must be an employee of the tenant (422 otherwise): a key bound to
+        nobody would act as no one."""
         repo = AccessRepository(session)
         if await repo.get_tenant(tenant_id) is None:
             raise TenantNotFound()
+        if data.employee_id is not None and directory is not None:
+            await ensure_employee(directory, data.employee_id)
         prefix = secrets.token_hex(4)
         full_key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         key = ApiKey(

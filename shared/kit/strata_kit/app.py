@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
+from strata_kit.bodies import BodyLimits, query_limits
 from strata_kit.context import RequestContextMiddleware
 from strata_kit.db import create_engine, create_sessionmaker
 from strata_kit.errors import document_problems, install_problem_handlers
@@ -31,6 +32,7 @@ from strata_kit.logging import configure_logging, get_logger
 from strata_kit.metrics import METRICS_PATH, Metrics, MetricsMiddleware, metrics_endpoint, watch
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
+from strata_kit.routing import MethodGuard
 from strata_kit.settings import KitSettings
 from strata_kit.upstreams import check_upstreams
 
@@ -151,6 +153,7 @@ def create_service_app(
         redoc_url=None,
         generate_unique_id_function=operation_id(service),
         openapi_url=openapi_url,
+        dependencies=[Depends(query_limits)],
         # FastAPI's native OpenTelemetry asks the global providers on every request
         # whether it is configured (about 7 % of a proxied request's CPU): only on demand.
         telemetry={
@@ -160,6 +163,9 @@ def create_service_app(
         },
     )
     app.state.settings = settings
+    # Inside the problem handlers (they wrap the router), so a refused method or body is an
+    # ordinary error answer; see `strata_kit.routing` and `strata_kit.bodies`.
+    app.router.middleware_stack = MethodGuard(BodyLimits(app.router.middleware_stack), app.router)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
     if verify_identity:

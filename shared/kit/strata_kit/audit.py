@@ -26,7 +26,7 @@ from strata_contracts.problem import FieldProblem, Problem
 from strata_kit.db import SessionDep, UtcDateTime, utcnow
 from strata_kit.errors import InvalidInput, NotFound
 from strata_kit.identity import TenantIdentity, require_roles
-from strata_kit.pagination import PageParams, page_params, paginate
+from strata_kit.pagination import IsoDateTime, PageParams, page_params, paginate
 
 
 class AuditFields(SQLModel):
@@ -152,8 +152,10 @@ def audit_router(service: str, table: type[Any]) -> APIRouter:
             uuid.UUID | None, Query(description="The employee who made the change.")
         ] = None,
         action: Annotated[str | None, Query(max_length=64)] = None,
-        since: Annotated[datetime | None, Query(description="At or after (with offset).")] = None,
-        until: Annotated[datetime | None, Query(description="Before (with offset).")] = None,
+        since: Annotated[
+            IsoDateTime | None, Query(description="At or after (with offset).")
+        ] = None,
+        until: Annotated[IsoDateTime | None, Query(description="Before (with offset).")] = None,
     ) -> Page[AuditRecordRead]:
         """The audit trail, oldest first, filtered by object, actor, action or time."""
         statement = audit_statement(

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -165,6 +166,27 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def value_out_of_range(exc: BaseException) -> bool:
+    """Whether the database refused a value the request carried: a number beyond the
+    column's range (SQLite's 64-bit integers, PostgreSQL's int4/int8/numeric), a string
+    it cannot store. The edge limits (`strata_kit.bodies`) and the models bound most
+    input; this is the backstop that keeps the rest a 4xx, never a 500."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        if isinstance(node, SQLAlchemyDataError):
+            return True
+        if isinstance(node, OverflowError) and "SQLite" in str(node):
+            return True
+        sqlstate = getattr(node, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):  # data exception
+            return True
+        orig = getattr(node, "orig", None)
+        node = orig if isinstance(orig, BaseException) else (node.__cause__ or node.__context__)
+    return False
+
+
 def field(pointer: str, detail: str, code: str | None = None) -> FieldProblem:
     """A bad field in the request body, e.g. `field("weights/2/weight", "above 40 %")`."""
     path = pointer.lstrip("/")
@@ -273,6 +295,25 @@ def install_problem_handlers(app: FastAPI) -> None:
         # middleware has unbound the request id and outside its header echo: pass the id
         # to the log line and the response explicitly, or the 500 cannot be traced.
         request_id = request.scope.get("state", {}).get("request_id")
+        if value_out_of_range(exc):
+            log.warning(
+                "database.value_refused",
+                path=request.url.path,
+                error=type(exc).__name__,
+                request_id=request_id,
+            )
+            refused = Problem(
+                type=f"{PROBLEM_TYPE_BASE}value-out-of-range",
+                title="Invalid input",
+                status=422,
+                detail="A value in the request is out of the range this API stores.",
+                instance=request.url.path,
+                request_id=request_id,
+                errors=[FieldProblem(pointer="/body", detail="value out of range")],
+            )
+            return problem_response(
+                refused, {REQUEST_ID_HEADER: request_id} if request_id else None
+            )
         if database_unavailable(exc):
             # Not a bug: the database is restarting or unreachable. Say so, retryably (503
             # with Retry-After), so clients and the gateway's idempotency layer retry.
@@ -316,6 +357,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         error = PreconditionFailed("The resource was changed by someone else; read it again.")
         return problem_response(error.to_problem(request), request=request)
 
+    # Handled here (not as a 500) so the answer is an ordinary error response.
+    app.add_exception_handler(SQLAlchemyDataError, on_unhandled)
+    app.add_exception_handler(OverflowError, on_unhandled)
     app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -7,13 +7,15 @@ correct while rows are inserted, and cost the same on page 1 and page 10,000.
 import base64
 import binascii
 import json
+import math
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +32,26 @@ Column = ColumnElement[Any] | InstrumentedAttribute[Any] | Mapped[Any]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 2048
+"""Longer than any cursor this API issues (a sort value and an id)."""
+_MAX_CURSOR_VALUES = 4
+_MAX_CURSOR_INT = 2**63
+
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601_only(value: Any) -> Any:
+    # Pydantic reads a number ("0.5", "1700000000") as a Unix timestamp; this API speaks
+    # ISO 8601 only, so a number is refused rather than read as 1970.
+    if isinstance(value, str) and not _ISO_DATE_TIME.match(value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-03-01T00:00:00Z")
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-03-01T00:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
+"""A `datetime` that must be written in ISO 8601 (query parameters, bodies)."""
 
 
 class PageParams(BaseModel):
@@ -42,7 +64,7 @@ async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     updated_since: Annotated[
-        datetime | None,
+        IsoDateTime | None,
         Query(description="Only rows changed at or after this instant (incremental sync)."),
     ] = None,
 ) -> PageParams:
@@ -52,6 +74,8 @@ async def page_params(
             "updated_since needs a timezone.",
             errors=[FieldProblem(pointer="/query/updated_since", detail="needs a UTC offset")],
         )
+    if cursor:
+        decode_cursor(cursor)  # refused here, whether or not the endpoint reads rows
     return PageParams(limit=limit, cursor=cursor, updated_since=updated_since)
 
 
@@ -61,14 +85,37 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 
 def decode_cursor(cursor: str) -> list[Any]:
+    """The values of a cursor this API issued: a short list of scalars. Anything else
+    (not base64, not JSON, nested, oversized, NaN) is a 422 naming `cursor`."""
+    if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+        raise _bad_cursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raw = base64.urlsafe_b64decode(padded.encode())
+        if not raw.startswith(b"["):
+            raise ValueError("not a list")
+        values = json.loads(raw, parse_constant=_no_constant)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _bad_cursor() from exc
-    if not isinstance(values, list):
+    if not isinstance(values, list) or not 1 <= len(values) <= _MAX_CURSOR_VALUES:
+        raise _bad_cursor()
+    if not all(_cursor_scalar(v) for v in values):
         raise _bad_cursor()
     return values
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} in cursor")
+
+
+def _cursor_scalar(value: Any) -> bool:
+    if value is None or isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return abs(value) < _MAX_CURSOR_INT
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return False
 
 
 def _bad_cursor() -> InvalidInput:

@@ -150,3 +150,45 @@ class TestUpdatedSince:
         )
         assert response.status_code == 200
         assert [item["name"] for item in response.json()["items"]] == ["edge", "new"]
+
+
+class TestHostileCursors:
+    """A cursor is the client's to send back, so it is input like any other (issue 16)."""
+
+    @pytest.mark.parametrize(
+        "cursor",
+        [
+            pytest.param(cursor_of([]) + "", id="empty-list"),
+            pytest.param(
+                base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode(), id="deep-5000"
+            ),
+            pytest.param(base64.urlsafe_b64encode(b"[" * 900 + b"]" * 900).decode(), id="deep-900"),
+            pytest.param(cursor_of([[1], {"a": 2}]), id="containers"),
+            pytest.param(cursor_of(["x" * 5000, str(uuid.uuid4())]), id="oversized"),
+            pytest.param(cursor_of([10**400, str(uuid.uuid4())]), id="huge-number"),
+            pytest.param(base64.urlsafe_b64encode(b'[NaN, "x"]').decode().rstrip("="), id="nan"),
+            pytest.param("\u00e9\u00e9\u00e9\u00e9", id="not-ascii"),
+        ],
+    )
+    async def test_is_422_naming_the_cursor(self, client, identity_headers, seven_widgets, cursor):
+        response = await client.get(WIDGETS, params={"cursor": cursor}, headers=identity_headers())
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/query/cursor"]
+
+
+class TestUpdatedSinceIsIso8601:
+    @pytest.mark.parametrize("value", ["0.5", "0", "1700000000", "-1", "1e3", "now"])
+    async def test_a_number_is_422_naming_the_field(self, client, identity_headers, value):
+        response = await client.get(
+            WIDGETS, params={"updated_since": value}, headers=identity_headers()
+        )
+        assert response.status_code == 422, response.text
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/query/updated_since"]
+
+    async def test_a_date_and_time_with_offset_is_accepted(self, client, identity_headers):
+        for value in ("2024-03-01T00:00:00Z", "2024-03-01T00:00:00.123+02:00"):
+            response = await client.get(
+                WIDGETS, params={"updated_since": value}, headers=identity_headers()
+            )
+            assert response.status_code == 200, response.text

@@ -88,6 +88,11 @@ class CalibrationService:
             problems.append(field("guideline", "a band is listed twice"))
         if problems:
             raise InvalidInput("The guideline is not valid.", errors=problems)
+        if not await CalibrationRepository(session).cycle_known(data.cycle_id):
+            raise InvalidInput(
+                "The cycle is not one of this tenant's (or has not reached analytics yet).",
+                errors=[field("cycle_id", "no such cycle in this tenant")],
+            )
         repo = ResultRepository(session)
         results = [r for r in await repo.cycle_results(data.cycle_id) if not r.locked]
         if data.org_unit_id is not None:

@@ -4,7 +4,6 @@ Individual ratings are not exportable: a rating row, even pseudonymous, is finer
 anything the reviews service publishes. Everything here is already a published figure.
 """
 
-import csv
 import io
 import json
 import uuid
@@ -24,6 +23,7 @@ from strata_analytics.projections.models import EmployeeView, PlanItemView, Plan
 from strata_analytics.results.models import OverallResult
 from strata_kit.db import bind_tenant
 from strata_kit.pagination import PageParams, encode_cursor, paginate
+from strata_kit.spreadsheet import csv_writer
 
 BATCH = 1000
 
@@ -225,7 +225,7 @@ class ExportService:
         self, rows: AsyncIterator[dict[str, Any]], columns: tuple[str, ...]
     ) -> AsyncIterator[str]:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+        writer = csv_writer(buffer, columns)  # formulas neutralised (CSV injection)
         writer.writeheader()
         async for row in rows:
             writer.writerow(row)

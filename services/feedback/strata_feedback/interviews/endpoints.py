@@ -1,6 +1,5 @@
 """Routes of feedback interviews: `/api/v1/feedback/interviews`."""
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 from uuid import UUID
@@ -31,7 +30,7 @@ from strata_feedback.upstream import GoalsDep, ViewerDep
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import require_roles
-from strata_kit.pagination import PageParams, page_params
+from strata_kit.pagination import IsoDateTime, PageParams, page_params
 
 router = APIRouter(prefix="/api/v1/feedback/interviews", tags=["interviews"])
 
@@ -86,8 +85,8 @@ async def list_interviews(
     manager_id: UUID | None = None,
     cycle_id: UUID | None = None,
     status: InterviewStatus | None = None,
-    scheduled_from: Annotated[datetime | None, Query(description="At or after (UTC).")] = None,
-    scheduled_to: Annotated[datetime | None, Query(description="Before (UTC).")] = None,
+    scheduled_from: Annotated[IsoDateTime | None, Query(description="At or after (UTC).")] = None,
+    scheduled_to: Annotated[IsoDateTime | None, Query(description="Before (UTC).")] = None,
 ) -> Page[InterviewSummary]:
     """Interviews the caller can see, by scheduled time: own, reporting line, or (HR) all."""
     return await interview_service.page(

@@ -88,6 +88,10 @@ def random_index(n: int) -> float:
     return RANDOM_INDEX[n - 1]
 
 
+_OFF_SCALE_HIGH = Fraction(100)
+_OFF_SCALE_LOW = 1 / _OFF_SCALE_HIGH
+
+
 def scale_text(value: Fraction) -> str:
     """A scale value as an entry the API accepts back: `3`, `1.5`, `1/5`, `2/3`."""
     if value >= 1 and value.denominator != 1:
@@ -195,7 +199,11 @@ def _read(
                 )
                 out.append(None)
                 continue
-            near = _nearest(value, SCALE)
+            # Far off the scale (a 400-digit entry): no float can hold the ratio to a scale
+            # value, so say so without computing the nearest one.
+            near = SCALE[-1] if value > 1 else SCALE[0]
+            if _OFF_SCALE_LOW < value < _OFF_SCALE_HIGH:
+                near = _nearest(value, SCALE)
             if abs(value / near - 1) > SCALE_TOLERANCE:
                 problems.append(
                     _problem(

@@ -4,12 +4,14 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from strata_contracts.identity import Role
 
 
 class TenantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -21,6 +23,8 @@ class TenantRead(BaseModel):
 
 class ApiKeyCreate(BaseModel):
     """A new API key for the caller's tenant."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="What the key is for.")
     roles: list[Role] = Field(min_length=1, description="Roles the key grants.")
@@ -56,6 +60,8 @@ class TenantCreated(BaseModel):
 class WebhookCreate(BaseModel):
     """Subscribe an HTTPS endpoint to the tenant's events."""
 
+    model_config = ConfigDict(extra="forbid")
+
     url: AnyHttpUrl = Field(description="Where events are POSTed (HTTPS in production).")
     event_types: list[str] = Field(
         default_factory=list,
@@ -65,6 +71,8 @@ class WebhookCreate(BaseModel):
 
 
 class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     url: AnyHttpUrl | None = None
     event_types: list[str] | None = None
     description: str | None = Field(default=None, max_length=500)
@@ -113,6 +121,8 @@ class WebhookDeliveryRead(BaseModel):
 
 class WebhookReplay(BaseModel):
     """Send again every matching event after a feed position (0: from the beginning)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     after_position: int = Field(default=0, ge=0)
 

@@ -17,9 +17,10 @@ Conventions shared by every model here:
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from strata_contracts.goals.vocabulary import Direction, IndicatorKind, Perspective, ScoringMethod
 
@@ -287,7 +288,7 @@ class AhpRequest(CalcModel):
     """
 
     matrix: list[list[Fraction]] = Field(min_length=1, max_length=15)
-    labels: list[str] | None = Field(
+    labels: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(
         default=None, description="Names of the items compared, in matrix order."
     )
 
@@ -349,13 +350,15 @@ class BalanceRuleKind(StrEnum):
 
 
 class BalanceRule(CalcModel):
-    id: str = Field(description="Stable identifier, e.g. `non_financial_min_40`.")
+    id: str = Field(
+        min_length=1, max_length=64, description="Stable identifier, e.g. `non_financial_min_40`."
+    )
     kind: BalanceRuleKind
     perspectives: list[Perspective] = Field(default_factory=list)
     limit: Decimal | None = Field(
-        default=None, description="Percent; required except for `all_present`."
+        default=None, le=100, description="Percent; required except for `all_present`."
     )
-    description: str
+    description: str = Field(max_length=500)
 
 
 class BalanceViolation(CalcModel):
