@@ -44,6 +44,8 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
+BULK_MAX_OPERATIONS = 1000
+BULK_MAX_PAYLOAD = 1_048_576
 DEFAULT_COUNT = 100
 MAX_RESULTS = 1000
 """`filter.maxResults`: the largest page a list answers (a larger `count` is cut to it)."""
@@ -97,6 +99,11 @@ class EnterpriseUser(Extension):
     manager: Manager | None = None
     """The User's manager: the 'id' of another User."""
 
+    title: str | None = None
+    """Not in RFC 7643 §4.3, but sent by providers that map a job title into the
+    extension; read as the core `title` when that is absent, stored and returned as sent
+    (not published in /Schemas)."""
+
 
 ScimUser = User[EnterpriseUser]
 ScimGroup = Group
@@ -124,7 +131,9 @@ def service_provider_config() -> ServiceProviderConfig:
     """What this service provider supports (RFC 7643 §5)."""
     return ServiceProviderConfig(
         patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        bulk=Bulk(
+            supported=True, max_operations=BULK_MAX_OPERATIONS, max_payload_size=BULK_MAX_PAYLOAD
+        ),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
         change_password=ChangePassword(supported=False),
         sort=Sort(supported=True),

@@ -29,7 +29,9 @@ class TestServiceProviderConfig:
         assert config.etag
         assert config.etag.supported
         assert config.bulk
-        assert not config.bulk.supported
+        assert config.bulk.supported
+        assert config.bulk.max_operations == 1000
+        assert config.bulk.max_payload_size == 1_048_576
         assert config.change_password
         assert not config.change_password.supported
         assert [s.type for s in config.authentication_schemes or []] == ["oauthbearertoken"]

@@ -141,7 +141,7 @@ class TestCompile:
 
     def test_case_insensitive_attributes_compare_lowercased(self):
         text = sql(compile_filter(parse_filter('userName eq "A@B.C"'), USER_CATALOGUE))
-        assert "lower(employee.email) = lower('A@B.C')" in text
+        assert "lower(scim_resource.name) = lower('A@B.C')" in text
 
     def test_case_exact_attributes_compare_as_given(self):
         text = sql(compile_filter(parse_filter('externalId eq "AbC"'), USER_CATALOGUE))
@@ -151,7 +151,7 @@ class TestCompile:
         text = sql(
             compile_filter(parse_filter('externalId co "Ab"'), USER_CATALOGUE), sqlite.dialect()
         )
-        assert "instr(employee.external_id, 'Ab') > 0" in text
+        assert "instr(scim_resource.external_id, 'Ab') > 0" in text
         assert "LIKE" not in text
 
     def test_a_boolean_compares_with_eq_and_true_or_false_only(self):
