@@ -275,7 +275,33 @@ async def _patch(request: Request, model: Any) -> Any:
 
 def entra_patch_body(body: dict[str, Any], model: Any) -> dict[str, Any]:
     """A PatchOp body as Entra ID sends it, read as the RFC's (see `_entra_manager`)."""
-    return _entra_manager(body) if model is ScimUser else body
+    return _entra_manager(body) if model is ScimUser else _members_by_value(body)
+
+
+def _members_by_value(body: dict[str, Any]) -> dict[str, Any]:
+    """Entra ID removes Group members by value (`"op":"Remove","path":"members","value":
+    [{"value": id}]`, RFC 7644 §3.5.2.2 has a filtered path): read it as one filtered
+    remove per member."""
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    fixed: list[Any] = []
+    for operation in operations:
+        if (
+            isinstance(operation, dict)
+            and str(operation.get("op", "")).lower() == "remove"
+            and str(operation.get("path", "")).lower() == "members"
+            and isinstance(operation.get("value"), list)
+        ):
+            for member in operation["value"]:
+                value = member.get("value") if isinstance(member, dict) else None
+                if not isinstance(value, str) or '"' in value or "\\" in value:
+                    fixed.append(operation)  # left for the model to refuse
+                    break
+                fixed.append({"op": "remove", "path": f'members[value eq "{value}"]'})
+            continue
+        fixed.append(operation)
+    return {**body, "Operations": fixed}
 
 
 # --- responses -----------------------------------------------------------------------------
@@ -433,7 +459,7 @@ async def scim_search_groups(request: Request, session: ReadSession) -> ScimResp
 async def _search(request: Request, model: Any) -> tuple[ListQuery, ResponseParameters[Any]]:
     body = await _body(request)
     try:
-        search: SearchRequest = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
+        search: Any = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
     except ValidationError as exc:
         raise InvalidQuery(detail=f"Bad SearchRequest: {exc.errors()[0]['msg']}.") from exc
     query = await list_query(

@@ -242,13 +242,17 @@ def _legacy_user(employee: Employee) -> ScimUser:
     return ScimUser(
         name=Name(formatted=employee.name, given_name=given or None, family_name=family),
         display_name=employee.name,
-        emails=[Email(value=employee.email, type=Email.Type.work, primary=True)],
+        emails=[Email(value=employee.email, type=Email.Type.work, primary=True)]
+        if employee.email
+        else None,
     )
 
 
-def _overlay_email(user: ScimUser, email: str) -> None:
+def _overlay_email(user: ScimUser, email: str | None) -> None:
     """The employee's e-mail in the entry it maps from (changed through the REST API)."""
     mapped = work_email(user)
+    if email is None:
+        return
     if mapped is not None and mapped.lower() == email.lower():
         return
     emails = list(user.emails or [])

@@ -4,9 +4,9 @@ Resources are scim2-models' `User` (with the enterprise extension) and `Group`; 
 change is the enterprise extension's `manager`, whose `value` and `$ref` scim2-models marks required
 while RFC 7643 §8.7.2 does not, and which Okta and Entra ID send as `{"value": id}` alone.
 
-`/Schemas` publishes the attributes Strata stores, not the whole RFC schema: the other
-core attributes (`phoneNumbers`, `addresses`, `nickName`, ...) are accepted in requests
-and ignored, so an IdP that sends them is not refused, but they are never returned.
+`/Schemas` publishes every attribute of RFC 7643's User, enterprise User and Group schemas but
+`password` (refused: people sign in through their identity provider): Strata maps some onto
+its own rows and keeps the others as sent (`resources`).
 """
 
 from typing import Annotated, Any
@@ -108,19 +108,13 @@ class EnterpriseUser(Extension):
 ScimUser = User[EnterpriseUser]
 ScimGroup = Group
 
-_PUBLISHED: dict[str, dict[str, set[str] | None]] = {
-    USER_SCHEMA: {
-        "userName": None,
-        "name": {"formatted", "familyName", "givenName"},
-        "displayName": None,
-        "title": None,
-        "active": None,
-        "emails": {"value", "type", "primary"},
-        "groups": {"value", "$ref", "display", "type"},
-    },
-    ENTERPRISE_SCHEMA: {"employeeNumber": None, "department": None, "manager": None},
-    GROUP_SCHEMA: {"displayName": None, "members": {"value", "$ref", "type", "display"}},
+_UNPUBLISHED: dict[str, set[str]] = {
+    USER_SCHEMA: {"password"},
+    ENTERPRISE_SCHEMA: {"title"},
+    GROUP_SCHEMA: set(),
 }
+"""Not published: passwords are refused (people sign in through their identity provider);
+the enterprise `title` is an alias some providers send, not an RFC 7643 attribute."""
 
 
 def location(resource_type: str, resource_id: Any) -> str:
@@ -197,19 +191,8 @@ def schemas() -> list[Schema]:
     }
     published = []
     for urn, schema in generated.items():
-        keep = _PUBLISHED[urn]
-        attributes = []
-        for attribute in schema.attributes or []:
-            if attribute.name not in keep:
-                continue
-            subs = keep[attribute.name]
-            if subs is not None and attribute.sub_attributes:
-                attribute = attribute.model_copy(
-                    update={
-                        "sub_attributes": [s for s in attribute.sub_attributes if s.name in subs]
-                    }
-                )
-            attributes.append(attribute)
+        hidden = _UNPUBLISHED[urn]
+        attributes = [a for a in schema.attributes or [] if a.name not in hidden]
         published.append(
             schema.model_copy(
                 update={

@@ -187,11 +187,6 @@ class ScimService:
             )
             await work.session.flush()
             return await self._store(work, identity, repo, row, kept, user, intent, locked=True)
-        if intent.email is None:
-            raise InvalidUserValue(
-                detail="emails: Strata needs the person's work e-mail address (an entry of "
-                'emails, preferably type "work", or a userName that is an address).'
-            )
         unit = await self._department(work, identity, repo, place)
         position = await self._titled(work.session, identity, repo, place, unit)
         data = _valid(

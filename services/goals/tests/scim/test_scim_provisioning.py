@@ -123,6 +123,14 @@ class TestRoundTrip:
         assert (await api.call("GET", f"/employees/{user['id']}"))["email"] == "b@new.example"
         assert {e["value"] for e in patched["emails"]} == {"b@new.example", "babs@jensen.org"}
 
+    async def test_only_a_user_name_is_required(self, scim, company, api):
+        created = await scim.ok(
+            "POST", "/Users", {"schemas": [USER], "userName": "E1234"}, expect=201
+        )
+        assert (created["userName"], "emails" in created) == ("E1234", False)
+        employee = await api.call("GET", f"/employees/{created['id']}")
+        assert (employee["name"], employee["email"]) == ("E1234", None)
+
     async def test_enterprise_title_is_accepted(self, scim, company):
         body = user_body(1, department="Lab")
         body[ENTERPRISE]["title"] = "Chemist"

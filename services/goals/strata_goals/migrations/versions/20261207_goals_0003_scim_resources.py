@@ -5,6 +5,8 @@ Existing employees and org units become the SCIM resources they already were (sa
 an identity provider connected before this revision sees the same Users and Groups; of rows
 sharing a case-insensitive e-mail address or unit name, the oldest keeps it.
 
+The employee's e-mail becomes optional (RFC 7643 requires only a userName).
+
 Revision ID: goals_0003
 Revises: b42e34cd3360
 Create Date: 2026-12-07 01:20:00
@@ -57,6 +59,11 @@ def upgrade() -> None:
             ["tenant_id", "resource_type", "external_id"],
             unique=False,
         )
+    # RFC 7643 requires only a userName: a person provisioned without an e-mail has none.
+    with op.batch_alter_table("employee", schema=None) as batch_op:
+        batch_op.alter_column(
+            "email", existing_type=sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True
+        )
     for resource_type, table, name in (
         ("User", "employee", "email"),
         ("Group", "org_unit", "name"),
@@ -82,3 +89,7 @@ def downgrade() -> None:
     with op.batch_alter_table("scim_resource", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scim_resource_tenant_id_resource_type_external_id"))
     op.drop_table("scim_resource")
+    with op.batch_alter_table("employee", schema=None) as batch_op:
+        batch_op.alter_column(
+            "email", existing_type=sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False
+        )
