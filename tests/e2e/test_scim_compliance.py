@@ -9,6 +9,8 @@ check it adds in a later release counts too.
 """
 
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -17,9 +19,24 @@ from scim2_client import BaseSyncSCIMClient
 from scim2_client.client import RawResponse
 from scim2_tester import Status, check_server
 
-from .stack import Stack
+from .stack import APPS, Stack
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole system (as `conftest.stack`), given longer to get ready on a busy machine."""
+    running = Stack(Path(tmp_path_factory.mktemp("scim-stack")))
+    try:
+        running.cli("migrate")
+        for app in APPS:
+            running.start(app)
+        running.wait_ready(*APPS, timeout=400)
+        yield running
+    finally:
+        running.down()
+
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 
