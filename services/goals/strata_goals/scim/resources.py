@@ -30,7 +30,14 @@ from scim2_models import Context, Email, GroupMember, GroupMembership, Meta, Nam
 from strata_contracts.goals.vocabulary import EmployeeStatus
 from strata_goals.org.models import Employee, OrgUnit
 from strata_goals.scim.models import ScimResource
-from strata_goals.scim.schemas import EnterpriseUser, Manager, ScimGroup, ScimUser, location
+from strata_goals.scim.schemas import (
+    ENTERPRISE_SCHEMA,
+    EnterpriseUser,
+    Manager,
+    ScimGroup,
+    ScimUser,
+    location,
+)
 
 Member = tuple[uuid.UUID, str, int]
 """(SCIM User id, name, employee row version) of one member of a group."""
@@ -189,6 +196,7 @@ def user_resource(row: ScimResource, facts: UserFacts) -> ScimUser:
             display_name=facts.manager_name,
         )
     if enterprise.model_dump(exclude_none=True, exclude={"schemas"}):
+        enterprise.schemas = [ENTERPRISE_SCHEMA]
         user[EnterpriseUser] = enterprise
     else:
         user[EnterpriseUser] = None
