@@ -67,23 +67,31 @@ class TestSchemas:
         schemas = {s.id: s for s in listed.resources or []}
         assert set(schemas) == {USER, ENTERPRISE, GROUP}
         user = {a.name: a for a in schemas[USER].attributes or []}
-        assert set(user) == {
+        assert {
             "userName",
             "name",
-            "displayName",
-            "title",
-            "active",
             "emails",
-            "groups",
-        }
+            "phoneNumbers",
+            "addresses",
+            "x509Certificates",
+        } <= set(user)
+        assert "password" not in user
         assert user["userName"].uniqueness == "server"
-        assert {s.name for s in user["name"].sub_attributes or []} == {
+        assert {s.name for s in user["name"].sub_attributes or []} >= {
             "formatted",
             "givenName",
             "familyName",
+            "middleName",
         }
         enterprise = {a.name for a in schemas[ENTERPRISE].attributes or []}
-        assert enterprise == {"employeeNumber", "department", "manager"}
+        assert enterprise == {
+            "employeeNumber",
+            "costCenter",
+            "organization",
+            "division",
+            "department",
+            "manager",
+        }
         assert {a.name for a in schemas[GROUP].attributes or []} == {"displayName", "members"}
 
     async def test_one_by_urn_and_an_unknown_one(self, scim):
