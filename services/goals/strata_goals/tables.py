@@ -6,6 +6,7 @@ from strata_goals.models import AuditRecord, OutboxEvent, metadata
 from strata_goals.org.models import Employee, EmployeePlacement, OrgUnit, Position
 from strata_goals.plans.models import Actual, CheckIn, Plan, PlanItem, PlanSignature, PlanVersion
 from strata_goals.policy.models import GoalsPolicy
+from strata_goals.scim.models import ScimResource
 from strata_goals.scorecard.models import BalanceRuleRow, PerspectiveWeight
 from strata_goals.strategy.models import Indicator, IndicatorLink, IndicatorTemplate, Objective
 
@@ -32,5 +33,6 @@ __all__ = [
     "PlanSignature",
     "PlanVersion",
     "Position",
+    "ScimResource",
     "metadata",
 ]

@@ -61,7 +61,9 @@ class Employee(GoalsModel, table=True):
 
     external_id: str | None = Field(default=None, max_length=128)
     name: str = Field(max_length=200)
-    email: str = Field(max_length=320)
+    email: str | None = Field(default=None, max_length=320)
+    """None: provisioned over SCIM without an e-mail address (RFC 7643 requires only a
+    userName)."""
     org_unit_id: uuid.UUID
     position_id: uuid.UUID | None = None
     manager_id: uuid.UUID | None = None

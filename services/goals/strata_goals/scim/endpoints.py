@@ -23,15 +23,16 @@ from scim2_models import (
     ResponseParameters,
     Schema,
     SCIMException,
+    SearchRequest,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.identity import Role
+from strata_goals.scim.bulk import BULK_RESPONSE, TooLarge, parse_request, run_bulk
 from strata_goals.scim.exceptions import (
     BodyNotJson,
-    GroupDeletionNotSupported,
     InvalidQuery,
     MethodNotAllowed,
     UnknownEndpoint,
@@ -41,6 +42,7 @@ from strata_goals.scim.locks import KeyLocks, key_locks
 from strata_goals.scim.repository import keep_loaded_rows
 from strata_goals.scim.schemas import (
     BASE_PATH,
+    BULK_MAX_PAYLOAD,
     DEFAULT_COUNT,
     MAX_RESULTS,
     POLICY,
@@ -122,6 +124,8 @@ class ScimRoute(APIRoute):
                     detail = "An unexpected error occurred; quote the request id when reporting it"
                     error = Error(status=500, detail=f"{detail}: {current_request_id()}.")
                 headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+                if isinstance(exc, MethodNotAllowed):
+                    headers = {"Allow": exc.allow}
                 return error_response(error, headers)
 
         return scim_handler
@@ -210,14 +214,52 @@ UserFields = Annotated[ResponseParameters[ScimUser], Depends(_response_parameter
 GroupFields = Annotated[ResponseParameters[ScimGroup], Depends(_response_parameters(ScimGroup))]
 
 
+MAX_DEPTH = 32
+"""The deepest nesting a SCIM body may have (a User is 4 levels deep, a Bulk request 6)."""
+
+
 async def _body(request: Request) -> dict[str, Any]:
+    return parse_body(await request.body())
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A SCIM body: a JSON object nested at most MAX_DEPTH deep; anything else is a SCIM
+    400 `invalidSyntax` (never a RecursionError's 500)."""
+    depth = _depth(raw)
+    if depth > MAX_DEPTH:
+        raise BodyNotJson(detail=f"The body nests deeper than {MAX_DEPTH} levels.")
     try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise BodyNotJson(detail="The body is not JSON.") from exc
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise BodyNotJson(detail=f"The body is not JSON: {str(exc)[:200]}.") from exc
     if not isinstance(body, dict):
         raise BodyNotJson(detail="The body is not a JSON object.")
     return body
+
+
+def _depth(raw: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, outside strings (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 async def _resource(request: Request, model: Any, context: Context) -> Any:
@@ -225,12 +267,41 @@ async def _resource(request: Request, model: Any, context: Context) -> Any:
 
 
 async def _patch(request: Request, model: Any) -> Any:
-    body = await _body(request)
-    if model is ScimUser:
-        body = _entra_manager(body)
+    body = entra_patch_body(await _body(request), model)
     return PatchOp[model].model_validate(
         body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
+
+
+def entra_patch_body(body: dict[str, Any], model: Any) -> dict[str, Any]:
+    """A PatchOp body as Entra ID sends it, read as the RFC's (see `_entra_manager`)."""
+    return _entra_manager(body) if model is ScimUser else _members_by_value(body)
+
+
+def _members_by_value(body: dict[str, Any]) -> dict[str, Any]:
+    """Entra ID removes Group members by value (`"op":"Remove","path":"members","value":
+    [{"value": id}]`, RFC 7644 §3.5.2.2 has a filtered path): read it as one filtered
+    remove per member."""
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    fixed: list[Any] = []
+    for operation in operations:
+        if (
+            isinstance(operation, dict)
+            and str(operation.get("op", "")).lower() == "remove"
+            and str(operation.get("path", "")).lower() == "members"
+            and isinstance(operation.get("value"), list)
+        ):
+            for member in operation["value"]:
+                value = member.get("value") if isinstance(member, dict) else None
+                if not isinstance(value, str) or '"' in value or "\\" in value:
+                    fixed.append(operation)  # left for the model to refuse
+                    break
+                fixed.append({"op": "remove", "path": f'members[value eq "{value}"]'})
+            continue
+        fixed.append(operation)
+    return {**body, "Operations": fixed}
 
 
 # --- responses -----------------------------------------------------------------------------
@@ -371,6 +442,42 @@ async def scim_list_users(
     return _list_response(ScimUser, await scim_service.list_users(session, query), query, fields)
 
 
+@router.post("/Users/.search", responses=_documented(200, "A ListResponse of Users."))
+async def scim_search_users(request: Request, session: ReadSession) -> ScimResponse:
+    """The list of users as a POST (RFC 7644 §3.4.3): the query in a SearchRequest body."""
+    query, fields = await _search(request, ScimUser)
+    return _list_response(ScimUser, await scim_service.list_users(session, query), query, fields)
+
+
+@router.post("/Groups/.search", responses=_documented(200, "A ListResponse of Groups."))
+async def scim_search_groups(request: Request, session: ReadSession) -> ScimResponse:
+    """The list of groups as a POST (RFC 7644 §3.4.3)."""
+    query, fields = await _search(request, ScimGroup)
+    return _list_response(ScimGroup, await scim_service.list_groups(session, query), query, fields)
+
+
+async def _search(request: Request, model: Any) -> tuple[ListQuery, ResponseParameters[Any]]:
+    body = await _body(request)
+    try:
+        search: Any = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
+    except ValidationError as exc:
+        raise InvalidQuery(detail=f"Bad SearchRequest: {exc.errors()[0]['msg']}.") from exc
+    query = await list_query(
+        filter=body.get("filter") if isinstance(body.get("filter"), str) else None,
+        sort_by=search.sort_by,
+        sort_order=search.sort_order.value if search.sort_order else None,
+        start_index=str(search.start_index) if search.start_index is not None else None,
+        count=str(search.count) if search.count is not None else None,
+    )
+    attributes = body.get("attributes")
+    excluded = body.get("excludedAttributes")
+    fields = _response_parameters(model)(
+        attributes=",".join(attributes) if isinstance(attributes, list) else attributes,
+        excluded_attributes=",".join(excluded) if isinstance(excluded, list) else excluded,
+    )
+    return query, fields
+
+
 @router.post("/Users", responses=_documented(201, "The User created."), openapi_extra=_BODY)
 async def scim_create_user(
     request: Request, work: WorkDep, identity: TenantCaller, fields: UserFields
@@ -432,8 +539,8 @@ async def scim_patch_user(
 async def scim_delete_user(
     user_id: str, work: WorkDep, identity: TenantCaller, if_match: IfMatch = None
 ) -> Response:
-    """Deprovision a user: the employee is terminated, never erased; reads show active=false."""
-    await scim_service.deactivate_user(work, identity, user_id, if_match)
+    """Delete a user (RFC 7644 §3.6): 404 afterwards; the employee is kept, terminated."""
+    await scim_service.delete_user(work, identity, user_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -511,14 +618,42 @@ async def scim_patch_group(
     )
 
 
-@router.delete("/Groups/{group_id}", responses=_documented(501, "Org units are never deleted."))
-async def scim_delete_group(group_id: str, session: ReadSession) -> Response:
-    """Not supported: KPIs, plans and history hang on org units; manage them in Strata."""
-    await scim_service.get_group(session, group_id)
-    raise GroupDeletionNotSupported(
-        detail="Strata keeps org units (KPIs, plans and placement history hang on them): "
-        "move or rename them through the Strata API instead."
-    )
+@router.delete(
+    "/Groups/{group_id}", status_code=204, responses=_documented(204, "Deleted (the unit is kept).")
+)
+async def scim_delete_group(
+    group_id: str, work: WorkDep, identity: TenantCaller, if_match: IfMatch = None
+) -> Response:
+    """Delete a group (RFC 7644 §3.6): 404 afterwards; the org unit, its people, KPIs and
+    history stay in Strata."""
+    await scim_service.delete_group(work, identity, group_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/Bulk", responses=_documented(200, "A BulkResponse."), openapi_extra=_BODY)
+async def scim_bulk(request: Request, work: WorkDep, identity: TenantCaller) -> ScimResponse:
+    """Many operations in one request (RFC 7644 §3.7): `bulkId` references, `failOnErrors`,
+    each operation's own status; one that fails stores nothing."""
+    raw = await request.body()
+    if len(raw) > BULK_MAX_PAYLOAD:
+        return error_response(
+            Error(
+                status=413,
+                detail=f"The request is larger than {BULK_MAX_PAYLOAD} bytes (maxPayloadSize).",
+            )
+        )
+    try:
+        operations, fail_on_errors = parse_request(parse_body(raw))
+    except TooLarge as too_large:
+        return error_response(too_large.error)
+    work.locks.many = True
+
+    async def unexpected(exc: Exception) -> Error:
+        log.error("scim.bulk_operation_error", exc_info=exc)
+        return Error(status=500, detail=f"Unexpected error: {current_request_id()}.")
+
+    answers = await run_bulk(work, identity, operations, fail_on_errors, scim_error, unexpected)
+    return ScimResponse({"schemas": [BULK_RESPONSE], "Operations": answers})
 
 
 @router.api_route(
@@ -528,12 +663,16 @@ async def scim_delete_group(group_id: str, session: ReadSession) -> Response:
 )
 async def scim_unknown(path: str, request: Request) -> Response:
     """Anything else under /scim/v2 answers in SCIM's error message, not problem details."""
+    allowed: set[str] = set()
     for route in router.routes:
         known = isinstance(route, APIRoute) and route.name != "scim_unknown"
         if known and route.path_regex.match(request.url.path):  # type: ignore[attr-defined]
-            raise MethodNotAllowed(
-                detail=f"{request.method} is not supported on {request.url.path}."
-            )
+            allowed |= route.methods  # type: ignore[attr-defined]
+    if allowed:
+        raise MethodNotAllowed(
+            detail=f"{request.method} is not supported on {request.url.path}.",
+            allow=", ".join(sorted(allowed)),
+        )
     raise UnknownEndpoint(detail=f"No SCIM endpoint {BASE_PATH}/{path}.")
 
 

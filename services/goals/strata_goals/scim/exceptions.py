@@ -70,6 +70,11 @@ class MethodNotAllowed(SCIMException):
     status = 405
     _default_detail = "This SCIM endpoint does not answer this method."
 
+    def __init__(self, *, detail: str | None = None, allow: str = "") -> None:
+        super().__init__(detail=detail)
+        self.allow = allow
+        """The methods the endpoint answers (the 405's `Allow` header)."""
+
 
 class UserNameTaken(UniquenessException):
     """Another employee of the tenant already has this userName (e-mail address)."""

@@ -44,9 +44,13 @@ class KeyLocks:
         self._writer = writer
         self._held = False
         self._acquired = False
+        self.many = False
+        """A /Bulk request: each operation takes its own keys as it runs (a deadlock with
+        another writer is then possible on PostgreSQL, which detects it and fails that
+        operation alone)."""
 
     async def acquire(self, session: AsyncSession, keys: Iterable[Key]) -> None:
-        if self._acquired:
+        if self._acquired and not self.many:
             raise RuntimeError("a request takes all its SCIM locks at once")
         self._acquired = True
         if session.get_bind().dialect.name == "postgresql":
@@ -54,8 +58,9 @@ class KeyLocks:
             ordered = sorted({lock_id(tenant, (kind, value.lower())) for kind, value in keys})
             await ScimRepository(session).lock(ordered)
             return
-        await self._writer.acquire()
-        self._held = True
+        if not self._held:
+            await self._writer.acquire()
+            self._held = True
 
     def release(self) -> None:
         if self._held:

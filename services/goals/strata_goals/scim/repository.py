@@ -21,7 +21,6 @@ from sqlalchemy import (
     literal,
     or_,
     text,
-    true,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -43,6 +42,7 @@ from strata_goals.scim.filters import (
     MultiValued,
     strpos,
 )
+from strata_goals.scim.models import ScimResource, name_key
 from strata_goals.scim.schemas import (
     ENTERPRISE_SCHEMA,
     GROUP_SCHEMA,
@@ -92,15 +92,32 @@ def split_name(name: str) -> tuple[str | None, str]:
 
 # --- filter catalogues -----------------------------------------------------------------------
 
+USER, GROUP = "User", "Group"
 _TITLE = select(Position.title).where(Position.id == Employee.position_id).scalar_subquery()
-_UNIT_NAME = select(OrgUnit.name).where(OrgUnit.id == Employee.org_unit_id).scalar_subquery()
+_UNIT_GROUP = aliased(ScimResource, name="unit_group")
+_GROUP_OF_UNIT = (
+    select(_UNIT_GROUP.id)
+    .where(_UNIT_GROUP.resource_type == GROUP, _UNIT_GROUP.target_id == Employee.org_unit_id)
+    .scalar_subquery()
+)
+_GROUP_NAME = (
+    select(_UNIT_GROUP.name)
+    .where(_UNIT_GROUP.resource_type == GROUP, _UNIT_GROUP.target_id == Employee.org_unit_id)
+    .scalar_subquery()
+)
 _DEPARTMENT = (
     select(OrgUnit.name)
     .where(OrgUnit.id == Employee.org_unit_id, col(OrgUnit.parent_id).is_not(None))
     .scalar_subquery()
 )
 _MANAGER = aliased(Employee, name="manager")
+_MANAGER_USER = aliased(ScimResource, name="manager_user")
 _MANAGER_NAME = select(_MANAGER.name).where(_MANAGER.id == Employee.manager_id).scalar_subquery()
+_MANAGER_SCIM_ID = (
+    select(_MANAGER_USER.id)
+    .where(_MANAGER_USER.resource_type == USER, _MANAGER_USER.target_id == Employee.manager_id)
+    .scalar_subquery()
+)
 
 
 def _in_schema(model: Any) -> Any:
@@ -122,15 +139,28 @@ def _meta(created: Any, modified: Any, resource_type: str) -> dict[str, Attribut
 
 
 _ENTERPRISE = ENTERPRISE_SCHEMA.lower()
-_MANAGER_ID = Attribute(Employee.manager_id, Kind.ID, case_exact=True)
+
+
+def _verbatim(paths: dict[str, tuple[str, ...]]) -> dict[str, Attribute]:
+    """Single-valued attributes Strata keeps as sent, filtered and sorted in the stored JSON."""
+    found = {}
+    for key, path in paths.items():
+        expression: Any = ScimResource.attributes
+        for part in path:
+            expression = expression[part]
+        found[key] = Attribute(expression.as_string(), sortable=True)
+    return found
+
+
+_MANAGER_ID = Attribute(_MANAGER_SCIM_ID, Kind.ID, case_exact=True)
 
 USER_CATALOGUE = Catalogue(
     schema=USER_SCHEMA,
     extensions=frozenset({_ENTERPRISE}),
     attributes={
-        "id": Attribute(Employee.id, Kind.ID, case_exact=True, sortable=True),
-        "externalid": Attribute(Employee.external_id, case_exact=True, sortable=True),
-        "username": Attribute(Employee.email, sortable=True),
+        "id": Attribute(ScimResource.id, Kind.ID, case_exact=True, sortable=True),
+        "externalid": Attribute(ScimResource.external_id, case_exact=True, sortable=True),
+        "username": Attribute(ScimResource.name, sortable=True),
         "name": Attribute(Employee.name),
         "name.formatted": Attribute(Employee.name, sortable=True),
         "name.familyname": Attribute(family_name(Employee.name), sortable=True),
@@ -142,19 +172,32 @@ USER_CATALOGUE = Catalogue(
             {
                 "value": Attribute(Employee.email),
                 "type": Attribute(literal("work")),
-                "primary": Attribute(true(), Kind.BOOLEAN),
             }
         ),
         "groups": MultiValued(
             {
-                "value": Attribute(Employee.org_unit_id, Kind.ID, case_exact=True),
-                "display": Attribute(_UNIT_NAME),
+                "value": Attribute(_GROUP_OF_UNIT, Kind.ID, case_exact=True),
+                "display": Attribute(_GROUP_NAME),
                 "type": Attribute(literal("direct")),
             }
         ),
-        **_meta(Employee.created_at, Employee.updated_at, "User"),
-        f"{_ENTERPRISE}:employeenumber": Attribute(
-            Employee.external_id, case_exact=True, sortable=True
+        **_meta(ScimResource.created_at, ScimResource.updated_at, "User"),
+        **_verbatim(
+            {
+                "nickname": ("nickName",),
+                "profileurl": ("profileUrl",),
+                "usertype": ("userType",),
+                "preferredlanguage": ("preferredLanguage",),
+                "locale": ("locale",),
+                "timezone": ("timezone",),
+                "name.middlename": ("name", "middleName"),
+                "name.honorificprefix": ("name", "honorificPrefix"),
+                "name.honorificsuffix": ("name", "honorificSuffix"),
+                f"{_ENTERPRISE}:employeenumber": (ENTERPRISE_SCHEMA, "employeeNumber"),
+                f"{_ENTERPRISE}:costcenter": (ENTERPRISE_SCHEMA, "costCenter"),
+                f"{_ENTERPRISE}:organization": (ENTERPRISE_SCHEMA, "organization"),
+                f"{_ENTERPRISE}:division": (ENTERPRISE_SCHEMA, "division"),
+            }
         ),
         f"{_ENTERPRISE}:department": Attribute(_DEPARTMENT, sortable=True),
         f"{_ENTERPRISE}:manager": _MANAGER_ID,
@@ -165,26 +208,36 @@ USER_CATALOGUE = Catalogue(
 )
 
 
+_MEMBER = aliased(ScimResource, name="member")
+
+
 def _one_member(condition: Condition) -> Condition:
-    return exists(select(Employee.id).where(Employee.org_unit_id == OrgUnit.id, condition))
+    return exists(
+        select(Employee.id)
+        .join(
+            _MEMBER,
+            and_(col(_MEMBER.target_id) == Employee.id, col(_MEMBER.resource_type) == USER),
+        )
+        .where(Employee.org_unit_id == OrgUnit.id, condition)
+    )
 
 
 GROUP_CATALOGUE = Catalogue(
     schema=GROUP_SCHEMA,
     extensions=frozenset(),
     attributes={
-        "id": Attribute(OrgUnit.id, Kind.ID, case_exact=True, sortable=True),
-        "externalid": Attribute(OrgUnit.external_id, case_exact=True, sortable=True),
-        "displayname": Attribute(OrgUnit.name, sortable=True),
+        "id": Attribute(ScimResource.id, Kind.ID, case_exact=True, sortable=True),
+        "externalid": Attribute(ScimResource.external_id, case_exact=True, sortable=True),
+        "displayname": Attribute(ScimResource.name, sortable=True),
         "members": MultiValued(
             {
-                "value": Attribute(Employee.id, Kind.ID, case_exact=True),
+                "value": Attribute(_MEMBER.id, Kind.ID, case_exact=True),
                 "display": Attribute(Employee.name),
                 "type": Attribute(literal("User")),
             },
             scope=_one_member,
         ),
-        **_meta(OrgUnit.created_at, OrgUnit.updated_at, "Group"),
+        **_meta(ScimResource.created_at, ScimResource.updated_at, "Group"),
     },
     is_schema_attribute=_in_schema(ScimGroup),
 )
@@ -211,23 +264,99 @@ class ScimRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def count(self, model: type[Employee] | type[OrgUnit], where: Condition) -> int:
-        stmt = select(func.count()).select_from(model).where(where)
+    async def count(self, resource_type: str, where: Condition) -> int:
+        target = Employee if resource_type == USER else OrgUnit
+        stmt = (
+            select(func.count())
+            .select_from(ScimResource)
+            .join(target, target.id == ScimResource.target_id)  # type: ignore[arg-type]
+            .where(ScimResource.resource_type == resource_type, where)
+        )
         return int((await self.session.exec(stmt)).one())
 
     async def page(
         self,
-        model: type[Row],
+        resource_type: str,
         where: Condition,
         order: Sequence[Any],
         *,
         offset: int,
         limit: int,
-    ) -> Sequence[Row]:
-        """One page of `where`, in `order` then oldest first (the id breaks ties)."""
-        stmt = select(model).where(where).order_by(*order, col(model.created_at), col(model.id))
-        stmt = stmt.offset(offset).limit(limit)
-        return (await self.session.exec(stmt)).all()
+    ) -> list[tuple[ScimResource, Any]]:
+        """One page of `where`, in `order` then oldest first (the id breaks ties), each
+        resource with its employee (User) or org unit (Group)."""
+        target = Employee if resource_type == USER else OrgUnit
+        stmt = (
+            select(ScimResource, target)
+            .join(target, target.id == ScimResource.target_id)  # type: ignore[arg-type]
+            .where(ScimResource.resource_type == resource_type, where)
+            .order_by(*order, col(ScimResource.created_at), col(ScimResource.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        return [(row, item) for row, item in await self.session.exec(stmt)]
+
+    async def resource(self, resource_type: str, resource_id: uuid.UUID) -> ScimResource | None:
+        row = await self.get(ScimResource, resource_id)
+        return row if row is not None and row.resource_type == resource_type else None
+
+    async def resources(
+        self, resource_type: str, ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ScimResource]:
+        """The live resources of these ids (one query per 500)."""
+        found: dict[uuid.UUID, ScimResource] = {}
+        for batch in chunks(ids):
+            stmt = select(ScimResource).where(
+                ScimResource.resource_type == resource_type, col(ScimResource.id).in_(batch)
+            )
+            found.update({row.id: row for row in await self.session.exec(stmt)})
+        return found
+
+    async def resources_of(
+        self, resource_type: str, target_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ScimResource]:
+        """The live resource of each of these employees or units, by their id."""
+        found: dict[uuid.UUID, ScimResource] = {}
+        for batch in chunks(target_ids):
+            stmt = select(ScimResource).where(
+                ScimResource.resource_type == resource_type,
+                col(ScimResource.target_id).in_(batch),
+            )
+            found.update({row.target_id: row for row in await self.session.exec(stmt)})
+        return found
+
+    async def named(
+        self, resource_type: str, names: Collection[str], *, other_than: uuid.UUID | None = None
+    ) -> dict[str, ScimResource]:
+        """The live resources holding these userNames / displayNames (case-insensitive)."""
+        found: dict[str, ScimResource] = {}
+        for batch in chunks({name_key(n) for n in names}):
+            stmt = select(ScimResource).where(
+                ScimResource.resource_type == resource_type, col(ScimResource.name_key).in_(batch)
+            )
+            if other_than is not None:
+                stmt = stmt.where(ScimResource.id != other_than)
+            found.update({row.name_key: row for row in await self.session.exec(stmt)})
+        return found
+
+    async def employees_keyed(self, external_ids: Collection[str]) -> dict[str, Employee]:
+        """The employees of these external ids (kept people a new User may re-link to)."""
+        found: dict[str, Employee] = {}
+        for batch in chunks(external_ids):
+            stmt = select(Employee).where(col(Employee.external_id).in_(batch))
+            found.update({e.external_id: e for e in await self.session.exec(stmt) if e.external_id})
+        return found
+
+    async def unit_keyed(self, external_id: str) -> OrgUnit | None:
+        stmt = select(OrgUnit).where(OrgUnit.external_id == external_id)
+        return (await self.session.exec(stmt)).first()
+
+    def add(self, row: ScimResource) -> None:
+        self.session.add(row)
+
+    async def delete(self, row: ScimResource) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
 
     async def get(self, model: type[Row], row_id: uuid.UUID) -> Row | None:
         """One row by id (from the session's identity map when it is there already)."""
@@ -239,14 +368,6 @@ class ScimRepository:
             rows = await self.session.exec(select(model).where(col(model.id).in_(batch)))
             found.update({row.id: row for row in rows})
         return found
-
-    async def employees_with_email(
-        self, email: str, *, other_than: uuid.UUID | None = None
-    ) -> Sequence[uuid.UUID]:
-        stmt = select(Employee.id).where(func.lower(Employee.email) == func.lower(literal(email)))
-        if other_than is not None:
-            stmt = stmt.where(Employee.id != other_than)
-        return (await self.session.exec(stmt)).all()
 
     async def units_for(
         self, name: str | None, unit_id: uuid.UUID | None, title: str | None = None
@@ -309,11 +430,18 @@ class ScimRepository:
     async def members(
         self, unit_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[tuple[uuid.UUID, str, int]]]:
-        """(id, name, version) of the employees placed in each unit, by name."""
+        """(SCIM id, name, version) of the provisioned employees placed in each unit, by name."""
         found: dict[uuid.UUID, list[tuple[uuid.UUID, str, int]]] = {u: [] for u in unit_ids}
         for batch in chunks(unit_ids):
             stmt = (
-                select(Employee.org_unit_id, Employee.id, Employee.name, Employee.version)
+                select(Employee.org_unit_id, ScimResource.id, Employee.name, Employee.version)
+                .join(
+                    ScimResource,
+                    and_(
+                        col(ScimResource.target_id) == Employee.id,
+                        col(ScimResource.resource_type) == USER,
+                    ),
+                )
                 .where(col(Employee.org_unit_id).in_(batch))
                 .order_by(col(Employee.name), col(Employee.id))
             )

@@ -1,124 +1,85 @@
-"""Strata rows as SCIM resources, and SCIM resources as what Strata should store.
+"""SCIM resources as stored, as Strata maps them, and as they read back.
 
-A User is an employee; a Group is an org unit whose members are the employees placed in it.
-Where SCIM has several attributes for one Strata field, reading shows the field in each of
-them, and writing follows fixed rules (docs/scim.md, "Mapping"):
+A User is a `scim_resource` row (userName, externalId and everything the provider sent,
+verbatim) linked to an employee; a Group is a row linked to an org unit. Strata maps a few
+attributes onto its own rows and reads them back from there, so a change made through the
+REST API shows in SCIM (docs/scim.md, "Mapping"):
 
-- `userName` and the primary e-mail are the employee's e-mail. A request that changes both
-  to different values stores `userName`, which is what IdPs find users again by.
-- `name.formatted`, `displayName` and `givenName` + `familyName` are the employee's name;
-  the given and family names read as "all but the last word" and "the last word".
-- `externalId` and the enterprise `employeeNumber` are the employee's `external_id` (the
-  HRIS key); when a request sets both to different values, `employeeNumber` wins.
+- the work e-mail (`emails` of type work, else the primary one, else the first; else
+  `userName` when it is an address) is the employee's e-mail; `userName` is never derived
+  from it, nor it from `userName` once the employee exists;
+- `name.formatted`, else `givenName familyName`, else `displayName`, else `userName`, is the
+  employee's name;
+- `title` (core, or the enterprise extension's `title` when the core one is absent) is the
+  employee's position; the enterprise `department` their unit, `manager` their manager;
+- `active` is the employee's status (false: terminated); `externalId` is the employee's
+  `external_id`, the key a later User re-links to a kept person by.
+
+Everything else (phoneNumbers, addresses, a home e-mail, locale, the enterprise costCenter,
+...) is stored as sent and returned as stored.
 """
 
 import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from scim2_models import Email, GroupMember, GroupMembership, Meta, Name, Reference
+from scim2_models import Context, Email, GroupMember, GroupMembership, Meta, Name, Reference
 
 from strata_contracts.goals.vocabulary import EmployeeStatus
 from strata_goals.org.models import Employee, OrgUnit
-from strata_goals.scim.repository import split_name
-from strata_goals.scim.schemas import EnterpriseUser, Manager, ScimGroup, ScimUser, location
+from strata_goals.scim.models import ScimResource
+from strata_goals.scim.schemas import (
+    ENTERPRISE_SCHEMA,
+    EnterpriseUser,
+    Manager,
+    ScimGroup,
+    ScimUser,
+    location,
+)
 
 Member = tuple[uuid.UUID, str, int]
-"""(employee id, name, row version) of one member of a group."""
+"""(SCIM User id, name, employee row version) of one member of a group."""
+
+_DERIVED = ("id", "meta", "groups", "password")
+"""Never stored: assigned by Strata (id, meta), derived from the org (groups), or refused
+before storage (password)."""
 
 
-def user_version(employee: Employee) -> str:
-    return f'W/"{employee.version}"'
+def stored_attributes(resource: ScimUser | ScimGroup) -> dict[str, Any]:
+    """What the provider sent, in the form it is stored and returned."""
+    data = resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+    for key in _DERIVED:
+        data.pop(key, None)
+    if isinstance(resource, ScimGroup):
+        data.pop("members", None)  # members are the employees placed in the unit
+    return data
 
 
-def group_version(unit: OrgUnit, members: Sequence[Member]) -> str:
-    """The unit's row version, and a digest of its members' ids and row versions: a group's
-    representation lists its members, so someone joining, leaving or being renamed changes
-    it without touching the unit's row."""
+def user_version(row: ScimResource, employee: Employee) -> str:
+    return f'W/"{row.version}-{employee.version}"'
+
+
+def group_version(row: ScimResource, unit: OrgUnit, members: Sequence[Member]) -> str:
+    """The resource's and the unit's row versions, and a digest of its members' ids and
+    versions: someone joining, leaving or being renamed changes the group."""
     digest = hashlib.blake2b(digest_size=6)
-    for employee_id, _, version in sorted(members):
-        digest.update(f"{employee_id}:{version};".encode())
-    return f'W/"{unit.version}-{digest.hexdigest()}"'
+    for member_id, _, version in sorted(members):
+        digest.update(f"{member_id}:{version};".encode())
+    return f'W/"{row.version}-{unit.version}-{digest.hexdigest()}"'
 
 
-def user_resource(
-    employee: Employee, *, title: str | None, unit: OrgUnit, manager_name: str | None
-) -> ScimUser:
-    given, family = split_name(employee.name)
-    user = ScimUser(
-        id=str(employee.id),
-        external_id=employee.external_id,
-        user_name=employee.email,
-        name=Name(formatted=employee.name, given_name=given, family_name=family),
-        display_name=employee.name,
-        title=title,
-        active=employee.status != EmployeeStatus.TERMINATED,
-        emails=[Email(value=employee.email, type=Email.Type.work, primary=True)],
-        groups=[
-            GroupMembership(
-                value=str(unit.id),
-                ref=Reference(location("Groups", unit.id)),
-                display=unit.name,
-                type="direct",
-            )
-        ],
-        meta=Meta(
-            resource_type="User",
-            created=employee.created_at,
-            last_modified=employee.updated_at,
-            location=location("Users", employee.id),
-            version=user_version(employee),
-        ),
-    )
-    manager = None
-    if employee.manager_id is not None:
-        manager = Manager(
-            value=str(employee.manager_id),
-            ref=Reference(location("Users", employee.manager_id)),
-            display_name=manager_name,
-        )
-    user[EnterpriseUser] = EnterpriseUser(
-        employee_number=employee.external_id,
-        # The enterprise unit is where people without a department sit: it is no department.
-        department=unit.name if unit.parent_id is not None else None,
-        manager=manager,
-    )
-    return user
-
-
-def group_resource(unit: OrgUnit, members: Sequence[Member]) -> ScimGroup:
-    return ScimGroup(
-        id=str(unit.id),
-        external_id=unit.external_id,
-        display_name=unit.name,
-        members=[
-            GroupMember(
-                value=str(employee_id),
-                ref=Reference(location("Users", employee_id)),
-                type="User",
-                display=name,
-            )
-            for employee_id, name, _ in members
-        ],
-        meta=Meta(
-            resource_type="Group",
-            created=unit.created_at,
-            last_modified=unit.updated_at,
-            location=location("Groups", unit.id),
-            version=group_version(unit, members),
-        ),
-    )
-
-
-# --- what a request asks Strata to store -----------------------------------------------------
+# --- what a resource asks Strata to store ------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class UserIntent:
-    """A User's values in Strata's terms; `department` and `title` are names to resolve."""
+    """A User's values in Strata's terms; `department` and `title` are names to resolve,
+    `manager` the SCIM id of another User."""
 
-    email: str
+    user_name: str
+    email: str | None
     name: str
     external_id: str | None
     active: bool
@@ -130,13 +91,14 @@ class UserIntent:
 def user_intent(user: ScimUser) -> UserIntent:
     """What a whole User (POST or PUT body) asks for."""
     enterprise = user[EnterpriseUser] or EnterpriseUser()
-    name = user.name or Name()
+    user_name = (user.user_name or "").strip()
     return UserIntent(
-        email=user.user_name or "",
-        name=_first(name.formatted, _joined(name), user.display_name, user.user_name) or "",
-        external_id=_first(enterprise.employee_number, user.external_id),
+        user_name=user_name,
+        email=work_email(user),
+        name=mapped_name(user),
+        external_id=_first(user.external_id),
         active=user.active is not False,
-        title=_first(user.title),
+        title=_first(user.title, enterprise.title),
         department=_first(enterprise.department),
         manager=_first(enterprise.manager.value if enterprise.manager else None),
     )
@@ -144,38 +106,23 @@ def user_intent(user: ScimUser) -> UserIntent:
 
 def patched_intent(before: ScimUser, after: ScimUser) -> UserIntent:
     """What a PATCH asks for: `after` is `before` with the operations applied. Where several
-    SCIM attributes hold one Strata field, the one the operations changed decides."""
+    attributes hold the one name, the one the operations changed decides."""
     whole = user_intent(after)
-    was = user_intent(before)
     old_name, new_name = before.name or Name(), after.name or Name()
-    old_ext = before[EnterpriseUser] or EnterpriseUser()
-    new_ext = after[EnterpriseUser] or EnterpriseUser()
-
-    email = was.email
-    if (after.user_name or "").lower() != (before.user_name or "").lower() and after.user_name:
-        email = after.user_name
-    elif (primary := _primary_email(after)) and primary.lower() != was.email.lower():
-        email = primary
-
-    name = was.name
+    name = mapped_name(before)
     if new_name.formatted != old_name.formatted and new_name.formatted:
         name = new_name.formatted
     elif _joined(new_name) != _joined(old_name) and _joined(new_name):
         name = _joined(new_name) or name
     elif after.display_name != before.display_name and after.display_name:
         name = after.display_name
-
-    external_id = was.external_id
-    if new_ext.employee_number != old_ext.employee_number and new_ext.employee_number:
-        external_id = new_ext.employee_number
-    elif after.external_id != before.external_id:
-        external_id = after.external_id
-    elif new_ext.employee_number != old_ext.employee_number:
-        external_id = None  # employeeNumber removed, externalId untouched: both are one key
+    elif whole.name != mapped_name(before):
+        name = whole.name
     return UserIntent(
-        email=email,
+        user_name=whole.user_name,
+        email=whole.email,
         name=name,
-        external_id=external_id,
+        external_id=whole.external_id,
         active=whole.active,
         title=whole.title,
         department=whole.department,
@@ -183,13 +130,146 @@ def patched_intent(before: ScimUser, after: ScimUser) -> UserIntent:
     )
 
 
-def _primary_email(user: ScimUser) -> str | None:
+def work_email(user: ScimUser) -> str | None:
+    """The e-mail Strata keeps on the employee."""
     emails = [e for e in user.emails or [] if e.value]
-    chosen = next((e for e in emails if e.primary), None) or next(
-        (e for e in emails if e.type == Email.Type.work), None
+    chosen = (
+        next((e for e in emails if e.type == Email.Type.work), None)
+        or next((e for e in emails if e.primary), None)
+        or (emails[0] if emails else None)
     )
-    chosen = chosen or (emails[0] if emails else None)
-    return str(chosen.value) if chosen is not None else None
+    if chosen is not None:
+        return str(chosen.value).strip()
+    if user.user_name and "@" in user.user_name:
+        return user.user_name.strip()
+    return None
+
+
+def mapped_name(user: ScimUser) -> str:
+    name = user.name or Name()
+    return _first(name.formatted, _joined(name), user.display_name, user.user_name) or ""
+
+
+# --- what reads back ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What Strata holds about a User's employee, for rendering."""
+
+    employee: Employee
+    title: str | None
+    unit: OrgUnit
+    group: ScimResource | None
+    """The live Group of the employee's unit, if it has one."""
+    manager: ScimResource | None
+    """The live User of the employee's manager, if they have one."""
+    manager_name: str | None
+
+
+def user_resource(row: ScimResource, facts: UserFacts) -> ScimUser:
+    employee = facts.employee
+    user = ScimUser.model_validate(row.attributes) if row.attributes else _legacy_user(employee)
+    user.id = str(row.id)
+    user.user_name = row.name
+    user.external_id = row.external_id
+    user.active = employee.status != EmployeeStatus.TERMINATED
+    _overlay_email(user, employee.email)
+    name = user.name or Name()
+    if mapped_name(user) != employee.name or not name.formatted:
+        # the name as Strata holds it (changed through the REST API, or never sent whole)
+        user.name = name.model_copy(update={"formatted": employee.name})
+    if not user.display_name:
+        user.display_name = employee.name
+    enterprise = user[EnterpriseUser] or EnterpriseUser()
+    if _first(user.title, enterprise.title) != facts.title:
+        user.title = facts.title
+    department = facts.unit.name if facts.unit.parent_id is not None else None
+    sent = _first(enterprise.department)
+    if not (sent and department and sent.lower() == department.lower()):
+        enterprise.department = department
+    enterprise.manager = None
+    if facts.manager is not None:
+        enterprise.manager = Manager(
+            value=str(facts.manager.id),
+            ref=Reference(location("Users", facts.manager.id)),
+            display_name=facts.manager_name,
+        )
+    if enterprise.model_dump(exclude_none=True, exclude={"schemas"}):
+        enterprise.schemas = [ENTERPRISE_SCHEMA]
+        user[EnterpriseUser] = enterprise
+    else:
+        user[EnterpriseUser] = None
+    user.groups = None
+    if facts.group is not None:
+        user.groups = [
+            GroupMembership(
+                value=str(facts.group.id),
+                ref=Reference(location("Groups", facts.group.id)),
+                display=facts.group.name,
+                type="direct",
+            )
+        ]
+    user.meta = Meta(
+        resource_type="User",
+        created=row.created_at,
+        last_modified=max(row.updated_at, employee.updated_at),
+        location=location("Users", row.id),
+        version=user_version(row, employee),
+    )
+    return user
+
+
+def group_resource(row: ScimResource, unit: OrgUnit, members: Sequence[Member]) -> ScimGroup:
+    group = ScimGroup.model_validate(row.attributes) if row.attributes else ScimGroup()
+    group.id = str(row.id)
+    group.display_name = row.name
+    group.external_id = row.external_id
+    group.members = [
+        GroupMember(
+            value=str(member_id),
+            ref=Reference(location("Users", member_id)),
+            type="User",
+            display=name,
+        )
+        for member_id, name, _ in members
+    ]
+    group.meta = Meta(
+        resource_type="Group",
+        created=row.created_at,
+        last_modified=max(row.updated_at, unit.updated_at),
+        location=location("Groups", row.id),
+        version=group_version(row, unit, members),
+    )
+    return group
+
+
+def _legacy_user(employee: Employee) -> ScimUser:
+    """A User provisioned before Strata kept what providers send: what Strata maps."""
+    given, _, family = employee.name.rpartition(" ")
+    return ScimUser(
+        name=Name(formatted=employee.name, given_name=given or None, family_name=family),
+        display_name=employee.name,
+        emails=[Email(value=employee.email, type=Email.Type.work, primary=True)]
+        if employee.email
+        else None,
+    )
+
+
+def _overlay_email(user: ScimUser, email: str | None) -> None:
+    """The employee's e-mail in the entry it maps from (changed through the REST API)."""
+    mapped = work_email(user)
+    if email is None:
+        return
+    if mapped is not None and mapped.lower() == email.lower():
+        return
+    emails = list(user.emails or [])
+    for index, entry in enumerate(emails):
+        if entry.value and mapped and str(entry.value).strip().lower() == mapped.lower():
+            emails[index] = entry.model_copy(update={"value": email})
+            user.emails = emails
+            return
+    user.emails = [Email(value=email, type=Email.Type.work, primary=not emails), *emails]
 
 
 def _joined(name: Name) -> str | None:

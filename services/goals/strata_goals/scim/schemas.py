@@ -4,9 +4,9 @@ Resources are scim2-models' `User` (with the enterprise extension) and `Group`; 
 change is the enterprise extension's `manager`, whose `value` and `$ref` scim2-models marks required
 while RFC 7643 §8.7.2 does not, and which Okta and Entra ID send as `{"value": id}` alone.
 
-`/Schemas` publishes the attributes Strata stores, not the whole RFC schema: the other
-core attributes (`phoneNumbers`, `addresses`, `nickName`, ...) are accepted in requests
-and ignored, so an IdP that sends them is not refused, but they are never returned.
+`/Schemas` publishes every attribute of RFC 7643's User, enterprise User and Group schemas but
+`password` (refused: people sign in through their identity provider): Strata maps some onto
+its own rows and keeps the others as sent (`resources`).
 """
 
 from typing import Annotated, Any
@@ -44,6 +44,8 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
+BULK_MAX_OPERATIONS = 1000
+BULK_MAX_PAYLOAD = 1_048_576
 DEFAULT_COUNT = 100
 MAX_RESULTS = 1000
 """`filter.maxResults`: the largest page a list answers (a larger `count` is cut to it)."""
@@ -97,23 +99,22 @@ class EnterpriseUser(Extension):
     manager: Manager | None = None
     """The User's manager: the 'id' of another User."""
 
+    title: str | None = None
+    """Not in RFC 7643 §4.3, but sent by providers that map a job title into the
+    extension; read as the core `title` when that is absent, stored and returned as sent
+    (not published in /Schemas)."""
+
 
 ScimUser = User[EnterpriseUser]
 ScimGroup = Group
 
-_PUBLISHED: dict[str, dict[str, set[str] | None]] = {
-    USER_SCHEMA: {
-        "userName": None,
-        "name": {"formatted", "familyName", "givenName"},
-        "displayName": None,
-        "title": None,
-        "active": None,
-        "emails": {"value", "type", "primary"},
-        "groups": {"value", "$ref", "display", "type"},
-    },
-    ENTERPRISE_SCHEMA: {"employeeNumber": None, "department": None, "manager": None},
-    GROUP_SCHEMA: {"displayName": None, "members": {"value", "$ref", "type", "display"}},
+_UNPUBLISHED: dict[str, set[str]] = {
+    USER_SCHEMA: {"password"},
+    ENTERPRISE_SCHEMA: {"title"},
+    GROUP_SCHEMA: set(),
 }
+"""Not published: passwords are refused (people sign in through their identity provider);
+the enterprise `title` is an alias some providers send, not an RFC 7643 attribute."""
 
 
 def location(resource_type: str, resource_id: Any) -> str:
@@ -124,7 +125,9 @@ def service_provider_config() -> ServiceProviderConfig:
     """What this service provider supports (RFC 7643 §5)."""
     return ServiceProviderConfig(
         patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        bulk=Bulk(
+            supported=True, max_operations=BULK_MAX_OPERATIONS, max_payload_size=BULK_MAX_PAYLOAD
+        ),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
         change_password=ChangePassword(supported=False),
         sort=Sort(supported=True),
@@ -188,19 +191,8 @@ def schemas() -> list[Schema]:
     }
     published = []
     for urn, schema in generated.items():
-        keep = _PUBLISHED[urn]
-        attributes = []
-        for attribute in schema.attributes or []:
-            if attribute.name not in keep:
-                continue
-            subs = keep[attribute.name]
-            if subs is not None and attribute.sub_attributes:
-                attribute = attribute.model_copy(
-                    update={
-                        "sub_attributes": [s for s in attribute.sub_attributes if s.name in subs]
-                    }
-                )
-            attributes.append(attribute)
+        hidden = _UNPUBLISHED[urn]
+        attributes = [a for a in schema.attributes or [] if a.name not in hidden]
         published.append(
             schema.model_copy(
                 update={

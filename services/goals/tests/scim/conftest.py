@@ -26,11 +26,13 @@ def user_body(n: int | str, **fields: Any) -> dict[str, Any]:
     }
     if isinstance(enterprise.get("manager"), str):
         enterprise["manager"] = {"value": enterprise["manager"]}
+    user_name = fields.get("userName", f"user{n}@example.com")
+    email = user_name if "@" in user_name else f"user{n}@example.com"
     body: dict[str, Any] = {
         "schemas": [USER, ENTERPRISE] if enterprise else [USER],
         "userName": f"user{n}@example.com",
         "name": {"givenName": "Given", "familyName": f"Family{n}"},
-        "emails": [{"value": f"user{n}@example.com", "type": "work", "primary": True}],
+        "emails": [{"value": email, "type": "work", "primary": True}],
         "active": True,
         **fields,
     }

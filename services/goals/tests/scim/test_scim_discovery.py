@@ -29,7 +29,9 @@ class TestServiceProviderConfig:
         assert config.etag
         assert config.etag.supported
         assert config.bulk
-        assert not config.bulk.supported
+        assert config.bulk.supported
+        assert config.bulk.max_operations == 1000
+        assert config.bulk.max_payload_size == 1_048_576
         assert config.change_password
         assert not config.change_password.supported
         assert [s.type for s in config.authentication_schemes or []] == ["oauthbearertoken"]
@@ -65,23 +67,31 @@ class TestSchemas:
         schemas = {s.id: s for s in listed.resources or []}
         assert set(schemas) == {USER, ENTERPRISE, GROUP}
         user = {a.name: a for a in schemas[USER].attributes or []}
-        assert set(user) == {
+        assert {
             "userName",
             "name",
-            "displayName",
-            "title",
-            "active",
             "emails",
-            "groups",
-        }
+            "phoneNumbers",
+            "addresses",
+            "x509Certificates",
+        } <= set(user)
+        assert "password" not in user
         assert user["userName"].uniqueness == "server"
-        assert {s.name for s in user["name"].sub_attributes or []} == {
+        assert {s.name for s in user["name"].sub_attributes or []} >= {
             "formatted",
             "givenName",
             "familyName",
+            "middleName",
         }
         enterprise = {a.name for a in schemas[ENTERPRISE].attributes or []}
-        assert enterprise == {"employeeNumber", "department", "manager"}
+        assert enterprise == {
+            "employeeNumber",
+            "costCenter",
+            "organization",
+            "division",
+            "department",
+            "manager",
+        }
         assert {a.name for a in schemas[GROUP].attributes or []} == {"displayName", "members"}
 
     async def test_one_by_urn_and_an_unknown_one(self, scim):

@@ -131,7 +131,8 @@ class TestCompile:
             compile_filter(parse_filter('urn:example:custom:1.0:User:x eq "1"'), USER_CATALOGUE)
 
     def test_a_schema_attribute_strata_does_not_store_matches_nothing(self):
-        condition = compile_filter(parse_filter('nickName eq "Babs"'), USER_CATALOGUE)
+        # a kept multi-valued attribute (not filterable in SQL yet) matches nothing
+        condition = compile_filter(parse_filter('phoneNumbers.value eq "1"'), USER_CATALOGUE)
         assert sql(condition) == "false"
 
     def test_attribute_names_ignore_case(self):
@@ -141,17 +142,17 @@ class TestCompile:
 
     def test_case_insensitive_attributes_compare_lowercased(self):
         text = sql(compile_filter(parse_filter('userName eq "A@B.C"'), USER_CATALOGUE))
-        assert "lower(employee.email) = lower('A@B.C')" in text
+        assert "lower(scim_resource.name) = lower('A@B.C')" in text
 
     def test_case_exact_attributes_compare_as_given(self):
         text = sql(compile_filter(parse_filter('externalId eq "AbC"'), USER_CATALOGUE))
-        assert "employee.external_id = 'AbC'" in text
+        assert "scim_resource.external_id = 'AbC'" in text
 
     def test_contains_is_case_exact_on_sqlite_too(self):
         text = sql(
             compile_filter(parse_filter('externalId co "Ab"'), USER_CATALOGUE), sqlite.dialect()
         )
-        assert "instr(employee.external_id, 'Ab') > 0" in text
+        assert "instr(scim_resource.external_id, 'Ab') > 0" in text
         assert "LIKE" not in text
 
     def test_a_boolean_compares_with_eq_and_true_or_false_only(self):

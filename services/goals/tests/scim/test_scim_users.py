@@ -19,11 +19,6 @@ async def rest_employee(api, user_id):
 
 
 class TestCreate:
-    async def test_without_an_enterprise_unit_nobody_can_be_placed(self, scim):
-        response = await scim.request("POST", "/Users", user_body(1))
-        assert_scim_error(response, 400, "invalidValue")
-        assert "enterprise org unit" in response.json()["detail"]
-
     async def test_a_user_becomes_an_employee_with_every_mapped_value(self, scim, company, api):
         boss = await scim.user(title="Chief executive")
         response = await scim.request(
@@ -43,10 +38,10 @@ class TestCreate:
         assert response.headers["content-type"] == SCIM_JSON
         user = ScimUser.model_validate(response.json(), scim_ctx=Context.RESOURCE_CREATION_RESPONSE)
         assert response.headers["location"] == f"/scim/v2/Users/{user.id}"
-        assert response.headers["etag"] == user.meta.version == 'W/"1"'
+        assert response.headers["etag"] == user.meta.version == 'W/"1-1"'
         assert user.meta.resource_type == "User"
         assert (user.user_name, user.display_name, user.title) == (
-            "ana.lopez@example.com",
+            "Ana.Lopez@Example.com",
             "Ana María López",
             "Sales representative",
         )
@@ -56,7 +51,7 @@ class TestCreate:
         sales = await api.call("GET", f"/org-units/{employee['org_unit_id']}")
         post = await api.call("GET", f"/positions/{employee['position_id']}")
         assert employee["name"] == "Ana María López"
-        assert employee["email"] == "ana.lopez@example.com"
+        assert employee["email"].lower() == "ana.lopez@example.com"
         assert employee["external_id"] == "00u-okta-1"
         assert employee["manager_id"] == boss["id"]
         assert employee["status"] == "active"
@@ -64,7 +59,7 @@ class TestCreate:
         assert (post["title"], post["org_unit_id"]) == ("Sales representative", sales["id"])
         extension = response.json()[ENTERPRISE]
         assert extension["department"] == "Sales"
-        assert extension["employeeNumber"] == "00u-okta-1"
+        assert "employeeNumber" not in extension  # externalId is kept as sent, alone
         assert extension["manager"]["value"] == boss["id"]
         assert extension["manager"]["displayName"] == boss["displayName"]
 
@@ -115,29 +110,10 @@ class TestCreate:
         response = await scim.request("POST", "/Users", user_body(1, department="Ops"))
         assert_scim_error(response, 400, "invalidValue")
 
-    async def test_employee_number_is_the_hris_key_and_wins_over_external_id(
-        self, scim, company, api
-    ):
-        user = await scim.user(externalId="jdoe", employeeNumber="E-42")
-        assert user["externalId"] == user[ENTERPRISE]["employeeNumber"] == "E-42"
-        assert (await rest_employee(api, user["id"]))["external_id"] == "E-42"
-
     async def test_an_inactive_user_is_created_terminated(self, scim, company, api):
         user = await scim.user(active=False)
         assert user["active"] is False
         assert (await rest_employee(api, user["id"]))["status"] == "terminated"
-
-    async def test_core_attributes_strata_does_not_keep_are_accepted_and_ignored(
-        self, scim, company
-    ):
-        user = await scim.user(
-            nickName="Babs",
-            locale="en-US",
-            password="t1meMachine",
-            phoneNumbers=[{"value": "+1 555 0100", "type": "work"}],
-            roles=[],
-        )
-        assert not {"nickName", "locale", "password", "phoneNumbers"} & set(user)
 
     async def test_an_unknown_extension_schema_is_refused(self, scim, company):
         custom = "urn:example:params:scim:schemas:extension:custom:2.0:User"
@@ -158,12 +134,6 @@ class TestCreate:
         await scim.user(externalId="X1")
         response = await scim.request("POST", "/Users", user_body(2, externalId="X1"))
         assert_scim_error(response, 409, "uniqueness")
-
-    async def test_a_user_name_that_is_no_email_address_is_refused(self, scim, company, db_session):
-        response = await scim.request("POST", "/Users", user_body(1, userName="jdoe"))
-        assert_scim_error(response, 400, "invalidValue")
-        assert "userName" in response.json()["detail"]
-        assert (await db_session.exec(select(Employee))).all() == []
 
     async def test_a_missing_user_name_is_refused(self, scim, company):
         body = user_body(1)
@@ -216,12 +186,12 @@ class TestRead:
         response = await scim.request("GET", f"/Users/{created['id']}")
         assert response.status_code == 200
         assert response.json() == created
-        assert response.headers["etag"] == 'W/"1"'
+        assert response.headers["etag"] == 'W/"1-1"'
 
     async def test_if_none_match_with_the_current_version_is_not_modified(self, scim, company):
         created = await scim.user()
         response = await scim.request(
-            "GET", f"/Users/{created['id']}", headers={"If-None-Match": 'W/"1"'}
+            "GET", f"/Users/{created['id']}", headers={"If-None-Match": 'W/"1-1"'}
         )
         assert (response.status_code, response.content) == (304, b"")
         stale = await scim.request(
@@ -304,7 +274,7 @@ class TestList:
             (f'{ENTERPRISE}:department eq "sales"', ["Ana Baker", "Bob Carter"]),
             (f"{ENTERPRISE}:department pr", ["Ana Baker", "Bob Carter", "Cy"]),
             (f'{ENTERPRISE}:employeeNumber eq "E-2"', ["Ana Baker"]),
-            ('externalId eq "E-2"', ["Ana Baker"]),
+            ('externalId eq "E-2"', []),  # employeeNumber is not the externalId
             ('externalId eq "e-2"', []),
             ('groups.display eq "Support"', ["Cy"]),
             (
@@ -344,9 +314,11 @@ class TestList:
     async def test_sort_by_user_name_and_by_external_id_nulls_last(self, scim, people):
         _, names = await self.names(scim, sortBy="userName")
         assert names == ["Ana Baker", "Bob Carter", "Cy", "Zoe Adams"]
-        _, names = await self.names(scim, sortBy="externalId")
+        _, names = await self.names(scim, sortBy=f"{ENTERPRISE}:employeeNumber")
         assert names[0] == "Ana Baker"
-        _, names = await self.names(scim, sortBy="externalId", sortOrder="descending")
+        _, names = await self.names(
+            scim, sortBy=f"{ENTERPRISE}:employeeNumber", sortOrder="descending"
+        )
         assert names[-1] == "Ana Baker"
 
     async def test_sort_by_last_modified(self, scim, people):
@@ -357,7 +329,7 @@ class TestList:
         assert names[0] == "Zoe Adams"
 
     async def test_an_unknown_sort_or_order_is_refused(self, scim, people):
-        response = await scim.request("GET", "/Users", params={"sortBy": "nickName"})
+        response = await scim.request("GET", "/Users", params={"sortBy": "phoneNumbers"})
         assert_scim_error(response, 400, "invalidValue")
         response = await scim.request("GET", "/Users", params={"sortOrder": "sideways"})
         assert_scim_error(response, 400, "invalidValue")
@@ -409,7 +381,7 @@ class TestReplace:
         )
         assert response.status_code == 200
         replaced = response.json()
-        assert response.headers["etag"] == replaced["meta"]["version"] == 'W/"2"'
+        assert response.headers["etag"] == replaced["meta"]["version"] == 'W/"2-2"'
         assert (replaced["displayName"], replaced["title"], replaced["externalId"]) == (
             "Ana Smith",
             "Agent",
@@ -504,17 +476,6 @@ class TestPatch:
         }
         assert (await rest_employee(api, user["id"]))["name"] == "Anna López"
 
-    async def test_the_work_email_changes_the_email_and_user_name(self, scim, company, api):
-        user = await scim.user()
-        patched = await self.patch(
-            scim,
-            user,
-            {"op": "replace", "path": 'emails[type eq "work"].value', "value": "New@Example.com"},
-        )
-        assert patched["userName"] == "new@example.com"
-        assert patched["emails"] == [{"value": "new@example.com", "type": "work", "primary": True}]
-        assert (await rest_employee(api, user["id"]))["email"] == "new@example.com"
-
     async def test_manager_as_a_bare_id_or_as_a_value_and_removed(self, scim, company, api):
         first, second = await scim.user(), await scim.user()
         user = await scim.user()
@@ -568,39 +529,6 @@ class TestPatch:
             scim, user, {"op": "replace", "value": {"displayName": "Dee Dee", "title": "Lead"}}
         )
         assert (patched["displayName"], patched["title"]) == ("Dee Dee", "Lead")
-
-    async def test_external_id_then_employee_number(self, scim, company, api):
-        user = await scim.user(externalId="A")
-        patched = await self.patch(
-            scim, user, {"op": "replace", "path": "externalId", "value": "B"}
-        )
-        assert patched["externalId"] == "B"
-        patched = await self.patch(
-            scim, user, {"op": "replace", "path": f"{ENTERPRISE}:employeeNumber", "value": "C"}
-        )
-        assert patched["externalId"] == patched[ENTERPRISE]["employeeNumber"] == "C"
-        assert (await rest_employee(api, user["id"]))["external_id"] == "C"
-
-    async def test_entra_address_updates_are_accepted_and_ignored(self, scim, company):
-        user = await scim.user()
-        patched = await self.patch(
-            scim,
-            user,
-            {"op": "Replace", "path": 'addresses[type eq "work"].locality', "value": "Berlin"},
-            {"op": "Replace", "path": "title", "value": "Engineer"},
-        )
-        assert "addresses" not in patched
-        assert patched["title"] == "Engineer"
-
-    async def test_attributes_strata_does_not_store_are_accepted_and_ignored(self, scim, company):
-        user = await scim.user()
-        patched = await self.patch(
-            scim,
-            user,
-            {"op": "add", "path": "phoneNumbers", "value": [{"value": "+1 555", "type": "work"}]},
-        )
-        assert "phoneNumbers" not in patched
-        assert patched["meta"]["version"] == user["meta"]["version"]
 
     @pytest.mark.parametrize(
         ("operation", "scim_type"),
@@ -667,35 +595,13 @@ class TestPatch:
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [{"op": "replace", "path": "title", "value": "x"}],
             },
-            headers={"If-Match": 'W/"1"'},
+            headers={"If-Match": 'W/"1-1"'},
         )
         assert response.status_code == 200
-        assert response.headers["etag"] == 'W/"2"'
+        assert response.headers["etag"] == 'W/"2-2"'
 
 
 class TestDeactivate:
-    async def test_delete_terminates_and_the_user_reads_inactive(self, scim, company, api):
-        user = await scim.user(department="Sales")
-        response = await scim.request("DELETE", f"/Users/{user['id']}")
-        assert (response.status_code, response.content) == (204, b"")
-        assert (await rest_employee(api, user["id"]))["status"] == "terminated"
-        after = await scim.ok("GET", f"/Users/{user['id']}")
-        assert after["active"] is False
-        found = await scim.ok(
-            "GET", "/Users", params={"filter": f'userName eq "{user["userName"]}"'}
-        )
-        assert [u["id"] for u in found["Resources"]] == [user["id"]]
-        assert (await scim.request("DELETE", f"/Users/{user['id']}")).status_code == 204
-
-    async def test_a_deleted_user_is_reactivated_by_patch_keeping_history(self, scim, company, api):
-        user = await scim.user(department="Sales")
-        await scim.request("DELETE", f"/Users/{user['id']}")
-        back = await scim.patch(
-            f"/Users/{user['id']}", {"op": "replace", "path": "active", "value": True}
-        )
-        assert back["active"] is True
-        assert back[ENTERPRISE]["department"] == "Sales"
-
     async def test_delete_with_a_stale_if_match_is_a_412(self, scim, company, api):
         user = await scim.user()
         response = await scim.request(
@@ -727,7 +633,9 @@ class TestRestView:
         assert employee["id"] == user["id"]
         assert employee["email"] == user["userName"] == user["emails"][0]["value"]
         assert employee["name"] == user["displayName"] == user["name"]["formatted"] == "Li Wei-Chen"
-        assert employee["external_id"] == user["externalId"] == user[ENTERPRISE]["employeeNumber"]
+        assert user[ENTERPRISE]["employeeNumber"] == "R-1"  # kept as sent, not Strata's key
+        assert employee["external_id"] is None
+        assert "externalId" not in user
         assert employee["manager_id"] == user[ENTERPRISE]["manager"]["value"] == boss["id"]
         assert unit["name"] == user[ENTERPRISE]["department"] == "Research"
         assert unit["id"] == user["groups"][0]["value"]

@@ -134,7 +134,11 @@ class EmployeeCreate(_Strict):
 
     external_id: ExternalId | None = Field(default=None, description="The HRIS's key.")
     name: Name
-    email: Email
+    email: Email | None = Field(
+        default=None,
+        description="The work e-mail address; a person provisioned without one (SCIM allows "
+        "it) has none.",
+    )
     org_unit_id: UUID
     position_id: UUID | None = None
     manager_id: UUID | None = Field(default=None, description="An employee of the same tenant.")
@@ -162,7 +166,7 @@ class EmployeeUpdate(_Strict):
 class EmployeeRead(_Read):
     external_id: str | None
     name: str
-    email: str
+    email: str | None
     org_unit_id: UUID
     position_id: UUID | None
     manager_id: UUID | None
