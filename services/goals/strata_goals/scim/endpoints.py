@@ -54,6 +54,7 @@ from strata_goals.scim.schemas import (
     service_provider_config,
 )
 from strata_goals.scim.service import Listed, ListQuery, Work, scim_service
+from strata_kit.bodies import BodyRefused
 from strata_kit.context import current_request_id
 from strata_kit.db import SessionDep
 from strata_kit.errors import AppError, Conflict, InvalidInput
@@ -90,9 +91,14 @@ def scim_error(exc: Exception) -> Error | None:
         detail = exc.detail or exc.title
         if isinstance(exc, InvalidInput):
             fields = "; ".join(f"{_field(e.pointer)}: {e.detail}" for e in exc.errors or [])
+            # The kit's edge limits (depth, huge numbers, NaN) make the body malformed for
+            # SCIM: invalidSyntax; a control character in a value stays invalidValue.
+            malformed = isinstance(exc, BodyRefused) and any(
+                e.code != "control_character" for e in exc.errors or []
+            )
             return Error(
                 status=400,
-                scim_type="invalidValue",
+                scim_type="invalidSyntax" if malformed else "invalidValue",
                 detail=f"{detail} ({fields})" if fields else detail,
             )
         scim_type = "uniqueness" if isinstance(exc, Conflict) else None
