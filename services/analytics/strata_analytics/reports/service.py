@@ -274,6 +274,7 @@ class Distribution:
     has_guideline: bool
     cycle_name: str | None = None
     """None when the read model has no name for the cycle (the id is shown)."""
+    session_name: str | None = None
 
 
 class ReportService:
@@ -406,6 +407,7 @@ class ReportService:
                 has_calibrated=has_calibrated,
                 has_guideline=bool(guideline),
                 cycle_name=cycle_view.name if cycle_view else None,
+                session_name=title if calibration_session_id is not None else None,
             ),
         )
 

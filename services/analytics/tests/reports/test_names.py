@@ -54,3 +54,33 @@ async def test_events_without_names_show_the_ids(client, world, consumer, identi
     assert meta(report.text).startswith(f"Campaign {campaign}, closed ")
     distribution = await client.get(f"{R}/distribution?cycle_id={world.cycle}", headers=hr)
     assert meta(distribution.text).startswith(f"Cycle {world.cycle}.")
+
+
+async def test_a_calibration_sessions_distribution_names_its_cycle_and_session(
+    client, world, consumer, identity_headers
+):
+    world.phase(CyclePhase.ASSESSMENT, name="FY2026")
+    await world.sync(consumer)
+    hr = identity_headers(Role.HR)
+    session = await client.post(
+        "/api/v1/analytics/calibration-sessions",
+        json={
+            "name": "Sales panel",
+            "cycle_id": str(world.cycle),
+            "guideline": [
+                {"band": "1", "share": "10"},
+                {"band": "2", "share": "20"},
+                {"band": "3", "share": "40"},
+                {"band": "4", "share": "20"},
+                {"band": "5", "share": "10"},
+            ],
+        },
+        headers=hr,
+    )
+    assert session.status_code == 201, session.text
+    sid = session.json()["id"]
+    response = await client.get(f"{R}/distribution?calibration_session_id={sid}", headers=hr)
+    assert response.status_code == 200, response.text
+    assert meta(response.text).startswith("Cycle FY2026, calibration session Sales panel.")
+    assert str(world.cycle) not in response.text
+    assert sid not in response.text
