@@ -16,6 +16,7 @@ from strata_analytics.ratings.pull import PullRatings
 from strata_contracts.goals.events import (
     ActualRecorded,
     CyclePhaseChanged,
+    CycleRenamed,
     EmployeeUpserted,
     IndicatorChanged,
     ObjectiveChanged,
@@ -153,7 +154,9 @@ class World:
         )
         return employee_id
 
-    def phase(self, phase: CyclePhase, cycle: uuid.UUID | None = None) -> None:
+    def phase(
+        self, phase: CyclePhase, cycle: uuid.UUID | None = None, name: str | None = None
+    ) -> None:
         self.emit(
             "goals.cycle.phase_changed",
             f"cycle/{cycle or self.cycle}",
@@ -165,7 +168,15 @@ class World:
                 reopened=False,
                 override=False,
                 reason=None,
+                name=name,
             ),
+        )
+
+    def rename_cycle(self, name: str, cycle: uuid.UUID | None = None) -> None:
+        self.emit(
+            "goals.cycle.renamed",
+            f"cycle/{cycle or self.cycle}",
+            CycleRenamed(cycle_id=cycle or self.cycle, name=name),
         )
 
     def objective(self, title: str, perspective: Perspective) -> uuid.UUID:
@@ -351,6 +362,7 @@ class World:
         comments: dict[uuid.UUID, list[tuple[Relationship, str, str]]] | None = None,
         cycle: uuid.UUID | None = None,
         template: uuid.UUID | None = None,
+        name: str | None = None,
     ) -> uuid.UUID:
         """A closed campaign: per ratee, (relationship, rater, rating or one per item)."""
         campaign_id = uuid.uuid4()
@@ -404,7 +416,12 @@ class World:
             "reviews.campaign.closed",
             f"campaign/{campaign_id}",
             CampaignClosed(
-                campaign_id=campaign_id, cycle_id=cycle, closed_at=NOW, invitations=0, submitted=0
+                campaign_id=campaign_id,
+                cycle_id=cycle,
+                closed_at=NOW,
+                invitations=0,
+                submitted=0,
+                name=name,
             ),
         )
         return campaign_id

@@ -41,12 +41,14 @@ class EmployeeView(AnalyticsModel, table=True):
 
 
 class CycleView(AnalyticsModel, table=True):
-    """A performance cycle's phase, as of its last `goals.cycle.phase_changed`."""
+    """A performance cycle's phase, as of its last `goals.cycle.phase_changed`, and its
+    name (from that event or a later `goals.cycle.renamed`; None from older events)."""
 
     __tablename__ = "cycle_view"
 
     phase: str = Field(max_length=16)
     phase_changed_at: datetime = Field(sa_type=UtcDateTime)
+    name: str | None = Field(default=None, max_length=200)
 
 
 class ObjectiveView(AnalyticsModel, table=True):
@@ -123,6 +125,9 @@ class CampaignView(AnalyticsModel, table=True):
     __tablename__ = "campaign_view"
 
     cycle_id: uuid.UUID
+    name: str | None = Field(
+        default=None, max_length=200, description="None from a close event without one."
+    )
     closed_at: datetime = Field(sa_type=UtcDateTime)
     template_id: uuid.UUID | None = None
     anonymity_threshold: int | None = None

@@ -29,6 +29,7 @@ from strata_contracts.events import FeedEvent
 from strata_contracts.goals.events import (
     ActualRecorded,
     CyclePhaseChanged,
+    CycleRenamed,
     EmployeeUpserted,
     IndicatorChanged,
     ObjectiveChanged,
@@ -66,6 +67,7 @@ class ProjectionService:
             "goals.org_unit.changed": self.org_unit,
             "goals.employee.upserted": self.employee,
             "goals.cycle.phase_changed": self.cycle,
+            "goals.cycle.renamed": self.cycle_renamed,
             "goals.objective.changed": self.objective,
             "goals.indicator.changed": self.indicator,
             "goals.plan.signed": self.plan_signed,
@@ -107,6 +109,16 @@ class ProjectionService:
         change = CyclePhaseChanged.model_validate(event.data)
         row = await self._row(session, CycleView, event.tenant_id, change.cycle_id)
         row.phase, row.phase_changed_at = change.to_phase.value, event.occurred_at
+        if change.name is not None:  # an older event without one keeps what is known
+            row.name = change.name
+        session.add(row)
+
+    async def cycle_renamed(self, session: AsyncSession, event: FeedEvent) -> None:
+        renamed = CycleRenamed.model_validate(event.data)
+        row = await ProjectionRepository(session).get(CycleView, event.tenant_id, renamed.cycle_id)
+        if row is None:  # still planning: its first phase change brings the name
+            return
+        row.name = renamed.name
         session.add(row)
 
     async def objective(self, session: AsyncSession, event: FeedEvent) -> None:
@@ -195,6 +207,8 @@ class ProjectionService:
         closed = CampaignClosed.model_validate(event.data)
         row = await self._row(session, CampaignView, event.tenant_id, closed.campaign_id)
         row.cycle_id, row.closed_at = closed.cycle_id, closed.closed_at
+        if closed.name is not None:
+            row.name = closed.name
         session.add(row)
         session.add(
             Job(

@@ -14,6 +14,7 @@ EN: dict[str, str] = {
     "title_360": "360 report: {name}",
     "h1_360": "360° feedback report: {name}",
     "meta_360": "Campaign {campaign}, closed {closed}. Scale {scale}.",
+    "meta_360_cycle": "Campaign {campaign} of cycle {cycle}, closed {closed}. Scale {scale}.",
     "anonymity_360": (
         "Anonymous groups are shown only with at least {k} responses; a withheld group's "
         "answers and comments enter nothing below."
@@ -62,6 +63,7 @@ ZH: dict[str, str] = {
     "title_360": "360 度评估报告：{name}",
     "h1_360": "360° 反馈报告：{name}",
     "meta_360": "评估活动 {campaign}，结束于 {closed}。评分量表 {scale}。",
+    "meta_360_cycle": "考核周期 {cycle} 的评估活动 {campaign}，结束于 {closed}。评分量表 {scale}。",
     "anonymity_360": (
         "匿名组至少有 {k} 份答卷才会显示；被隐藏的组的评分和评语不计入下文任何内容。"
     ),

@@ -4,7 +4,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.calibration.models import CalibrationEntry, CalibrationSession
-from strata_analytics.projections.models import CampaignView, CommentFact, EmployeeView, RatingFact
+from strata_analytics.projections.models import (
+    CampaignView,
+    CommentFact,
+    CycleView,
+    EmployeeView,
+    RatingFact,
+)
 from strata_analytics.results.models import OverallResult
 
 
@@ -20,6 +26,10 @@ class ReportRepository:
 
     async def campaign(self, campaign_id: uuid.UUID) -> CampaignView | None:
         statement = select(CampaignView).where(col(CampaignView.id) == campaign_id)
+        return (await self.session.exec(statement)).first()
+
+    async def cycle(self, cycle_id: uuid.UUID) -> CycleView | None:
+        statement = select(CycleView).where(col(CycleView.id) == cycle_id)
         return (await self.session.exec(statement)).first()
 
     async def ratings(self, campaign_id: uuid.UUID, ratee_id: uuid.UUID) -> list[RatingFact]:

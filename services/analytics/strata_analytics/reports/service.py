@@ -109,6 +109,9 @@ class Report360:
     comments: list[CommentBlock]
     chart: Radar | None
     notes: list[str] = field(default_factory=list)
+    campaign_name: str = ""
+    """The campaign's name, or its id when the read model has none."""
+    cycle_name: str | None = None
 
 
 def build_360(
@@ -119,6 +122,9 @@ def build_360(
     facts: list[RatingFact],
     comments: list[CommentFact],
     lang: Language = "en",
+    *,
+    campaign_name: str | None = None,
+    cycle_name: str | None = None,
 ) -> Report360:
     t = Texts(lang)
     shown_facts = publishable(facts)
@@ -246,6 +252,8 @@ def build_360(
         comments=comment_blocks,
         chart=chart,
         notes=notes,
+        campaign_name=campaign_name or str(campaign_id),
+        cycle_name=cycle_name,
     )
 
 
@@ -264,6 +272,9 @@ class Distribution:
     chart: Bars
     has_calibrated: bool
     has_guideline: bool
+    cycle_name: str | None = None
+    """None when the read model has no name for the cycle (the id is shown)."""
+    session_name: str | None = None
 
 
 class ReportService:
@@ -293,6 +304,7 @@ class ReportService:
         if campaign is None or not (facts or comments):
             raise ReportNotFound(f"No 360 answers for employee {employee_id} in {campaign_id}.")
         person = await repo.employee(employee_id)
+        cycle = await repo.cycle(campaign.cycle_id)
         threshold = campaign.anonymity_threshold or max(
             (f.anonymity_threshold for f in facts), default=DEFAULT_ANONYMITY_THRESHOLD
         )
@@ -304,6 +316,8 @@ class ReportService:
             facts,
             comments,
             lang,
+            campaign_name=campaign.name,
+            cycle_name=cycle.name if cycle else None,
         )
         return render("individual_360.html.j2", lang, report=report)
 
@@ -379,6 +393,7 @@ class ReportService:
         if guideline:
             series.append((t.guideline, "guideline", expected))
         chart = bars([(b.code, b.label) for b in bands], series)
+        cycle_view = await repo.cycle(cycle)
         return render(
             "distribution.html.j2",
             lang,
@@ -391,6 +406,8 @@ class ReportService:
                 chart=chart,
                 has_calibrated=has_calibrated,
                 has_guideline=bool(guideline),
+                cycle_name=cycle_view.name if cycle_view else None,
+                session_name=title if calibration_session_id is not None else None,
             ),
         )
 

@@ -81,7 +81,7 @@ def item(n: int) -> uuid.UUID:
     return uuid.UUID(int=n)
 
 
-async def three_sixty(world, consumer, comments=None):  # type: ignore[no-untyped-def]
+async def three_sixty(world, consumer, comments=None, name=None):  # type: ignore[no-untyped-def]
     """Four competencies of one item each (keys sort a, b, c, d), scale 1 to 5."""
     from types import SimpleNamespace
 
@@ -121,6 +121,7 @@ async def three_sixty(world, consumer, comments=None):  # type: ignore[no-untype
                 (CUST, "c1", "Secret customer remark"),
             ]
         },
+        name=name,
     )
     await world.sync(consumer)
     return boss, ratee, campaign

@@ -16,7 +16,7 @@ from strata_contracts.goals.cycles import (
     PhaseChangeRead,
     PhaseTransition,
 )
-from strata_contracts.goals.events import CyclePhaseChanged
+from strata_contracts.goals.events import CyclePhaseChanged, CycleRenamed
 from strata_contracts.goals.vocabulary import Cadence, CyclePhase
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
@@ -40,6 +40,7 @@ from strata_kit.pagination import PageParams
 
 PHASES = list(CyclePhase)
 CYCLE_PHASE_CHANGED = "goals.cycle.phase_changed"
+CYCLE_RENAMED = "goals.cycle.renamed"
 _MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.HALF_YEARLY: 6, Cadence.ANNUAL: 12}
 _LISTED = 100
 
@@ -148,6 +149,7 @@ class CycleService:
         cycle = await self.get(session, cycle_id)
         self.ensure_open(cycle)
         before = snapshot(cycle)
+        renamed = cycle.name != data.name
         cycle.name = data.name
         session.add(cycle)
         await session.flush()
@@ -160,6 +162,13 @@ class CycleService:
             before=before,
             after=snapshot(cycle),
         )
+        if renamed:
+            await emit(
+                session,
+                CYCLE_RENAMED,
+                f"cycle/{cycle.id}",
+                CycleRenamed(cycle_id=cycle.id, name=cycle.name),
+            )
         return cycle_read(cycle)
 
     async def transition(
@@ -341,6 +350,7 @@ class CycleService:
                 override=override,
                 reason=reason,
                 change_id=change.id,
+                name=cycle.name,
             ),
         )
 

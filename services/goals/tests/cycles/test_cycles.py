@@ -302,3 +302,31 @@ class TestClosedCycles:
             headers=api.headers,
         )
         assert response.status_code == 409
+
+
+class TestNamesInEvents:
+    """Subscribers (analytics' reports) learn a cycle's name from its events."""
+
+    async def events(self, db_session, cycle_id):  # type: ignore[no-untyped-def]
+        rows = (await db_session.exec(select(OutboxEvent).order_by(OutboxEvent.occurred_at))).all()
+        return [(e.type, e.data) for e in rows if e.subject == f"cycle/{cycle_id}"]
+
+    async def test_a_phase_change_and_a_rename_carry_the_name(self, api, client, db_session):
+        cycle = await api.call(
+            "POST", "/cycles", {"name": "FY2026", "cadence": "annual", "starts_on": "2026-01-01"}
+        )
+        assert (await move(client, api.headers, cycle["id"], "coaching")).status_code == 200
+        renamed = await client.patch(
+            f"{P}/cycles/{cycle['id']}", json={"name": "FY2026 annual"}, headers=api.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+        same = await client.patch(
+            f"{P}/cycles/{cycle['id']}", json={"name": "FY2026 annual"}, headers=api.headers
+        )
+        assert same.status_code == 200
+        events = await self.events(db_session, cycle["id"])
+        assert [(t, d.get("name")) for t, d in events] == [
+            ("goals.cycle.phase_changed", "FY2026"),
+            ("goals.cycle.renamed", "FY2026 annual"),
+        ]
+        assert events[1][1] == {"cycle_id": cycle["id"], "name": "FY2026 annual"}

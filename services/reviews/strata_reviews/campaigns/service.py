@@ -491,6 +491,7 @@ class CampaignService:
                 closed_at=now,
                 invitations=len(invitations),
                 submitted=sum(i.status is InvitationStatus.SUBMITTED for i in invitations),
+                name=campaign.name,
             ),
         )
         for ratee in await repo.ratees(campaign_id):

@@ -285,6 +285,18 @@ class TestClose:
         frozen = await client.patch(f"{BASE}/{campaign['id']}", json={"name": "x"}, headers=hr)
         assert frozen.status_code == 409
 
+    async def test_the_close_event_names_the_campaign(self, flow, db_session):
+        """Subscribers (analytics' reports) show the name, not the id."""
+        campaign = await flow.staffed("E010", peers=("E011",))
+        await flow.close(campaign)
+        closed = (
+            await db_session.exec(
+                select(OutboxEvent).where(OutboxEvent.type == "reviews.campaign.closed")
+            )
+        ).one()
+        assert closed.data["name"] == campaign["name"]
+        assert closed.data["campaign_id"] == campaign["id"]
+
     async def test_a_draft_cannot_close(self, client, flow, hr):
         campaign = await flow.campaign(["E010"])
         assert (await client.post(f"{BASE}/{campaign['id']}/close", headers=hr)).status_code == 409

@@ -9,6 +9,7 @@
 | `goals.indicator.changed` | `indicator/<id>` | `IndicatorChanged` |
 | `goals.weights.changed` | `position/<id>` | `PostWeightsChanged` |
 | `goals.cycle.phase_changed` | `cycle/<id>` | `CyclePhaseChanged` |
+| `goals.cycle.renamed` | `cycle/<id>` | `CycleRenamed` |
 | `goals.plan.version_proposed` | `plan/<id>` | `PlanVersionProposed` |
 | `goals.plan.signed` | `plan/<id>` | `PlanSigned` |
 | `goals.check_in.recorded` | `plan/<id>` | `CheckInRecorded` |
@@ -89,6 +90,16 @@ class CyclePhaseChanged(BaseModel):
     reopened: bool
     override: bool = Field(description="A blocking gate was overridden by HR.")
     reason: str | None
+    name: str | None = Field(
+        default=None, description="The cycle's name (absent from events before 2026-12)."
+    )
+
+
+class CycleRenamed(BaseModel):
+    """A cycle's name changed (`goals.cycle.renamed`)."""
+
+    cycle_id: UUID
+    name: str
 
 
 class PlanVersionProposed(BaseModel):

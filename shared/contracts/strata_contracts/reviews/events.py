@@ -37,6 +37,9 @@ class CampaignClosed(BaseModel):
     closed_at: datetime
     invitations: int
     submitted: int
+    name: str | None = Field(
+        default=None, description="The campaign's name (absent from events before 2026-12)."
+    )
 
 
 class InvitationNotice(BaseModel):
