@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from strata_contracts.gateway import Language
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
 from strata_contracts.problem import PROBLEM_TYPE_BASE, Problem
 from strata_gateway.access.service import access_service
@@ -34,6 +35,7 @@ _AUTHORIZATION = b"authorization"
 _API_KEY = b"x-api-key"
 _INTERNAL = IDENTITY_HEADER.lower().encode()
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_ACCEPT_LANGUAGE = b"accept-language"
 
 
 class AuthenticationFailed(Exception):
@@ -54,6 +56,25 @@ class Authenticator:
         self._ttl = settings.platform.internal_token_ttl_seconds
         self._keys: dict[str, tuple[IdentityClaims, float]] = {}
         self._tokens: dict[IdentityClaims, tuple[str, float]] = {}
+        self._languages: dict[uuid.UUID, tuple[Language, float]] = {}
+
+    async def language(self, tenant_id: uuid.UUID) -> Language:
+        """The tenant's default language, cached as long as an API key is."""
+        now = time.monotonic()
+        cached = self._languages.get(tenant_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        async with self._sessionmaker() as session:
+            allow_cross_tenant(session)
+            language = await access_service.default_language(session, tenant_id)
+        if len(self._languages) > 50_000:
+            self._languages.clear()
+        self._languages[tenant_id] = (language, now + self.settings.api_key_cache_seconds)
+        return language
+
+    def forget_language(self, tenant_id: uuid.UUID) -> None:
+        """The tenant's language changed: read it again on its next request."""
+        self._languages.pop(tenant_id, None)
 
     async def authenticate(self, headers: list[tuple[bytes, bytes]]) -> IdentityClaims:
         bearer = api_key = internal = None
@@ -187,6 +208,8 @@ class EdgeMiddleware:
                 )
                 return
             limit_key = f"{claims.tenant_id}:{claims.subject}"
+            if claims.tenant_id is not None:
+                await self._tenant_language(scope, claims.tenant_id)
         wait = await self.limiter.hit(limit_key)
         if wait > 0:
             await self._problem(
@@ -220,6 +243,20 @@ class EdgeMiddleware:
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
+
+    async def _tenant_language(self, scope: Scope, tenant_id: uuid.UUID) -> None:
+        """A request with no `Accept-Language` takes its tenant's default language: the
+        header is added to the request, so the gateway's own problem titles and every
+        service it forwards to see it. English adds nothing (the answer is as before)."""
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if any(name == _ACCEPT_LANGUAGE and value.strip() for name, value in headers):
+            return
+        language = await self.authenticator.get().language(tenant_id)
+        if language != "en":
+            scope["headers"] = [
+                *(h for h in headers if h[0] != _ACCEPT_LANGUAGE),
+                (_ACCEPT_LANGUAGE, language.encode("latin-1")),
+            ]
 
     def _close_limiter_on_shutdown(self, receive: Receive) -> Receive:
         """Close the limiter's connections when the server says it is shutting down."""

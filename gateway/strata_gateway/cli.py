@@ -1,7 +1,10 @@
 """`strata`: the operator's command line.
 
     strata migrate                      apply every database's migrations (gateway + services)
-    strata tenant create NAME           a tenant and its first admin key (printed once, JSON)
+    strata tenant create NAME [--language zh-CN]
+                                        a tenant and its first admin key (printed once, JSON);
+                                        --language: its default language (en, the default,
+                                        or zh-CN), used when a request sends no Accept-Language
     strata tenant list
     strata key create --tenant ID --name N --role hr [--role manager] [--employee-id ID]
     strata key list --tenant ID
@@ -25,13 +28,13 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from strata_contracts.gateway import ApiKeyCreate, TenantCreated
+from strata_contracts.gateway import ApiKeyCreate, Language, TenantCreated
 from strata_contracts.identity import Role
 from strata_gateway.access.service import access_service
 from strata_gateway.settings import SERVICES, GatewaySettings
@@ -153,6 +156,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     tenant_create = tenant.add_parser("create", help="create a tenant and its first admin key")
     tenant_create.add_argument("name")
+    tenant_create.add_argument(
+        "--language",
+        choices=get_args(Language),
+        default="en",
+        help="the tenant's default language, used when a request sends no Accept-Language "
+        "(problem titles, the default 360 template, HTML reports); an admin changes it "
+        "later with PATCH /api/v1/tenant",
+    )
     tenant.add_parser("list", help="list tenants")
 
     key = commands.add_parser("key", help="manage API keys").add_subparsers(
@@ -195,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         migrate_all()
     elif args.command == "tenant" and args.action == "create":
         created: TenantCreated = _run(
-            settings, lambda s: access_service.create_tenant(s, args.name)
+            settings, lambda s: access_service.create_tenant(s, args.name, args.language)
         )
         _print(created)
     elif args.command == "tenant":

@@ -39,7 +39,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             )
             for name, url in settings.upstreams().items()
         }
-        authenticator.set(Authenticator(settings, app.state.sessionmaker))
+        app.state.authenticator = Authenticator(settings, app.state.sessionmaker)
+        authenticator.set(app.state.authenticator)
         app.state.specs = SpecCache(
             app.state.upstreams, settings.platform.internal_token_secret.get_secret_value()
         )

@@ -35,6 +35,7 @@ class Tenant(GatewayTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
+    default_language: str = Field(default="en", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
 
 

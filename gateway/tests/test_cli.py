@@ -104,3 +104,21 @@ def test_without_an_env_file_it_says_what_is_missing_and_where_it_looked(tmp_pat
     assert "STRATA_INTERNAL_TOKEN_SECRET" in done.stderr
     assert "var/strata.env" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_tenant_created_with_a_language_has_it_and_a_bad_one_is_refused(checkout):
+    created = strata(checkout, "tenant", "create", "Huaxia Ltd", "--language", "zh-CN")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["tenant"]["default_language"] == "zh-CN"
+    plain = strata(checkout, "tenant", "create", "Plain Ltd")
+    assert json.loads(plain.stdout)["tenant"]["default_language"] == "en"
+    listed = {
+        t["name"]: t["default_language"]
+        for t in json.loads(strata(checkout, "tenant", "list").stdout)
+    }
+    assert listed["Huaxia Ltd"] == "zh-CN"
+    refused = strata(checkout, "tenant", "create", "Bad Ltd", "--language", "fr")
+    assert refused.returncode == 2
+    assert "--language" in refused.stderr
+    names = {t["name"] for t in json.loads(strata(checkout, "tenant", "list").stdout)}
+    assert "Bad Ltd" not in names

@@ -24,6 +24,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description The audit trail, oldest first, filtered by object, actor, action or time.
+         */
+        get: operations["analytics_list_audit_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/audit/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Record
+         * @description One audit record.
+         */
+        get: operations["analytics_get_audit_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/calibration-sessions": {
         parameters: {
             query?: never;
@@ -787,6 +827,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/results/{result_id}/amendments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Amend Rating
+         * @description An upheld appeal decides the band (HR; feedback calls it when an appeal is resolved
+         *     with such an amendment): the result takes it and is locked with it, calibration entries
+         *     follow, runs built on it turn stale and are proposed again (audited, published).
+         */
+        post: operations["analytics_amend_rating"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/rollups/org-units": {
         parameters: {
             query?: never;
@@ -1011,7 +1073,10 @@ export interface paths {
         put?: never;
         /**
          * Resolve Appeal
-         * @description HR resolves an appeal under review: upheld, amended (with change requests) or rejected.
+         * @description HR resolves an appeal under review: upheld (the appeal upheld, results unchanged),
+         *     amended (the appeal upheld, results change: change requests; a KPI actual's is applied
+         *     through goals at once, a rating's through analytics) or rejected (the appeal rejected,
+         *     the result upheld).
          */
         post: operations["feedback_resolve_appeal"];
         delete?: never;
@@ -1034,6 +1099,46 @@ export interface paths {
          * @description HR takes an open appeal under review.
          */
         post: operations["feedback_review_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description The audit trail, oldest first, filtered by object, actor, action or time.
+         */
+        get: operations["feedback_list_audit_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/audit/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Record
+         * @description One audit record.
+         */
+        get: operations["feedback_get_audit_record"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1225,7 +1330,8 @@ export interface paths {
         put?: never;
         /**
          * Schedule Interview
-         * @description Schedule an interview (HR for anyone; a manager for their reporting line).
+         * @description Schedule an interview (HR for anyone; a manager for their reporting line); a cycle's
+         *     interview only while the cycle is in its feedback phase.
          */
         post: operations["feedback_schedule_interview"];
         delete?: never;
@@ -1445,7 +1551,8 @@ export interface paths {
         put?: never;
         /**
          * Reschedule Interview
-         * @description Move a scheduled interview to another time or place, with a reason.
+         * @description Move a scheduled interview to another time or place, with a reason (a cycle's
+         *     interview only while the cycle is in its feedback phase).
          */
         post: operations["feedback_reschedule_interview"];
         delete?: never;
@@ -1582,6 +1689,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/goals/actuals/{actual_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct Actual
+         * @description Correct the actual in force of a plan item (HR; e.g. an upheld appeal), audited with
+         *     before, after and reason; the score, the overall result and what builds on it follow.
+         */
+        post: operations["goals_correct_actual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/goals/ahp": {
         parameters: {
             query?: never;
@@ -1611,9 +1739,29 @@ export interface paths {
         };
         /**
          * List Audit Records
-         * @description The audit trail, oldest first, filtered by entity, actor, action or time (HR, admin).
+         * @description The audit trail, oldest first, filtered by object, actor, action or time.
          */
         get: operations["goals_list_audit_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/goals/audit/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Record
+         * @description One audit record.
+         */
+        get: operations["goals_get_audit_record"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1722,7 +1870,8 @@ export interface paths {
         put?: never;
         /**
          * Create Cycle
-         * @description Open a cycle in planning; its last day follows from the cadence unless custom.
+         * @description Open a cycle in planning; its last day follows from the cadence unless custom; one
+         *     overlapping a cycle of the same cadence is refused unless allowed with a reason.
          */
         post: operations["goals_create_cycle"];
         delete?: never;
@@ -2767,7 +2916,8 @@ export interface paths {
         put?: never;
         /**
          * Create Api Key
-         * @description Create an API key for the caller's tenant; the secret is shown this once.
+         * @description Create an API key for the caller's tenant; the secret is shown this once. A person
+         *     key's `employee_id` must be an employee of the tenant (422 otherwise).
          */
         post: operations["gateway_create_api_key"];
         delete?: never;
@@ -2791,6 +2941,46 @@ export interface paths {
          * @description Revoke a key: it stops working within the key cache time (seconds).
          */
         delete: operations["gateway_revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description The audit trail, oldest first, filtered by object, actor, action or time.
+         */
+        get: operations["reviews_list_audit_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/audit/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Audit Record
+         * @description One audit record.
+         */
+        get: operations["reviews_get_audit_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3631,7 +3821,14 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Current Tenant
+         * @description Set the tenant's default language (`en` or `zh-CN`): problem titles, the default
+         *     360 template and the HTML reports use it when a request sends no `Accept-Language`
+         *     (an explicit `Accept-Language` always wins). Admin only. Other gateway replicas see
+         *     the change within the API-key cache time.
+         */
+        patch: operations["gateway_update_current_tenant"];
         trace?: never;
     };
     "/api/v1/webhooks": {
@@ -4031,6 +4228,35 @@ export interface components {
             recorded: number;
         };
         /**
+         * ActualCorrection
+         * @description Correct the actual in force of a plan item, e.g. as an upheld appeal decided (HR or
+         *     admin, from coaching to feedback, with a reason). A new actual replaces it (the corrected
+         *     one is kept); `before`, when given, must be its current value or level (else 409).
+         */
+        ActualCorrection: {
+            /**
+             * Appeal Id
+             * @description The feedback appeal, if one.
+             */
+            appeal_id?: string | null;
+            /**
+             * Before
+             * @description The value (or level) as the caller believes it stands.
+             */
+            before?: number | string | null;
+            /**
+             * Change Request Id
+             * @description The feedback change request it applies, if one.
+             */
+            change_request_id?: string | null;
+            /** Level */
+            level?: number | null;
+            /** Reason */
+            reason: string;
+            /** Value */
+            value?: number | string | null;
+        };
+        /**
          * ActualCreate
          * @description An actual value (quantitative) or chosen level (qualitative) for one plan item.
          */
@@ -4097,7 +4323,10 @@ export interface components {
         AdjustmentCreate: {
             /** Calibrated Band */
             calibrated_band: string;
-            /** Calibrated Overall */
+            /**
+             * Calibrated Overall
+             * @description Within the calibrated band's range, or omitted: the raw overall clamped into the band (its floor from below, its highest 4-place score from above).
+             */
             calibrated_overall?: number | string | null;
             /**
              * Employee Id
@@ -4118,8 +4347,16 @@ export interface components {
             bands: string[];
             /** @description Present when a calibration session covers these results: calibrated bands where adjusted, raw bands otherwise. */
             calibrated: components["schemas"]["AdverseImpactView"] | null;
-            /** Calibration Session Id */
+            /**
+             * Calibration Session Id
+             * @description The calibration session the calibrated block reflects: the one asked for, or, queried by `cycle_id`, the cycle's session. Null without a calibration, or when several sessions (e.g. one per org unit) cover the cycle: see `calibration_session_ids`.
+             */
             calibration_session_id: string | null;
+            /**
+             * Calibration Session Ids
+             * @description Every calibration session the calibrated block reflects, oldest first.
+             */
+            calibration_session_ids?: string[];
             /**
              * Cycle Id
              * Format: uuid
@@ -4463,12 +4700,19 @@ export interface components {
         };
         /**
          * AppealOutcome
-         * @description The final states an appeal can be resolved into.
+         * @description The final states an appeal can be resolved into: `upheld` (the appeal upheld, the
+         *     result unchanged), `amended` (the appeal upheld, the result amended), `rejected` (the
+         *     appeal rejected, the original result stands). See `APPEAL_DECISIONS`.
          * @enum {string}
          */
         AppealOutcome: "upheld" | "amended" | "rejected";
         /** AppealRead */
         AppealRead: {
+            /**
+             * Appeal Decision
+             * @description Once resolved: `upheld` (the employee's appeal was found valid) or `rejected` (it was not). Never about the rating itself; see `result`.
+             */
+            readonly appeal_decision: ("upheld" | "rejected") | null;
             /** Change Requests */
             change_requests: components["schemas"]["ChangeRequestRead"][];
             /**
@@ -4502,6 +4746,11 @@ export interface components {
             resolution_note: string | null;
             /** Resolved At */
             resolved_at: string | null;
+            /**
+             * Result
+             * @description Once resolved: `amended` (results change: see `change_requests`) or `unchanged` (the original result stands).
+             */
+            readonly result: ("amended" | "unchanged") | null;
             /** Review Started At */
             review_started_at: string | null;
             /**
@@ -4554,7 +4803,7 @@ export interface components {
         AuditRecordRead: {
             /**
              * Action
-             * @description `created`, `updated`, `signed`, `recorded`, ...
+             * @description `created`, `updated`, `signed`, `adjusted`, ...
              */
             action: string;
             /**
@@ -4579,7 +4828,7 @@ export interface components {
             entity_id: string;
             /**
              * Entity Type
-             * @description `employee`, `indicator`, `plan`, `actual`, ...
+             * @description `employee`, `plan`, `template`, `appeal`, `calibration_entry`, `recommendation`, ... (the service's own kinds of object).
              */
             entity_type: string;
             /**
@@ -4742,6 +4991,17 @@ export interface components {
             cycle_id: string;
             /** Employee Ids */
             employee_ids?: string[] | null;
+            /**
+             * Include Incomplete
+             * @description Include people whose result is incomplete (`complete: false`).
+             * @default false
+             */
+            include_incomplete: boolean;
+            /**
+             * Include Incomplete Reason
+             * @description Why incomplete results are included (required with it).
+             */
+            include_incomplete_reason?: string | null;
             /** Multipliers */
             multipliers: components["schemas"]["BandMultiplier"][];
             /** Org Unit Id */
@@ -4896,12 +5156,18 @@ export interface components {
             ratees: number;
             status: components["schemas"]["CampaignStatus"];
             totals: components["schemas"]["CompletionCounts"];
+            /**
+             * Withheld Groups
+             * @description Ratee groups left out of the figures. For callers other than HR and admin, the counts add up only the groups whose counts are disclosed: a ratee's anonymous group (peers, direct reports, customers) with fewer than k submitted responses is left out of every figure, so no difference of two figures recovers it.
+             * @default 0
+             */
+            withheld_groups: number;
         };
         /** CampaignCreate */
         CampaignCreate: {
             /**
              * Anonymity Threshold
-             * @description k: an anonymous group is shown only with at least k responses.
+             * @description k: an anonymous group is shown only with at least k responses; at least 3 (in a shown group of two, each rater could compute the other's answers).
              * @default 3
              */
             anonymity_threshold: number;
@@ -5502,25 +5768,35 @@ export interface components {
             /** Position */
             position: number;
         };
-        /** CompetencyRequirement */
+        /**
+         * CompetencyRequirement
+         * @description The level expected on one competency. `competency_key` must be a competency the
+         *     tenant's closed 360 campaigns rated, `required_level` a number within its rating scale
+         *     (e.g. 1 to 5); read back as a number too.
+         */
         "CompetencyRequirement-Input": {
             /** Competency Key */
             competency_key: string;
             /**
              * Required Level
-             * @description The level expected, on the 360 rating scale.
+             * @description The level expected, a number on the competency's 360 rating scale.
              */
             required_level: number | string;
         };
-        /** CompetencyRequirement */
+        /**
+         * CompetencyRequirement
+         * @description The level expected on one competency. `competency_key` must be a competency the
+         *     tenant's closed 360 campaigns rated, `required_level` a number within its rating scale
+         *     (e.g. 1 to 5); read back as a number too.
+         */
         "CompetencyRequirement-Output": {
             /** Competency Key */
             competency_key: string;
             /**
              * Required Level
-             * @description The level expected, on the 360 rating scale.
+             * @description The level expected, a number on the competency's 360 rating scale.
              */
-            required_level: string;
+            required_level: number;
         };
         /** CompetencyRequirementsRead */
         CompetencyRequirementsRead: {
@@ -5681,6 +5957,12 @@ export interface components {
          *     on 1 March ends on 31 March); a custom cadence must give it.
          */
         CycleCreate: {
+            /**
+             * Allow Overlap
+             * @description A cycle covers the whole tenant, so one overlapping another of the same cadence is refused (409) unless allowed here, with `overlap_reason` (kept in the audit). Cycles of different cadences (a monthly KPI cycle inside an annual one) may overlap.
+             * @default false
+             */
+            allow_overlap: boolean;
             cadence: components["schemas"]["Cadence"];
             /**
              * Ends On
@@ -5689,6 +5971,8 @@ export interface components {
             ends_on?: string | null;
             /** Name */
             name: string;
+            /** Overlap Reason */
+            overlap_reason?: string | null;
             /**
              * Starts On
              * Format: date
@@ -6056,18 +6340,25 @@ export interface components {
             /** Next Cursor */
             next_cursor: string;
         };
-        /** ExcludedEmployee */
+        /**
+         * ExcludedEmployee
+         * @description Someone the run left out and why. `incomplete_result`: a part the result policy weighs
+         *     is missing (`missing` names it: `plan_score`, the KPI part, or `competency_score`, the
+         *     360 part).
+         */
         ExcludedEmployee: {
             /**
              * Employee Id
              * Format: uuid
              */
             employee_id: string;
+            /** Missing */
+            missing?: ("plan_score" | "competency_score")[];
             /**
              * Reason
              * @enum {string}
              */
-            reason: "no_result" | "no_compensation" | "other_currency" | "band_not_configured" | "no_360";
+            reason: "no_result" | "incomplete_result" | "no_compensation" | "other_currency" | "band_not_configured" | "no_360";
         };
         /** ExplainedItem */
         ExplainedItem: {
@@ -6561,8 +6852,11 @@ export interface components {
         GroupStatus: "shown" | "suppressed";
         /** GroupSummary */
         GroupSummary: {
-            /** Invited */
-            invited: number;
+            /**
+             * Invited
+             * @description Null for a suppressed anonymous group: below k, no response counts.
+             */
+            invited: number | null;
             /**
              * Named Raters
              * @description Only for the supervisor group, and only when the campaign names it.
@@ -6570,8 +6864,11 @@ export interface components {
             named_raters?: components["schemas"]["NamedRater"][];
             reason?: components["schemas"]["SuppressionReason"] | null;
             relationship: components["schemas"]["Relationship"];
-            /** Responded */
-            responded: number;
+            /**
+             * Responded
+             * @description Null for a suppressed anonymous group: below k, no response counts.
+             */
+            responded: number | null;
             status: components["schemas"]["GroupStatus"];
         };
         /** GuidelineShare */
@@ -6777,6 +7074,19 @@ export interface components {
             /** Overdue Actions */
             overdue_actions: number;
             status: components["schemas"]["PlanStatus"];
+        };
+        /**
+         * IncludedIncomplete
+         * @description Someone with an incomplete result the run included (`include_incomplete: true`).
+         */
+        IncludedIncomplete: {
+            /**
+             * Employee Id
+             * Format: uuid
+             */
+            employee_id: string;
+            /** Missing */
+            missing: ("plan_score" | "competency_score")[];
         };
         /**
          * IndicatorCreate
@@ -7262,10 +7572,22 @@ export interface components {
             /** Consumer Updated At */
             consumer_updated_at: string | null;
             /**
+             * Failing Pulls
+             * @description Pulls whose last attempt failed, newest first (at most 20): waiting for a retry (`queued`, with `next_attempt_at`) or `dead`. Until they succeed, that campaign's 360 results and fairness reports are missing.
+             */
+            failing_pulls?: components["schemas"]["PullFailure"][];
+            /**
              * Position
              * @description Last feed position applied (all tenants).
              */
             position: number;
+            /**
+             * Pulls
+             * @description Pulls of closed campaigns' answers from the reviews service (jobs `ratings.pull`) per status; `dead`: given up after every retry.
+             */
+            pulls?: {
+                [key: string]: number;
+            };
             /** Sources */
             sources: components["schemas"]["SourceStatus"][];
             /**
@@ -7297,7 +7619,9 @@ export interface components {
         /**
          * InterviewCreate
          * @description Schedule an interview. With `cycle_id` it is the cycle's interview for the employee
-         *     (one per employee per cycle); without, an ad hoc one.
+         *     (one per employee per cycle, while the cycle is in its feedback phase); without, an ad
+         *     hoc one. It needs a place: a `location`, a `meeting_link`, or both (the server checks
+         *     this after the caller's rights, with a 422 naming both fields).
          */
         InterviewCreate: {
             /**
@@ -7318,7 +7642,7 @@ export interface components {
             employee_id: string;
             /**
              * Location
-             * @description A room or place.
+             * @description A room or place; required unless `meeting_link` is given.
              */
             location?: string | null;
             /**
@@ -7328,7 +7652,7 @@ export interface components {
             manager_id?: string | null;
             /**
              * Meeting Link
-             * @description A video-call link.
+             * @description A video-call link; required unless `location` is given.
              */
             meeting_link?: string | null;
             /** Participants */
@@ -7338,6 +7662,10 @@ export interface components {
              * Format: date-time
              */
             scheduled_at: string;
+        } | {
+            location: string;
+        } | {
+            meeting_link: string;
         };
         /**
          * InterviewDispute
@@ -7651,13 +7979,19 @@ export interface components {
             /** All Or Nothing */
             all_or_nothing: boolean;
             /**
+             * Attempts
+             * @description Attempts started so far.
+             * @default 0
+             */
+            attempts: number;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
             /**
              * Error
-             * @description Why the whole job failed, when it did.
+             * @description Why the whole job failed, when it did; while it waits for a retry, why its last attempt failed.
              */
             error: string | null;
             /** Failed */
@@ -7671,6 +8005,11 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            /**
+             * Next Attempt At
+             * @description When a job whose last attempt failed is tried again.
+             */
+            next_attempt_at?: string | null;
             /**
              * Processed
              * @description Items processed so far (progress).
@@ -7687,7 +8026,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "failed";
+            status: "queued" | "running" | "succeeded" | "failed" | "dead";
             /** Succeeded */
             succeeded: number;
             /** Summary */
@@ -7783,6 +8122,17 @@ export interface components {
             cycle_id: string;
             /** Employee Ids */
             employee_ids?: string[] | null;
+            /**
+             * Include Incomplete
+             * @description Include people whose result is incomplete (`complete: false`).
+             * @default false
+             */
+            include_incomplete: boolean;
+            /**
+             * Include Incomplete Reason
+             * @description Why incomplete results are included (required with it).
+             */
+            include_incomplete_reason?: string | null;
             /** Org Unit Id */
             org_unit_id?: string | null;
         };
@@ -7815,12 +8165,24 @@ export interface components {
          * NominationCreate
          * @description Nominate a rater. Internal relationships name an employee; `customer` names an
          *     external person by name and e-mail.
+         *
+         *     An internal relationship must agree with the reporting lines (goals): `supervisor` is
+         *     the ratee's manager, `direct_report` reports to the ratee, `peer` is neither. A label
+         *     that disagrees is a 422 naming `relationship`, unless HR overrides it with
+         *     `override_reason` (audited). An override never makes a group shown that would be
+         *     suppressed: a rater labelled `supervisor` who is not the ratee's manager is invited,
+         *     and counted, in the anonymous group the reporting lines give (`counted_as`).
          */
         NominationCreate: {
             /** External Email */
             external_email?: string | null;
             /** External Name */
             external_name?: string | null;
+            /**
+             * Override Reason
+             * @description HR only: why the label may disagree with the reporting lines (audited).
+             */
+            override_reason?: string | null;
             /** Rater Employee Id */
             rater_employee_id?: string | null;
             relationship: components["schemas"]["Relationship"];
@@ -7849,6 +8211,8 @@ export interface components {
              * Format: uuid
              */
             campaign_id: string;
+            /** @description The group the rater is invited to and counted in (the label, except for an overridden `supervisor`, who counts in the anonymous group of the reporting lines). */
+            counted_as: components["schemas"]["Relationship"];
             /**
              * Created At
              * Format: date-time
@@ -7868,6 +8232,11 @@ export interface components {
              */
             id: string;
             /**
+             * Override Reason
+             * @description Why HR labelled the rater against the reporting lines.
+             */
+            override_reason?: string | null;
+            /**
              * Ratee Id
              * Format: uuid
              */
@@ -7875,6 +8244,8 @@ export interface components {
             /** Rater Employee Id */
             rater_employee_id: string | null;
             relationship: components["schemas"]["Relationship"];
+            /** @description What the reporting lines say the rater is to the ratee (internal raters). */
+            reporting_line?: components["schemas"]["Relationship"] | null;
             source: components["schemas"]["NominationSource"];
             status: components["schemas"]["NominationStatus"];
             /**
@@ -7882,6 +8253,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Warnings
+             * @description On the nominating response only: e.g. a group that cannot reach k.
+             */
+            warnings?: components["schemas"]["NominationWarning"][];
         };
         /**
          * NominationSource
@@ -7893,6 +8269,30 @@ export interface components {
          * @enum {string}
          */
         NominationStatus: "proposed" | "approved" | "rejected";
+        /**
+         * NominationWarning
+         * @description Something the nominator should know; the nomination is stored all the same.
+         */
+        NominationWarning: {
+            /**
+             * Code
+             * @description `cannot_reach_threshold`: the relationship allows fewer raters than its k, so its answers will never be shown; `below_threshold`: fewer raters are nominated than its k, so unless more are, its answers (scores and comments) will be suppressed.
+             */
+            code: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Nominated
+             * @description Raters of this relationship nominated for the ratee.
+             */
+            nominated: number;
+            relationship: components["schemas"]["Relationship"];
+            /**
+             * Threshold
+             * @description The group's k.
+             */
+            threshold: number;
+        };
         /**
          * NoteCreate
          * @description A note from the caller to a colleague.
@@ -8145,7 +8545,7 @@ export interface components {
             competency_weight: string;
             /**
              * Complete
-             * @description Both parts are present.
+             * @description Every part the policy weighs is present (plan score and 360 score); pay, bonus and promotion runs use only complete results by default.
              */
             complete: boolean;
             /**
@@ -8860,7 +9260,7 @@ export interface components {
          * PlanExplanation
          * @description How an employee's score for a cycle was computed, every step shown: which version
          *     was scored, each item's parameters, actual and scoring steps, then the weighted total
-         *     (in `plan_score`, each item's `indicator_id` is its plan item key).
+         *     (in `plan_score`, each item carries its plan item `key` and its real `indicator_id`).
          */
         PlanExplanation: {
             /** Agreed */
@@ -9025,9 +9425,14 @@ export interface components {
             contribution: string | null;
             /**
              * Indicator Id
-             * Format: uuid
+             * @description The real indicator id (join it to indicators); None for a plan item proposed without one.
              */
-            indicator_id: string;
+            indicator_id: string | null;
+            /**
+             * Key
+             * @description The plan item's key (plans only): actuals are keyed by it.
+             */
+            key?: string | null;
             /** Name */
             name: string;
             perspective: components["schemas"]["Perspective"];
@@ -9135,13 +9540,14 @@ export interface components {
             total_weight: string;
             /**
              * Unscored
-             * @description Indicators left out for want of an actual.
+             * @description Items left out for want of an actual: each one's `key` when given (always on a plan's score), else its `indicator_id`.
              */
             unscored: string[];
         };
         /**
          * PlanScoreRead
-         * @description A plan's weighted score. In `score`, each item's `indicator_id` is its plan item key.
+         * @description A plan's weighted score. In `score`, each item carries its plan item `key` and its real
+         *     `indicator_id` (None for an item proposed without an indicator).
          */
         PlanScoreRead: {
             /**
@@ -9621,10 +10027,47 @@ export interface components {
             cycle_ids: string[];
             /** Employee Ids */
             employee_ids?: string[] | null;
+            /**
+             * Include Incomplete
+             * @description Include people whose result is incomplete (`complete: false`).
+             * @default false
+             */
+            include_incomplete: boolean;
+            /**
+             * Include Incomplete Reason
+             * @description Why incomplete results are included (required with it).
+             */
+            include_incomplete_reason?: string | null;
             /** Min Band */
             min_band: string;
             /** Org Unit Id */
             org_unit_id?: string | null;
+        };
+        /** PullFailure */
+        PullFailure: {
+            /** Attempts */
+            attempts: number;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /**
+             * Error
+             * @description Why the last attempt failed.
+             */
+            error: string | null;
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** QuestionResult */
         QuestionResult: {
@@ -9680,6 +10123,12 @@ export interface components {
              * Format: uuid
              */
             ratee_id: string;
+            /**
+             * Withheld Groups
+             * @description This ratee's groups left out of `counts`. For callers other than HR and admin, the counts add up only the groups whose counts are disclosed: a ratee's anonymous group (peers, direct reports, customers) with fewer than k submitted responses is left out of every figure, so no difference of two figures recovers it.
+             * @default 0
+             */
+            withheld_groups: number;
         };
         /** RateeResults */
         RateeResults: {
@@ -9824,7 +10273,10 @@ export interface components {
             /** Cycle Id */
             cycle_id: string | null;
             population: components["schemas"]["PopulationRead"] | null;
-            /** Raters */
+            /**
+             * Raters
+             * @description Raters with at least k ratees (k: the highest threshold of their groups), and supervisors; the population figures are over the same raters.
+             */
             raters: components["schemas"]["RaterBiasRead"][];
             /** Scale Max */
             scale_max: number | null;
@@ -9835,6 +10287,12 @@ export interface components {
              * @description Prior strength in ratees (estimated).
              */
             shrinkage_k: number | null;
+            /**
+             * Withheld Raters
+             * @description Raters left out of every rater-level figure: fewer than k ratees would let their row be tied to a name (docs/statistics.md, rater rows and k).
+             * @default 0
+             */
+            withheld_raters: number;
         };
         /**
          * RaterCompletion
@@ -9874,6 +10332,24 @@ export interface components {
         };
         /** RaterDisclosureRequest */
         RaterDisclosureRequest: {
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * RatingAmendment
+         * @description An upheld appeal decides a person's rating (band) for a cycle: the result takes the
+         *     band (and an overall within it: given, or the raw overall clamped into the band), is
+         *     locked with it, and everything built on it follows (HR or admin, a reason required).
+         */
+        RatingAmendment: {
+            /** Appeal Id */
+            appeal_id?: string | null;
+            /** Band */
+            band: string;
+            /** Change Request Id */
+            change_request_id?: string | null;
+            /** Overall */
+            overall?: number | string | null;
             /** Reason */
             reason: string;
         };
@@ -9997,10 +10473,23 @@ export interface components {
              */
             run_id: string;
             /**
+             * Stale
+             * @description The result it was built on changed (an upheld appeal): it can no longer be decided; see `superseded_by` for the re-proposed one. A decision already taken stays, marked stale.
+             * @default false
+             */
+            stale: boolean;
+            /** Stale Reason */
+            stale_reason?: string | null;
+            /**
              * Status
              * @enum {string}
              */
             status: "proposed" | "accepted" | "overridden";
+            /**
+             * Superseded By
+             * @description The re-proposed recommendation for the same person.
+             */
+            superseded_by?: string | null;
             /**
              * Unit
              * @description What `value` counts: a currency code (merit, bonus), `promote` (1 promote, 0 do not) or `levels` (training: the competency gap on the scale).
@@ -10043,8 +10532,15 @@ export interface components {
         Relationship: "self" | "supervisor" | "peer" | "direct_report" | "customer";
         /** RelationshipCompletion */
         RelationshipCompletion: {
-            counts: components["schemas"]["CompletionCounts"];
+            /** @description Null when withheld: below k, an anonymous group of one ratee shows no count (to anyone but HR). */
+            counts: components["schemas"]["CompletionCounts"] | null;
             relationship: components["schemas"]["Relationship"];
+            /**
+             * Withheld
+             * @description True when the counts are withheld (`below_threshold`).
+             * @default false
+             */
+            withheld: boolean;
         };
         /**
          * RelationshipRule
@@ -10055,6 +10551,11 @@ export interface components {
          *     self-assessment invitation when the rule is present.
          */
         RelationshipRule: {
+            /**
+             * Anonymity Threshold
+             * @description This group's own k, for an anonymous relationship (peer, direct_report, customer) only, and only upwards: at least the campaign's `anonymity_threshold` (422 otherwise). Absent: the campaign's k.
+             */
+            anonymity_threshold?: number | null;
             /**
              * Max Raters
              * @default 10
@@ -10355,7 +10856,21 @@ export interface components {
              * @enum {string}
              */
             kind: "merit" | "bonus" | "promotion" | "training";
+            /**
+             * Rerun Of
+             * @description The stale run this one re-proposes, with its parameters.
+             */
+            rerun_of?: string | null;
+            /** Stale At */
+            stale_at?: string | null;
+            /** Stale Reason */
+            stale_reason?: string | null;
             summary: components["schemas"]["RunSummary"];
+            /**
+             * Superseded By
+             * @description The run re-proposing it.
+             */
+            superseded_by?: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -10392,7 +10907,21 @@ export interface components {
             };
             /** Recommendations */
             recommendations: components["schemas"]["RecommendationRead"][];
+            /**
+             * Rerun Of
+             * @description The stale run this one re-proposes, with its parameters.
+             */
+            rerun_of?: string | null;
+            /** Stale At */
+            stale_at?: string | null;
+            /** Stale Reason */
+            stale_reason?: string | null;
             summary: components["schemas"]["RunSummary"];
+            /**
+             * Superseded By
+             * @description The run re-proposing it.
+             */
+            superseded_by?: string | null;
         };
         /**
          * RunSummary
@@ -10408,6 +10937,13 @@ export interface components {
             evaluations?: components["schemas"]["PromotionEvaluation"][];
             /** Excluded */
             excluded?: components["schemas"]["ExcludedEmployee"][];
+            /** Include Incomplete Reason */
+            include_incomplete_reason?: string | null;
+            /**
+             * Included Incomplete
+             * @description People with an incomplete result included on purpose (`include_incomplete`), with the parts they lack.
+             */
+            included_incomplete?: components["schemas"]["IncludedIncomplete"][];
             /**
              * Matrix Spend
              * @description What the matrix percentages alone would cost.
@@ -10994,6 +11530,13 @@ export interface components {
              */
             created_at: string;
             /**
+             * Default Language
+             * @description The language used when a request sends no `Accept-Language`.
+             * @default en
+             * @enum {string}
+             */
+            default_language: "en" | "zh-CN";
+            /**
              * Id
              * Format: uuid
              */
@@ -11013,6 +11556,18 @@ export interface components {
         TenantSettingsUpdate: {
             /** Notes Visible To Manager */
             notes_visible_to_manager?: boolean | null;
+        };
+        /**
+         * TenantUpdate
+         * @description What an admin may change on the tenant (`PATCH /api/v1/tenant`).
+         */
+        TenantUpdate: {
+            /**
+             * Default Language
+             * @description `en` or `zh-CN`: the language of problem titles, the default 360 template and the HTML reports when a request sends no `Accept-Language`.
+             * @enum {string}
+             */
+            default_language: "en" | "zh-CN";
         };
         /**
          * TrainingEffectiveness
@@ -11341,6 +11896,12 @@ export interface components {
             enabled?: boolean | null;
             /** Event Types */
             event_types?: string[] | null;
+            /**
+             * Redeliver Failed
+             * @description With `enabled: true` on a disabled subscription: send again, with a fresh retry schedule, the deliveries that used up their retries (the one that disabled it among them), in order per subject before the later events of their subjects. `false` leaves them `failed` (redeliver them one by one, or replay).
+             * @default true
+             */
+            redeliver_failed: boolean;
             /** Url */
             url?: string | null;
         };
@@ -11494,6 +12055,185 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_list_audit_records: {
+        parameters: {
+            query?: {
+                /** @description The kind of object changed. */
+                entity_type?: string | null;
+                /** @description The object changed. */
+                entity_id?: string | null;
+                /** @description The caller's subject. */
+                actor?: string | null;
+                /** @description The employee who made the change. */
+                actor_employee_id?: string | null;
+                action?: string | null;
+                /** @description At or after (with offset). */
+                since?: string | null;
+                /** @description Before (with offset). */
+                until?: string | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Only rows changed at or after this instant (incremental sync). */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_get_audit_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordRead"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record here. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13123,6 +13863,8 @@ export interface operations {
     analytics_list_jobs: {
         parameters: {
             query?: {
+                /** @description Only jobs in this state (`dead`: given up after every retry). */
+                status?: ("queued" | "running" | "succeeded" | "failed" | "dead") | null;
                 /** @description Page size. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -14979,6 +15721,104 @@ export interface operations {
             };
         };
     };
+    analytics_amend_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                result_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingAmendment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverallResultRead"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     analytics_rollup_org_units: {
         parameters: {
             query: {
@@ -16249,6 +17089,185 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` points at each bad field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    feedback_list_audit_records: {
+        parameters: {
+            query?: {
+                /** @description The kind of object changed. */
+                entity_type?: string | null;
+                /** @description The object changed. */
+                entity_id?: string | null;
+                /** @description The caller's subject. */
+                actor?: string | null;
+                /** @description The employee who made the change. */
+                actor_employee_id?: string | null;
+                action?: string | null;
+                /** @description At or after (with offset). */
+                since?: string | null;
+                /** @description Before (with offset). */
+                until?: string | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Only rows changed at or after this instant (incremental sync). */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    feedback_get_audit_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordRead"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record here. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -18576,7 +19595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            /** @description A service this call needs could not be reached. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -18585,7 +19604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The service behind this route did not answer in time. */
+            /** @description A service this call needs did not answer in time. */
             504: {
                 headers: {
                     [name: string]: unknown;
@@ -19252,6 +20271,113 @@ export interface operations {
             };
         };
     };
+    goals_correct_actual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                actual_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActualCorrection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActualRead"];
+                };
+            };
+            /** @description No valid API key or bearer token (the gateway). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role or reporting line does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such object in the caller's tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each bad field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     goals_calculate_ahp: {
         parameters: {
             query?: never;
@@ -19333,11 +20459,18 @@ export interface operations {
     goals_list_audit_records: {
         parameters: {
             query?: {
+                /** @description The kind of object changed. */
                 entity_type?: string | null;
+                /** @description The object changed. */
                 entity_id?: string | null;
+                /** @description The caller's subject. */
                 actor?: string | null;
+                /** @description The employee who made the change. */
+                actor_employee_id?: string | null;
                 action?: string | null;
+                /** @description At or after (with offset). */
                 since?: string | null;
+                /** @description Before (with offset). */
                 until?: string | null;
                 /** @description Page size. */
                 limit?: number;
@@ -19361,7 +20494,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditRecordRead_"];
                 };
             };
-            /** @description No valid API key or bearer token (the gateway). */
+            /** @description No verified identity. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -19370,7 +20503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role or reporting line does not allow this. */
+            /** @description Needs the hr or admin role. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19379,7 +20512,92 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input; `errors` names each bad field. */
+            /** @description A bad filter or cursor; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    goals_get_audit_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordRead"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record here. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19907,6 +21125,15 @@ export interface operations {
             };
             /** @description The caller's role or reporting line does not allow this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object's state does not allow this now. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -22454,6 +23681,8 @@ export interface operations {
     goals_list_jobs: {
         parameters: {
             query?: {
+                /** @description Only jobs in this state (`dead`: given up after every retry). */
+                status?: ("queued" | "running" | "succeeded" | "failed" | "dead") | null;
                 /** @description Page size. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -26109,7 +27338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid fields, or no such employee. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -26120,6 +27349,15 @@ export interface operations {
             };
             /** @description Rate limit exceeded for this key; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Goals cannot be reached to check employee_id. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -26187,6 +27425,185 @@ export interface operations {
             };
             /** @description Rate limit exceeded for this key; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reviews_list_audit_records: {
+        parameters: {
+            query?: {
+                /** @description The kind of object changed. */
+                entity_type?: string | null;
+                /** @description The object changed. */
+                entity_id?: string | null;
+                /** @description The caller's subject. */
+                actor?: string | null;
+                /** @description The employee who made the change. */
+                actor_employee_id?: string | null;
+                action?: string | null;
+                /** @description At or after (with offset). */
+                since?: string | null;
+                /** @description Before (with offset). */
+                until?: string | null;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Only rows changed at or after this instant (incremental sync). */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reviews_get_audit_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordRead"];
+                };
+            };
+            /** @description No verified identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the hr or admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record here. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A bad filter or cursor; `errors` names it. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -30748,6 +32165,75 @@ export interface operations {
             };
             /** @description The caller lacks the admin role. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    gateway_update_current_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantRead"];
+                };
+            };
+            /** @description No valid API key or token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller lacks the admin role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the gateway accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unknown language. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

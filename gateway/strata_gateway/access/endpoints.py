@@ -3,7 +3,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from strata_contracts.gateway import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, TenantRead
+from strata_contracts.gateway import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    TenantRead,
+    TenantUpdate,
+)
 from strata_contracts.goals.client import GoalsClient
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
@@ -26,6 +32,23 @@ _errors: dict[int | str, dict[str, object]] = {
 async def get_current_tenant(session: SessionDep, identity: TenantCaller) -> TenantRead:
     """The tenant the caller acts for."""
     return await access_service.get_tenant(session, identity.tenant_id)
+
+
+@router.patch(
+    "/tenant",
+    response_model=TenantRead,
+    responses={**_errors, 422: {"model": Problem, "description": "An unknown language."}},
+)
+async def update_current_tenant(
+    request: Request, session: SessionDep, identity: Admin, body: TenantUpdate
+) -> TenantRead:
+    """Set the tenant's default language (`en` or `zh-CN`): problem titles, the default
+    360 template and the HTML reports use it when a request sends no `Accept-Language`
+    (an explicit `Accept-Language` always wins). Admin only. Other gateway replicas see
+    the change within the API-key cache time."""
+    updated = await access_service.update_tenant(session, identity.tenant_id, body)
+    request.app.state.authenticator.forget_language(identity.tenant_id)
+    return updated
 
 
 @router.get("/keys", response_model=Page[ApiKeyRead], responses=_errors)

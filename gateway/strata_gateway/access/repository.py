@@ -19,6 +19,10 @@ class AccessRepository:
     async def get_tenant(self, tenant_id: uuid.UUID) -> Tenant | None:
         return await self.session.get(Tenant, tenant_id)
 
+    async def tenant_language(self, tenant_id: uuid.UUID) -> str | None:
+        query = select(Tenant.default_language).where(Tenant.id == tenant_id)
+        return (await self.session.exec(query)).first()
+
     async def list_tenants(self) -> list[Tenant]:
         return list(
             (await self.session.exec(select(Tenant).order_by(col(Tenant.created_at)))).all()

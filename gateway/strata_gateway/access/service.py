@@ -17,8 +17,10 @@ from strata_contracts.gateway import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    Language,
     TenantCreated,
     TenantRead,
+    TenantUpdate,
 )
 from strata_contracts.goals.client import GoalsClient
 from strata_contracts.identity import IdentityClaims, Role
@@ -80,9 +82,11 @@ def key_read(key: ApiKey) -> ApiKeyRead:
 
 
 class AccessService:
-    async def create_tenant(self, session: AsyncSession, name: str) -> TenantCreated:
+    async def create_tenant(
+        self, session: AsyncSession, name: str, default_language: Language = "en"
+    ) -> TenantCreated:
         """A tenant and its first admin key (shown once)."""
-        tenant = Tenant(name=name)
+        tenant = Tenant(name=name, default_language=default_language)
         AccessRepository(session).add(tenant)
         await session.flush()
         session.info["tenant_id"] = tenant.id
@@ -97,6 +101,31 @@ class AccessService:
         if tenant is None:
             raise TenantNotFound()
         return tenant_read(tenant)
+
+    async def update_tenant(
+        self, session: AsyncSession, tenant_id: uuid.UUID, data: TenantUpdate
+    ) -> TenantRead:
+        """Change what an admin may change on the tenant: its default language."""
+        tenant = await AccessRepository(session).get_tenant(tenant_id)
+        if tenant is None:
+            raise TenantNotFound()
+        if tenant.default_language != data.default_language:
+            log.info(
+                "tenant.language_changed",
+                tenant_id=str(tenant.id),
+                old=tenant.default_language,
+                new=data.default_language,
+            )
+            tenant.default_language = data.default_language
+            session.add(tenant)
+            await session.flush()
+        return tenant_read(tenant)
+
+    async def default_language(self, session: AsyncSession, tenant_id: uuid.UUID) -> Language:
+        """The tenant's default language; English for a tenant the gateway does not hold
+        (a JWT's tenant claim need not name one)."""
+        stored = await AccessRepository(session).tenant_language(tenant_id)
+        return "zh-CN" if stored == "zh-CN" else "en"
 
     async def list_tenants(self, session: AsyncSession) -> list[TenantRead]:
         return [tenant_read(t) for t in await AccessRepository(session).list_tenants()]
@@ -171,7 +200,10 @@ class AccessService:
 
 
 def tenant_read(tenant: Tenant) -> TenantRead:
-    return TenantRead(id=tenant.id, name=tenant.name, created_at=tenant.created_at)
+    language: Language = "zh-CN" if tenant.default_language == "zh-CN" else "en"
+    return TenantRead(
+        id=tenant.id, name=tenant.name, default_language=language, created_at=tenant.created_at
+    )
 
 
 access_service = AccessService()

@@ -15,10 +15,29 @@ class TenantCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
+Language = Literal["en", "zh-CN"]
+"""The languages Strata renders texts in (those `strata_kit.i18n` knows)."""
+
+
 class TenantRead(BaseModel):
     id: UUID
     name: str
+    default_language: Language = Field(
+        default="en",
+        description="The language used when a request sends no `Accept-Language`.",
+    )
     created_at: datetime
+
+
+class TenantUpdate(BaseModel):
+    """What an admin may change on the tenant (`PATCH /api/v1/tenant`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_language: Language = Field(
+        description="`en` or `zh-CN`: the language of problem titles, the default 360 "
+        "template and the HTML reports when a request sends no `Accept-Language`."
+    )
 
 
 class ApiKeyCreate(BaseModel):
