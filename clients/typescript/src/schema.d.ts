@@ -3943,6 +3943,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/Bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scim Bulk
+         * @description Many operations in one request (RFC 7644 §3.7): `bulkId` references, `failOnErrors`,
+         *     each operation's own status; one that fails stores nothing.
+         */
+        post: operations["goals_scim_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scim/v2/Groups": {
         parameters: {
             query?: never;
@@ -3961,6 +3982,26 @@ export interface paths {
          * @description Provision a group: a department under the enterprise unit, its members moved into it.
          */
         post: operations["goals_scim_create_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Groups/.search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scim Search Groups
+         * @description The list of groups as a POST (RFC 7644 §3.4.3).
+         */
+        post: operations["goals_scim_search_groups"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3987,7 +4028,8 @@ export interface paths {
         post?: never;
         /**
          * Scim Delete Group
-         * @description Not supported: KPIs, plans and history hang on org units; manage them in Strata.
+         * @description Delete a group (RFC 7644 §3.6): 404 afterwards; the org unit, its people, KPIs and
+         *     history stay in Strata.
          */
         delete: operations["goals_scim_delete_group"];
         options?: never;
@@ -4123,6 +4165,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/Users/.search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scim Search Users
+         * @description The list of users as a POST (RFC 7644 §3.4.3): the query in a SearchRequest body.
+         */
+        post: operations["goals_scim_search_users"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scim/v2/Users/{user_id}": {
         parameters: {
             query?: never;
@@ -4143,7 +4205,7 @@ export interface paths {
         post?: never;
         /**
          * Scim Delete User
-         * @description Deprovision a user: the employee is terminated, never erased; reads show active=false.
+         * @description Delete a user (RFC 7644 §3.6): 404 afterwards; the employee is kept, terminated.
          */
         delete: operations["goals_scim_delete_user"];
         options?: never;
@@ -6117,8 +6179,11 @@ export interface components {
          * @description A person of the tenant, placed in a unit and (optionally) a position, under a manager.
          */
         EmployeeCreate: {
-            /** Email */
-            email: string;
+            /**
+             * Email
+             * @description The work e-mail address; a person provisioned without one (SCIM allows it) has none.
+             */
+            email?: string | null;
             /**
              * External Id
              * @description The HRIS's key.
@@ -6191,7 +6256,7 @@ export interface components {
              */
             created_at: string;
             /** Email */
-            email: string;
+            email: string | null;
             /** External Id */
             external_id: string | null;
             /** Hire Date */
@@ -32855,6 +32920,130 @@ export interface operations {
             };
         };
     };
+    goals_scim_bulk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+                "application/scim+json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description A BulkResponse. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request (`scimType` says why: invalidFilter, invalidValue, invalidPath...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No valid API key or bearer token (the gateway). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The caller is not an integration or admin of the tenant. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No such resource in the caller's tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A unique value (userName, displayName, externalId) is taken. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description If-Match names a version the resource no longer has. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The body is larger than the gateway accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A parameter does not parse (a SCIM error, like every other). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     goals_scim_list_groups: {
         parameters: {
             query?: {
@@ -33071,6 +33260,116 @@ export interface operations {
             };
             /** @description The body is larger than the gateway accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A parameter does not parse (a SCIM error, like every other). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    goals_scim_search_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of Groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request (`scimType` says why: invalidFilter, invalidValue, invalidPath...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No valid API key or bearer token (the gateway). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The caller is not an integration or admin of the tenant. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No such resource in the caller's tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A unique value (userName, displayName, externalId) is taken. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description If-Match names a version the resource no longer has. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -33373,7 +33672,10 @@ export interface operations {
     goals_scim_delete_group: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A version (ETag) you read; 412 if stale. */
+                "if-match"?: string | null;
+            };
             path: {
                 group_id: string;
             };
@@ -33381,14 +33683,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
-            200: {
+            /** @description Deleted (the unit is kept). */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/scim+json": string;
-                };
+                content?: never;
             };
             /** @description Invalid request (`scimType` says why: invalidFilter, invalidValue, invalidPath...). */
             400: {
@@ -33455,15 +33755,6 @@ export interface operations {
             };
             /** @description Rate limit exceeded for this key; see `Retry-After`. */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/scim+json": Record<string, never>;
-                };
-            };
-            /** @description Org units are never deleted. */
-            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -34402,6 +34693,116 @@ export interface operations {
             };
             /** @description The body is larger than the gateway accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A parameter does not parse (a SCIM error, like every other). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Rate limit exceeded for this key; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The service behind this route cannot be reached, or its database is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The service behind this route did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    goals_scim_search_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A ListResponse of Users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description Invalid request (`scimType` says why: invalidFilter, invalidValue, invalidPath...). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No valid API key or bearer token (the gateway). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description The caller is not an integration or admin of the tenant. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description No such resource in the caller's tenant. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description A unique value (userName, displayName, externalId) is taken. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": Record<string, never>;
+                };
+            };
+            /** @description If-Match names a version the resource no longer has. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
