@@ -31,6 +31,7 @@ from strata_goals.queries import add_row
 from strata_goals.scim.exceptions import (
     GroupNameTaken,
     GroupNotFound,
+    InvalidFilter,
     InvalidQuery,
     InvalidUserValue,
     MutabilityException,
@@ -155,6 +156,43 @@ class ScimService:
                 USER, where, order, offset=query.start_index - 1, limit=query.count
             )
         return Listed(total, await self._users(repo, rows))
+
+    async def search_all(
+        self, session: AsyncSession, query: ListQuery
+    ) -> Listed[Any]:
+        """The root-level query of RFC 7644 §3.4.3: Users, then Groups, as one list.
+
+        The filter applies to each resource type; a type that lacks an attribute the filter
+        names matches nothing there (a filter no type has is a 400). `sortBy` orders within
+        each type, and the page (`startIndex`/`count`) runs over Users first, then Groups."""
+        repo = ScimRepository(session)
+        wheres: list[tuple[Any, list[Any]] | None] = []
+        errors: list[Exception] = []
+        for catalogue in (USER_CATALOGUE, GROUP_CATALOGUE):
+            try:
+                wheres.append(_query(query, catalogue))
+            except (InvalidFilter, InvalidQuery) as exc:
+                wheres.append(None)
+                errors.append(exc)
+        if len(errors) == 2:
+            raise errors[0]
+        user_q, group_q = wheres
+        users = await repo.count(USER, user_q[0]) if user_q else 0
+        groups = await repo.count(GROUP, group_q[0]) if group_q else 0
+        offset, limit = query.start_index - 1, query.count
+        found: list[ScimUser | ScimGroup] = []
+        if user_q and limit > 0 and offset < users:
+            rows = await repo.page(USER, user_q[0], user_q[1], offset=offset, limit=limit)
+            found.extend(await self._users(repo, rows))
+        left = limit - len(found)
+        if group_q and left > 0:
+            start = max(0, offset - users)
+            unit_rows: list[tuple[ScimResource, OrgUnit]] = await repo.page(
+                GROUP, group_q[0], group_q[1], offset=start, limit=left
+            )
+            members = await repo.members([u.id for _, u in unit_rows])
+            found.extend(group_resource(r, u, members[u.id]) for r, u in unit_rows)
+        return Listed(users + groups, found)
 
     async def get_user(self, session: AsyncSession, user_id: str) -> ScimUser:
         repo = ScimRepository(session)
