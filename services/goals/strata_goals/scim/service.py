@@ -8,7 +8,7 @@ titles, userName uniqueness, group membership as placement, and the version chec
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -50,11 +50,14 @@ from strata_goals.scim.repository import (
     ScimRepository,
 )
 from strata_goals.scim.resources import (
+    ABSENT,
     Member,
     UserFacts,
     UserIntent,
     group_resource,
     group_version,
+    left_out,
+    marked_absent,
     patched_intent,
     stored_attributes,
     user_intent,
@@ -157,9 +160,7 @@ class ScimService:
             )
         return Listed(total, await self._users(repo, rows))
 
-    async def search_all(
-        self, session: AsyncSession, query: ListQuery
-    ) -> Listed[Any]:
+    async def search_all(self, session: AsyncSession, query: ListQuery) -> Listed[Any]:
         """The root-level query of RFC 7644 §3.4.3: Users, then Groups, as one list.
 
         The filter applies to each resource type; a type that lacks an attribute the filter
@@ -270,8 +271,12 @@ class ScimService:
         before = (await self._users(repo, [(row, employee)]))[0]
         user.replace(before)
         intent = user_intent(user)
+        if user.name is None and not user.display_name:
+            # no name sent: the employee keeps its own (not renamed to the userName)
+            intent = replace(intent, name=employee.name)
         _check_user(user, intent)
-        return await self._store(work, identity, repo, row, employee, user, intent)
+        absent = left_out(user)
+        return await self._store(work, identity, repo, row, employee, user, intent, absent=absent)
 
     async def patch_user(
         self,
@@ -293,7 +298,11 @@ class ScimService:
         intent = patched_intent(before, after)
         _check_user(after, intent)
         kept = _underived(row, before, after)
-        return await self._store(work, identity, repo, row, employee, kept, intent)
+        # absent: what the operations removed, and what an earlier write left out and these
+        # operations did not set again
+        was, now = set(left_out(before)), left_out(after)
+        absent = [key for key in now if key not in was or key in marked_absent(row)]
+        return await self._store(work, identity, repo, row, employee, kept, intent, absent=absent)
 
     async def delete_user(
         self, work: Work, identity: IdentityClaims, user_id: str, if_match: str | None
@@ -445,6 +454,7 @@ class ScimService:
         intent: UserIntent,
         *,
         locked: bool = False,
+        absent: Sequence[str] = (),
     ) -> ScimUser:
         """Store a User's intent on its employee and the resource itself. `locked`: the
         caller holds this write's locks already (a create re-linking a kept employee)."""
@@ -476,6 +486,8 @@ class ScimService:
             data = _valid(EmployeeUpdate, **changes)
             await org_service.update_employee(work.session, identity, employee.id, data)
         attributes = stored_attributes(user)
+        if absent:
+            attributes[ABSENT] = list(absent)
         values = {
             "name": intent.user_name,
             "name_key": name_key(intent.user_name),
