@@ -462,6 +462,31 @@ async def scim_search_groups(request: Request, session: ReadSession) -> ScimResp
     return _list_response(ScimGroup, await scim_service.list_groups(session, query), query, fields)
 
 
+@router.post("/.search", responses=_documented(200, "A ListResponse of Users and Groups."))
+async def scim_search_all(request: Request, session: ReadSession) -> ScimResponse:
+    """Users and Groups in one query (RFC 7644 §3.4.3, a POST at the root): Users first,
+    then Groups; `attributes`/`excludedAttributes` apply to each by its own schema."""
+    query, user_fields = await _search(request, ScimUser)
+    _, group_fields = await _search(request, ScimGroup)
+    listed = await scim_service.search_all(session, query)
+    resources = [
+        r.model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE,
+            response_parameters=group_fields if isinstance(r, ScimGroup) else user_fields,
+        )
+        for r in listed.resources
+    ]
+    body: dict[str, Any] = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": listed.total,
+        "startIndex": query.start_index,
+        "itemsPerPage": len(resources),
+    }
+    if query.count > 0:
+        body["Resources"] = resources
+    return ScimResponse(body)
+
+
 async def _search(request: Request, model: Any) -> tuple[ListQuery, ResponseParameters[Any]]:
     body = await _body(request)
     try:

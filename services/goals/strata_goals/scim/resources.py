@@ -57,6 +57,26 @@ def stored_attributes(resource: ScimUser | ScimGroup) -> dict[str, Any]:
     return data
 
 
+def left_out(user: ScimUser) -> list[str]:
+    """Which of `MAPPED_OPTIONAL` the User has no value for."""
+    data = user.model_dump(scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+    return [key for key in MAPPED_OPTIONAL if data.get(key) in (None, [], {})]
+
+
+def marked_absent(row: ScimResource) -> list[str]:
+    return list((row.attributes or {}).get(ABSENT) or ())
+
+
+MAPPED_OPTIONAL = ("name", "displayName", "active", "emails")
+"""User attributes Strata maps to its employee that a provider may leave out of a PUT or
+remove (PATCH `remove`): the employee keeps its value, the SCIM view has none. (A POST
+leaving out `displayName` or `name.formatted` reads them as the employee's name.)"""
+
+ABSENT = "strata:absent"
+"""The key, in a User's stored attributes, listing which of `MAPPED_OPTIONAL` the provider
+left out (the employee's value is not rendered for them, RFC 7644 §3.5.2.2)."""
+
+
 def user_version(row: ScimResource, employee: Employee) -> str:
     return f'W/"{row.version}-{employee.version}"'
 
@@ -116,7 +136,7 @@ def patched_intent(before: ScimUser, after: ScimUser) -> UserIntent:
         name = _joined(new_name) or name
     elif after.display_name != before.display_name and after.display_name:
         name = after.display_name
-    elif whole.name != mapped_name(before):
+    elif whole.name != mapped_name(before) and not _name_removed(before, after):
         name = whole.name
     return UserIntent(
         user_name=whole.user_name,
@@ -127,6 +147,14 @@ def patched_intent(before: ScimUser, after: ScimUser) -> UserIntent:
         title=whole.title,
         department=whole.department,
         manager=whole.manager,
+    )
+
+
+def _name_removed(before: ScimUser, after: ScimUser) -> bool:
+    """The operations removed `name` or `displayName`: the employee keeps its name (it has
+    to have one), the SCIM view reads back without it."""
+    return (before.name is not None and after.name is None) or (
+        bool(before.display_name) and not after.display_name
     )
 
 
@@ -169,17 +197,22 @@ class UserFacts:
 
 def user_resource(row: ScimResource, facts: UserFacts) -> ScimUser:
     employee = facts.employee
-    user = ScimUser.model_validate(row.attributes) if row.attributes else _legacy_user(employee)
+    stored = dict(row.attributes or {})
+    absent = set(stored.pop(ABSENT, None) or ())
+    user = ScimUser.model_validate(stored) if stored else _legacy_user(employee)
     user.id = str(row.id)
     user.user_name = row.name
     user.external_id = row.external_id
-    user.active = employee.status != EmployeeStatus.TERMINATED
-    _overlay_email(user, employee.email)
+    terminated = employee.status == EmployeeStatus.TERMINATED
+    # `active` left out reads back absent, unless Strata has since ended the employment
+    user.active = None if "active" in absent and not terminated else not terminated
+    if "emails" not in absent:
+        _overlay_email(user, employee.email)
     name = user.name or Name()
-    if mapped_name(user) != employee.name or not name.formatted:
+    if "name" not in absent and (mapped_name(user) != employee.name or not name.formatted):
         # the name as Strata holds it (changed through the REST API, or never sent whole)
         user.name = name.model_copy(update={"formatted": employee.name})
-    if not user.display_name:
+    if not user.display_name and "displayName" not in absent:
         user.display_name = employee.name
     enterprise = user[EnterpriseUser] or EnterpriseUser()
     if _first(user.title, enterprise.title) != facts.title:

@@ -8,7 +8,7 @@ titles, userName uniqueness, group membership as placement, and the version chec
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -31,6 +31,7 @@ from strata_goals.queries import add_row
 from strata_goals.scim.exceptions import (
     GroupNameTaken,
     GroupNotFound,
+    InvalidFilter,
     InvalidQuery,
     InvalidUserValue,
     MutabilityException,
@@ -49,11 +50,14 @@ from strata_goals.scim.repository import (
     ScimRepository,
 )
 from strata_goals.scim.resources import (
+    ABSENT,
     Member,
     UserFacts,
     UserIntent,
     group_resource,
     group_version,
+    left_out,
+    marked_absent,
     patched_intent,
     stored_attributes,
     user_intent,
@@ -156,6 +160,41 @@ class ScimService:
             )
         return Listed(total, await self._users(repo, rows))
 
+    async def search_all(self, session: AsyncSession, query: ListQuery) -> Listed[Any]:
+        """The root-level query of RFC 7644 §3.4.3: Users, then Groups, as one list.
+
+        The filter applies to each resource type; a type that lacks an attribute the filter
+        names matches nothing there (a filter no type has is a 400). `sortBy` orders within
+        each type, and the page (`startIndex`/`count`) runs over Users first, then Groups."""
+        repo = ScimRepository(session)
+        wheres: list[tuple[Any, list[Any]] | None] = []
+        errors: list[Exception] = []
+        for catalogue in (USER_CATALOGUE, GROUP_CATALOGUE):
+            try:
+                wheres.append(_query(query, catalogue))
+            except (InvalidFilter, InvalidQuery) as exc:
+                wheres.append(None)
+                errors.append(exc)
+        if len(errors) == 2:
+            raise errors[0]
+        user_q, group_q = wheres
+        users = await repo.count(USER, user_q[0]) if user_q else 0
+        groups = await repo.count(GROUP, group_q[0]) if group_q else 0
+        offset, limit = query.start_index - 1, query.count
+        found: list[ScimUser | ScimGroup] = []
+        if user_q and limit > 0 and offset < users:
+            rows = await repo.page(USER, user_q[0], user_q[1], offset=offset, limit=limit)
+            found.extend(await self._users(repo, rows))
+        left = limit - len(found)
+        if group_q and left > 0:
+            start = max(0, offset - users)
+            unit_rows: list[tuple[ScimResource, OrgUnit]] = await repo.page(
+                GROUP, group_q[0], group_q[1], offset=start, limit=left
+            )
+            members = await repo.members([u.id for _, u in unit_rows])
+            found.extend(group_resource(r, u, members[u.id]) for r, u in unit_rows)
+        return Listed(users + groups, found)
+
     async def get_user(self, session: AsyncSession, user_id: str) -> ScimUser:
         repo = ScimRepository(session)
         return (await self._users(repo, [await self._linked_user(repo, user_id)]))[0]
@@ -232,8 +271,12 @@ class ScimService:
         before = (await self._users(repo, [(row, employee)]))[0]
         user.replace(before)
         intent = user_intent(user)
+        if user.name is None and not user.display_name:
+            # no name sent: the employee keeps its own (not renamed to the userName)
+            intent = replace(intent, name=employee.name)
         _check_user(user, intent)
-        return await self._store(work, identity, repo, row, employee, user, intent)
+        absent = left_out(user)
+        return await self._store(work, identity, repo, row, employee, user, intent, absent=absent)
 
     async def patch_user(
         self,
@@ -255,7 +298,11 @@ class ScimService:
         intent = patched_intent(before, after)
         _check_user(after, intent)
         kept = _underived(row, before, after)
-        return await self._store(work, identity, repo, row, employee, kept, intent)
+        # absent: what the operations removed, and what an earlier write left out and these
+        # operations did not set again
+        was, now = set(left_out(before)), left_out(after)
+        absent = [key for key in now if key not in was or key in marked_absent(row)]
+        return await self._store(work, identity, repo, row, employee, kept, intent, absent=absent)
 
     async def delete_user(
         self, work: Work, identity: IdentityClaims, user_id: str, if_match: str | None
@@ -407,6 +454,7 @@ class ScimService:
         intent: UserIntent,
         *,
         locked: bool = False,
+        absent: Sequence[str] = (),
     ) -> ScimUser:
         """Store a User's intent on its employee and the resource itself. `locked`: the
         caller holds this write's locks already (a create re-linking a kept employee)."""
@@ -438,6 +486,8 @@ class ScimService:
             data = _valid(EmployeeUpdate, **changes)
             await org_service.update_employee(work.session, identity, employee.id, data)
         attributes = stored_attributes(user)
+        if absent:
+            attributes[ABSENT] = list(absent)
         values = {
             "name": intent.user_name,
             "name_key": name_key(intent.user_name),
