@@ -120,7 +120,10 @@ class TestServiceKilledUnderLoad:
             load = await writes
 
             assert load.statuses[503] > 0, load.statuses
-            assert set(load.statuses) <= {201, 409, 503}, load.statuses
+            # A POST in flight when the process dies is 502: it may have been applied, so the
+            # gateway does not send it twice (gateway/strata_gateway/proxy.py); the load
+            # retries it with the same Idempotency-Key, as docs/integrators.md says.
+            assert set(load.statuses) <= {201, 409, 502, 503}, load.statuses
             assert not load.problems_without_problem_json
             assert all(w.acknowledged for w in load.writes), [
                 w.answers for w in load.writes if not w.acknowledged

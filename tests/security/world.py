@@ -71,8 +71,28 @@ class World:
         """Keys acting as `employee_id` (employee and manager) in tenant A and tenant B."""
         if employee_id not in self._twins:
             body = {"name": "twin", "roles": ["employee", "manager"], "employee_id": employee_id}
-            self._twins[employee_id] = (self.key(self.a, body), self.key(self.b, body))
+            # Tenant B cannot mint a key for tenant A's employee (the id is checked against
+            # its own employees), so its twin acts as one of its own people instead.
+            refused = self.b.post("/api/v1/keys", json=body)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"][0]["pointer"] == "/body/employee_id", refused.text
+            body_b = {**body, "employee_id": self._employee_of_b()}
+            self._twins[employee_id] = (self.key(self.a, body), self.key(self.b, body_b))
         return self._twins[employee_id]
+
+    def _employee_of_b(self) -> str:
+        page = self.b.get("/api/v1/goals/employees", params={"limit": 1})
+        assert page.status_code == 200, page.text
+        if page.json()["items"]:
+            return str(page.json()["items"][0]["id"])
+        unit = self.b.post("/api/v1/goals/org-units", json={"name": "Twin unit"})
+        assert unit.status_code == 201, unit.text
+        twin = self.b.post(
+            "/api/v1/goals/employees",
+            json={"name": "Twin", "org_unit_id": unit.json()["id"]},
+        )
+        assert twin.status_code == 201, twin.text
+        return str(twin.json()["id"])
 
     def prepare(self) -> None:
         self.spec = merged_spec(self.base_url)
@@ -205,9 +225,36 @@ class World:
                 "cycle_ids": [result["cycle_id"]],
                 "min_band": policy["bands"][0]["code"],
                 "consecutive_cycles": 1,
+                # The demo's results may lack a part; the run must still recommend someone.
+                "include_incomplete": True,
+                "include_incomplete_reason": "Security test: every result counts.",
             },
         )
         assert run.status_code == 201, run.text
+        assert run.json()["recommendations"], run.text
+        # SCIM lists only what an identity provider provisioned: one User and one Group.
+        scim = {"Content-Type": "application/scim+json"}
+        user = a.post(
+            "/scim/v2/Users",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "security.user@security.example",
+                "externalId": "SEC-USER",
+                "name": {"givenName": "Security", "familyName": "User"},
+            },
+            headers=scim,
+        )
+        assert user.status_code == 201, user.text
+        group = a.post(
+            "/scim/v2/Groups",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Security group",
+                "members": [{"value": user.json()["id"]}],
+            },
+            headers=scim,
+        )
+        assert group.status_code == 201, group.text
 
     def _pulled_result(self, timeout: float = 300) -> dict[str, Any]:
         """A result with a 360 part: the demo campaign's answers reach analytics

@@ -9,10 +9,14 @@ P = "/api/v1/goals"
 
 
 async def make_plan(api, employee_id, _cycle_id):
-    """A plan in a fresh cycle in planning (the worked example's cycle is in coaching)."""
-    cycle = await api.call(
-        "POST", "/cycles", {"name": "Next", "cadence": "monthly", "starts_on": "2026-04-01"}
-    )
+    """A plan in the next cycle, in planning (the worked example's cycle is in coaching):
+    made on first use, then shared, since monthly cycles of one tenant may not overlap."""
+    cycles = await api.call("GET", "/cycles", params={"limit": 100})
+    [cycle] = [c for c in cycles["items"] if c["name"] == "Next"] or [
+        await api.call(
+            "POST", "/cycles", {"name": "Next", "cadence": "monthly", "starts_on": "2026-04-01"}
+        )
+    ]
     return await api.call("POST", "/plans", {"employee_id": employee_id, "cycle_id": cycle["id"]})
 
 
