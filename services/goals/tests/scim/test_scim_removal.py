@@ -24,7 +24,8 @@ class TestPatchRemove:
         read = await scim.ok("GET", f"/Users/{user['id']}")
         assert attribute not in read
         after = await employee_of(api, user)
-        assert after["name"] == before["name"] and after["email"] == before["email"]
+        assert after["name"] == before["name"]
+        assert after["email"] == before["email"]
         assert after["status"] == before["status"] == "active"
 
     async def test_an_attribute_sent_again_after_removal_comes_back(self, scim, company):

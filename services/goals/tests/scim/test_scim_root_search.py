@@ -43,7 +43,8 @@ class TestRootSearch:
         body = await scim.ok("POST", "/.search", search(attributes=["userName", "displayName"]))
         by_id = {r["id"]: r for r in body["Resources"]}
         assert set(by_id[user["id"]]) <= {"schemas", "id", "userName", "displayName"}
-        assert "userName" in by_id[user["id"]] and "emails" not in by_id[user["id"]]
+        assert "userName" in by_id[user["id"]]
+        assert "emails" not in by_id[user["id"]]
         assert set(by_id[group["id"]]) == {"schemas", "id", "displayName"}
         body = await scim.ok("POST", "/.search", search(excludedAttributes=["members"]))
         assert all("members" not in r for r in body["Resources"])
@@ -58,7 +59,8 @@ class TestRootSearch:
         assert page["totalResults"] == len(order)
         assert [r["id"] for r in page["Resources"]] == order[1:3]
         empty = await scim.ok("POST", "/.search", search(count=0))
-        assert empty["totalResults"] == len(order) and "Resources" not in empty
+        assert empty["totalResults"] == len(order)
+        assert "Resources" not in empty
 
     async def test_a_bad_search_request_is_a_scim_400(self, scim, company):
         response = await scim.request("POST", "/.search", search(count="many"))
