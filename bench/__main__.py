@@ -127,9 +127,12 @@ def run_scenarios(stack: BenchStack, world: tenant.Tenant, args: Any) -> dict[st
     employee = world.employee_ids[len(world.employee_ids) // 2]
     read = f"/api/v1/goals/employees/{employee}"
     answers = json.dumps({"answers": world.answers})
+    stack.start_anchor(world.tenant_id, employee)
     plan: list[wrk.Scenario] = [
         wrk.Scenario("ceiling", "(a) bare FastAPI constant (ceiling)", stack.ceiling_url,
                      path="/constant"),
+        wrk.Scenario("anchor_read", "(a2) the same read, minimal FastAPI + SQLModel (anchor)",
+                     stack.anchor_url, path=f"/employees/{employee}"),
         wrk.Scenario("direct_read", "(b) read one employee, direct to goals",
                      stack.url("goals"), path=read, headers=token),
         wrk.Scenario("gateway_read", "(c) the same read through the gateway", stack.url(),

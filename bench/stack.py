@@ -1,6 +1,7 @@
-"""The processes `make bench` measures: gateway, four services and the bare FastAPI ceiling,
-each a real process on a free port, on PostgreSQL when a server answers (fresh databases,
-dropped afterwards) or on SQLite files otherwise."""
+"""The processes `make bench` measures: gateway, four services, the bare FastAPI ceiling
+and the minimal FastAPI + SQLModel anchor on goals' database (`bench/anchor.py`), each a
+real process on a free port, on PostgreSQL when a server answers (fresh databases, dropped
+afterwards) or on SQLite files otherwise."""
 
 import asyncio
 import os
@@ -67,6 +68,7 @@ class BenchStack:
     backend: str
     ports: dict[str, int] = field(default_factory=lambda: {a: free_port() for a in APPS})
     ceiling_port: int = field(default_factory=free_port)
+    anchor_port: int = field(default_factory=free_port)
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     jwt_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     databases: dict[str, str] = field(default_factory=dict)
@@ -119,6 +121,39 @@ class BenchStack:
     @property
     def ceiling_url(self) -> str:
         return f"http://127.0.0.1:{self.ceiling_port}"
+
+    @property
+    def anchor_url(self) -> str:
+        return f"http://127.0.0.1:{self.anchor_port}"
+
+    def start_anchor(self, tenant_id: str, employee_id: str) -> None:
+        """The minimal app on goals' database, once the tenant is loaded (it serves that
+        tenant's rows); ready when it answers the read it will be measured on."""
+        self._spawn(
+            "anchor",
+            [
+                sys.executable,
+                "-m",
+                "bench.anchor",
+                str(self.anchor_port),
+                self.database_url("goals"),
+                tenant_id,
+            ],
+        )
+        probe = f"{self.anchor_url}/employees/{employee_id}"
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            if self.processes["anchor"].poll() is not None:
+                log = (self.root / "anchor.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"anchor exited:\n{log}")
+            try:
+                if httpx.get(probe, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("the anchor is not ready")
+            time.sleep(0.3)
 
     def create_databases(self) -> None:
         if self.backend != "postgres":
