@@ -88,6 +88,10 @@ class IdempotencyMiddleware:
 
         async def capture(message: Message) -> None:
             captured.append(message)
+            if message["type"] == "http.response.start" and message["status"] >= 500:
+                # Released before the answer leaves: a client that retries on a 5xx must
+                # find the key free, not race its release into "409 in progress".
+                await self._bookkeep(self._forget(maker, identity, key))
             await send(message)
 
         try:
@@ -169,7 +173,9 @@ class IdempotencyMiddleware:
     ) -> None:
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-        if start is None or start["status"] >= 500 or len(body) > MAX_STORED_BODY:
+        if start is not None and start["status"] >= 500:
+            return  # released when the answer started (capture, above)
+        if start is None or len(body) > MAX_STORED_BODY:
             await self._forget(maker, identity, key)
             return
         async with maker() as session:

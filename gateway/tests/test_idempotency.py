@@ -6,6 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from strata_contracts.identity import Role
 from strata_gateway.models import IdempotencyRecord
@@ -104,6 +105,33 @@ class TestFailuresAndExpiry:
         assert (
             await client.post("/api/v1/goals/things", headers=headers, json={})
         ).status_code == 201
+
+    async def test_a_5xx_releases_the_key_before_the_answer_leaves(
+        self, app, client, admin, upstream
+    ):
+        # A client retrying the moment its 503 arrives must find the key free (it raced the
+        # release and got "409 in progress" when the release came after the answer).
+        upstream("goals", lambda r: httpx.Response(503, json={"status": 503}))
+        claims_when_answered: list[int] = []
+
+        async def observed(scope, receive, send):  # type: ignore[no-untyped-def]
+            async def watch(message):  # type: ignore[no-untyped-def]
+                if message["type"] == "http.response.start":
+                    async with app.state.sessionmaker() as session:
+                        allow_cross_tenant(session)
+                        rows = (await session.exec(select(IdempotencyRecord))).all()
+                        claims_when_answered.append(len(rows))
+                await send(message)
+
+            await app(scope, receive, watch)
+
+        transport = httpx.ASGITransport(app=observed)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as raw:
+            response = await raw.post(
+                "/api/v1/goals/things", headers={**admin, "Idempotency-Key": "k503"}, json={}
+            )
+        assert response.status_code == 503
+        assert claims_when_answered == [0]
 
     async def test_an_unreachable_service_is_not_remembered(self, client, admin, upstream):
         def down(request: httpx.Request) -> httpx.Response:

@@ -63,24 +63,29 @@ async def test_a_corrected_actual_flows_to_the_result_and_the_recommendations(st
             page = (await http.get("/api/v1/analytics/results", params={"limit": 200})).json()
             return [r for r in page.get("items", []) if r["plan_score"] is not None]
 
-        results = await eventually(scored_plans, "analytics to project the demo's results")
-        # One person whose plan has an actual in force that can move the score.
-        chosen = None
-        for result in results:
-            plan = (await http.get(f"/api/v1/goals/plans/{result['plan_id']}")).json()
-            cycle = (await http.get(f"/api/v1/goals/cycles/{plan['cycle_id']}")).json()
-            if cycle["phase"] not in ("coaching", "assessment", "feedback"):
-                continue
-            actuals = (await http.get(f"/api/v1/goals/plans/{result['plan_id']}/actuals")).json()[
-                "items"
-            ]
-            in_force: dict[str, dict[str, Any]] = {}
-            for actual in actuals:  # oldest first: the last one per item counts
-                in_force[actual["key"]] = actual
-            quantitative = [a for a in in_force.values() if a["value"] is not None]
-            if quantitative:
-                chosen = (result, quantitative[0])
-                break
+        async def open_quantitative() -> tuple[dict[str, Any], dict[str, Any]] | None:
+            """One person whose plan, in an open cycle, has a quantitative actual in force
+            that can move the score. Analytics projects the closed month and this month as
+            their events arrive, so the wait is for this one, not for any result."""
+            for result in await scored_plans():
+                plan = (await http.get(f"/api/v1/goals/plans/{result['plan_id']}")).json()
+                cycle = (await http.get(f"/api/v1/goals/cycles/{plan['cycle_id']}")).json()
+                if cycle["phase"] not in ("coaching", "assessment", "feedback"):
+                    continue
+                actuals = (
+                    await http.get(f"/api/v1/goals/plans/{result['plan_id']}/actuals")
+                ).json()["items"]
+                in_force: dict[str, dict[str, Any]] = {}
+                for actual in actuals:  # oldest first: the last one per item counts
+                    in_force[actual["key"]] = actual
+                quantitative = [a for a in in_force.values() if a["value"] is not None]
+                if quantitative:
+                    return result, quantitative[0]
+            return None
+
+        chosen = await eventually(
+            open_quantitative, "a projected result in an open cycle with a quantitative actual"
+        )
         assert chosen is not None, "the demo has no quantitative actual in an open cycle"
         result, actual = chosen
         employee, cycle_id = result["employee_id"], result["cycle_id"]
