@@ -58,7 +58,9 @@ from strata_contracts.identity import IdentityClaims, Role
 from strata_goals.cycles.service import add_months, cycle_service
 from strata_goals.org.repository import EmployeeRepository
 from strata_goals.org.service import org_service
-from strata_goals.plans.service import plan_service
+from strata_goals.plans.actuals import actual_service
+from strata_goals.plans.checkins import check_in_service
+from strata_goals.plans.versions import plan_versions
 from strata_goals.strategy.service import strategy_service
 from strata_kit.logging import get_logger
 
@@ -466,13 +468,13 @@ class _Demo:
         for person in DEMO_PEOPLE:
             if person.position not in ("P-REP", "P-LEAD", "P-OPERATOR"):
                 continue
-            plan = await plan_service.create(
+            plan = await plan_versions.create(
                 self.session,
                 self.hr,
                 PlanCreate(employee_id=self.id("employee", person.external_id), cycle_id=cycle_id),
             )
             for signer in (self.person(person.external_id), self.manager_of(person.external_id)):
-                plan = await plan_service.sign(self.session, signer, plan.id, PlanSign(version=1))
+                plan = await plan_versions.sign(self.session, signer, plan.id, PlanSign(version=1))
             plans[person.external_id] = plan
         return plans
 
@@ -505,7 +507,7 @@ class _Demo:
                     )
                 )
         for source, entries in by_source.items():
-            await plan_service.record_actuals_bulk(
+            await actual_service.record_actuals_bulk(
                 self.session,
                 self.integration,
                 ActualBulkCreate(cycle_id=cycle_id, source=source, items=entries),
@@ -516,7 +518,7 @@ class _Demo:
             if n % every:
                 continue
             first = plan.current.items[0]
-            await plan_service.record_check_in(
+            await check_in_service.record_check_in(
                 self.session,
                 self.manager_of(external_id),
                 plan.id,

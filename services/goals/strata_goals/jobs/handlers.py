@@ -19,7 +19,7 @@ from strata_contracts.goals.plans import ActualBulkCreate
 from strata_contracts.jobs import JobItemResult
 from strata_goals.org.repository import EmployeeRepository, OrgUnitRepository
 from strata_goals.org.service import org_service
-from strata_goals.plans.service import plan_service
+from strata_goals.plans.actuals import actual_service
 from strata_kit.errors import AppError
 from strata_kit.jobs import JobContext, JobOutcome
 
@@ -213,7 +213,7 @@ async def actuals_job(session: AsyncSession, job: JobContext) -> JobOutcome:
     items = data.items
 
     async def apply(s: AsyncSession, chunk: list[Any]) -> list[JobItemResult]:
-        recorded = await plan_service.record_actuals_bulk(
+        recorded = await actual_service.record_actuals_bulk(
             s,
             job.identity,
             ActualBulkCreate(cycle_id=data.cycle_id, source=data.source, items=chunk),

@@ -33,7 +33,11 @@ from strata_contracts.goals.plans import (
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_goals.api import PREFIX, IfMatch, errors
-from strata_goals.plans.service import plan_service
+from strata_goals.plans.actuals import actual_service
+from strata_goals.plans.checkins import check_in_service
+from strata_goals.plans.reading import plan_reader
+from strata_goals.plans.scoring import plan_scoring
+from strata_goals.plans.versions import plan_versions
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantCaller, require_roles
@@ -52,7 +56,7 @@ ACTUALS_WRITE = require_roles(Role.HR, Role.ADMIN, Role.MANAGER, Role.INTEGRATIO
 )
 async def create_plan(data: PlanCreate, session: SessionDep, identity: TenantCaller) -> PlanRead:
     """Open an employee's plan for a cycle in planning (version 1: proposed, or the post's)."""
-    return await plan_service.create(session, identity, data)
+    return await plan_versions.create(session, identity, data)
 
 
 @router.get("/plans", response_model=Page[PlanSummary], responses=errors(422))
@@ -65,7 +69,7 @@ async def list_plans(
     plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
 ) -> Page[PlanSummary]:
     """The plans the caller may see (own, reporting line, or tenant), filtered."""
-    return await plan_service.list_plans(
+    return await plan_reader.list_plans(
         session, identity, params, cycle_id=cycle_id, employee_id=employee_id, status=plan_status
     )
 
@@ -75,9 +79,9 @@ async def get_plan(
     plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller, response: Response
 ) -> PlanRead:
     """Read a plan with its current version, items and signatures (and its ETag)."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
     set_etag(response, plan)
-    return await plan_service.read(session, plan)
+    return await plan_reader.read(session, plan)
 
 
 @router.get(
@@ -89,8 +93,8 @@ async def get_employee_plan(
     employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> PlanRead:
     """Read an employee's plan for a cycle."""
-    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
-    return await plan_service.read(session, plan)
+    plan = await plan_reader.read_for(session, identity, employee_id, cycle_id)
+    return await plan_reader.read(session, plan)
 
 
 @router.get(
@@ -102,8 +106,8 @@ async def list_plan_versions(
     plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> list[PlanVersionRead]:
     """Every version of the plan, oldest first, with its items and signatures."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
-    return await plan_service.versions(session, plan)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
+    return await plan_reader.versions(session, plan)
 
 
 @router.post(
@@ -122,9 +126,9 @@ async def propose_plan_version(
     _if_match: IfMatch = None,
 ) -> PlanRead:
     """Propose a new version (employee proposes, manager revises); both must sign it."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
     check_if_match(request, plan)
-    result = await plan_service.propose_version(session, identity, plan_id, data)
+    result = await plan_versions.propose_version(session, identity, plan_id, data)
     set_etag(response, plan)
     return result
 
@@ -144,9 +148,9 @@ async def set_plan_weights(
     _if_match: IfMatch = None,
 ) -> PlanRead:
     """Reweight the plan's items as a new version; after planning, HR only, with a reason."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
     check_if_match(request, plan)
-    result = await plan_service.set_weights(session, identity, plan_id, data)
+    result = await plan_versions.set_weights(session, identity, plan_id, data)
     set_etag(response, plan)
     return result
 
@@ -167,9 +171,9 @@ async def sign_plan(
     _if_match: IfMatch = None,
 ) -> PlanRead:
     """Sign the current version as employee or manager; both signatures make the agreement."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
     check_if_match(request, plan)
-    result = await plan_service.sign(session, identity, plan_id, data)
+    result = await plan_versions.sign(session, identity, plan_id, data)
     set_etag(response, plan)
     return result
 
@@ -179,8 +183,8 @@ async def get_agreement(
     plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> AgreementRead:
     """The performance agreement: the version both signed, who signed and when."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
-    return await plan_service.agreement(session, plan)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
+    return await plan_reader.agreement(session, plan)
 
 
 # --- check-ins -----------------------------------------------------------------------------
@@ -196,7 +200,7 @@ async def record_check_in(
     plan_id: uuid.UUID, data: CheckInCreate, session: SessionDep, identity: TenantCaller
 ) -> CheckInRead:
     """Record a coaching check-in: progress per indicator, obstacles, the manager's guidance."""
-    return await plan_service.record_check_in(session, identity, plan_id, data)
+    return await check_in_service.record_check_in(session, identity, plan_id, data)
 
 
 @router.get(
@@ -208,8 +212,8 @@ async def list_check_ins(
     plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller, params: Params
 ) -> Page[CheckInRead]:
     """The plan's check-ins, oldest first."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
-    return await plan_service.list_check_ins(session, plan, params)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
+    return await check_in_service.list_check_ins(session, plan, params)
 
 
 @router.get(
@@ -224,7 +228,7 @@ async def list_overdue_check_ins(
     ] = None,
 ) -> list[OverdueCheckIn]:
     """Who in coaching has had no check-in lately (a manager's reporting line, or HR's tenant)."""
-    return await plan_service.overdue_check_ins(session, identity, cycle_id=cycle_id, days=days)
+    return await check_in_service.overdue_check_ins(session, identity, cycle_id=cycle_id, days=days)
 
 
 # --- actuals -------------------------------------------------------------------------------
@@ -241,7 +245,7 @@ async def record_actual(
     plan_id: uuid.UUID, data: ActualCreate, session: SessionDep, identity: TenantCaller
 ) -> ActualRead:
     """Record an actual value (or level) for a plan item, with its source (audited)."""
-    return await plan_service.record_actual(session, identity, plan_id, data)
+    return await actual_service.record_actual(session, identity, plan_id, data)
 
 
 @router.post(
@@ -256,7 +260,7 @@ async def correct_actual(
 ) -> ActualRead:
     """Correct the actual in force of a plan item (HR; e.g. an upheld appeal), audited with
     before, after and reason; the score, the overall result and what builds on it follow."""
-    return await plan_service.correct_actual(session, identity, actual_id, data)
+    return await actual_service.correct_actual(session, identity, actual_id, data)
 
 
 @router.get(
@@ -272,8 +276,8 @@ async def list_actuals(
     key: Annotated[uuid.UUID | None, Query(description="Only this plan item.")] = None,
 ) -> Page[ActualRead]:
     """Every actual recorded for the plan, oldest first (the latest per item counts)."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
-    return await plan_service.list_actuals(session, plan, params, key)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
+    return await actual_service.list_actuals(session, plan, params, key)
 
 
 @router.post(
@@ -287,7 +291,7 @@ async def record_actuals_bulk(
     data: ActualBulkCreate, session: SessionDep, identity: TenantCaller
 ) -> ActualBulkResult:
     """Record actuals for many employees of a cycle, by employee and indicator; all or nothing."""
-    return await plan_service.record_actuals_bulk(session, identity, data)
+    return await actual_service.record_actuals_bulk(session, identity, data)
 
 
 # --- scores --------------------------------------------------------------------------------
@@ -298,8 +302,8 @@ async def get_plan_score(
     plan_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> PlanScoreRead:
     """The plan's weighted score with its per-perspective breakdown."""
-    plan = await plan_service.visible_plan(session, identity, plan_id)
-    return await plan_service.score(session, plan)
+    plan = await plan_reader.visible_plan(session, identity, plan_id)
+    return await plan_scoring.score(session, plan)
 
 
 @router.get(
@@ -311,8 +315,8 @@ async def get_employee_score(
     employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> PlanScoreRead:
     """An employee's weighted plan score for a cycle."""
-    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
-    return await plan_service.score(session, plan)
+    plan = await plan_reader.read_for(session, identity, employee_id, cycle_id)
+    return await plan_scoring.score(session, plan)
 
 
 @router.get(
@@ -324,5 +328,5 @@ async def explain_employee_score(
     employee_id: uuid.UUID, cycle_id: uuid.UUID, session: SessionDep, identity: TenantCaller
 ) -> PlanExplanation:
     """Every step of an employee's score for a cycle: parameters, actuals, scores, total."""
-    plan = await plan_service.read_for(session, identity, employee_id, cycle_id)
-    return await plan_service.explain(session, plan)
+    plan = await plan_reader.read_for(session, identity, employee_id, cycle_id)
+    return await plan_scoring.explain(session, plan)

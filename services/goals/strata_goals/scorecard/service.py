@@ -34,7 +34,7 @@ from strata_goals.calc.scoring import quantise_score
 from strata_goals.calc.weights import TOTAL_TOLERANCE
 from strata_goals.cycles.service import cycle_service
 from strata_goals.org.repository import EmployeeRepository, OrgUnitRepository, PositionRepository
-from strata_goals.plans.service import ScoredPlan, plan_service
+from strata_goals.plans.scoring import ScoredPlan, plan_scoring
 from strata_goals.queries import add_row
 from strata_goals.scorecard.models import BalanceRuleRow, PerspectiveWeight
 from strata_goals.scorecard.repository import ScorecardRepository
@@ -226,7 +226,7 @@ class ScorecardService:
         """Attainment per perspective for every employee, post, department (with its
         sub-units) and the enterprise, pooled from the cycle's plan scores."""
         cycle = await cycle_service.get(session, cycle_id)
-        scored = [s for s in await plan_service.scored_cycle(session, cycle) if s.score]
+        scored = [s for s in await plan_scoring.scored_cycle(session, cycle) if s.score]
         employees = await EmployeeRepository(session).by_ids([s.plan.employee_id for s in scored])
         units = {u.id: u for u in await OrgUnitRepository(session).all()}
         positions = await PositionRepository(session).by_ids(

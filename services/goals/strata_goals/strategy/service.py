@@ -48,7 +48,9 @@ from strata_goals.parameters import (
     parameter_values,
     parameters_read,
 )
-from strata_goals.plans.service import plan_service
+from strata_goals.plans.assignment import add_post_indicators
+from strata_goals.plans.reading import plan_reader
+from strata_goals.plans.scoring import plan_scoring
 from strata_goals.policy.service import policy_service
 from strata_goals.queries import add_row, page_of
 from strata_goals.strategy.exceptions import (
@@ -569,7 +571,7 @@ class StrategyService:
         cycle = None
         if data.cycle_id is not None:
             cycle = await cycle_service.get(session, data.cycle_id)
-            plan_service.ensure_planning(cycle, "Adding indicators to plans")
+            plan_reader.ensure_planning(cycle, "Adding indicators to plans")
         parent = await self._assignment_parent(session, data)
         weight = data.weight if data.weight is not None else template.default_weight
 
@@ -618,7 +620,7 @@ class StrategyService:
 
         outcome = None
         if cycle is not None:
-            outcome = await plan_service.add_post_indicators(session, identity, cycle, indicators)
+            outcome = await add_post_indicators(session, identity, cycle, indicators)
         await session.flush()
         result = TemplateAssignmentResult(
             positions=len(positions),
@@ -695,7 +697,7 @@ class StrategyService:
         own: dict[uuid.UUID, list[Decimal]] = {}
         if cycle_id is not None:
             cycle = await cycle_service.get(session, cycle_id)
-            own = await plan_service.indicator_scores(session, cycle)
+            own = await plan_scoring.indicator_scores(session, cycle)
         children: dict[uuid.UUID, list[IndicatorLink]] = defaultdict(list)
         linked: set[uuid.UUID] = set()
         for link in links:
