@@ -60,6 +60,7 @@ from strata_goals.org.repository import EmployeeRepository
 from strata_goals.org.service import org_service
 from strata_goals.plans.actuals import actual_service
 from strata_goals.plans.checkins import check_in_service
+from strata_goals.plans.port import PlanPorts
 from strata_goals.plans.versions import plan_versions
 from strata_goals.strategy.service import strategy_service
 from strata_kit.logging import get_logger
@@ -459,7 +460,7 @@ class _Demo:
     async def advance(self, cycle_id: uuid.UUID, *phases: CyclePhase) -> None:
         for phase in phases:
             await cycle_service.transition(
-                self.session, self.hr, cycle_id, PhaseTransition(to_phase=phase)
+                self.session, self.hr, cycle_id, PhaseTransition(to_phase=phase), PlanPorts()
             )
 
     async def signed_plans(self, cycle_id: uuid.UUID) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from strata_goals.jobs.models import Job
 from strata_goals.models import OutboxEvent
 from strata_goals.org.endpoints import router as org_router
 from strata_goals.plans.endpoints import router as plans_router
+from strata_goals.plans.port import PlanPorts
 from strata_goals.policy.endpoints import router as policy_router
 from strata_goals.scim.endpoints import router as scim_router
 from strata_goals.scorecard.endpoints import router as scorecard_router
@@ -21,7 +22,7 @@ from strata_kit.jobs import JobSpec
 
 def create_app(settings: GoalsSettings | None = None) -> FastAPI:
     """The goals service's ASGI app."""
-    return create_service_app(
+    app = create_service_app(
         settings or GoalsSettings(),
         title="Strata goals",
         description=(strata_goals.__doc__ or "").strip(),
@@ -40,3 +41,7 @@ def create_app(settings: GoalsSettings | None = None) -> FastAPI:
             scim_router,
         ],
     )
+    # Strategy and the cycles' gates reach the plans through narrow ports
+    # (strategy/ports.py, cycles/ports.py), wired here.
+    app.state.plan_port = PlanPorts()
+    return app

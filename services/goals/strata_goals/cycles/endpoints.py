@@ -16,6 +16,7 @@ from strata_contracts.goals.cycles import (
 from strata_contracts.goals.vocabulary import CyclePhase
 from strata_contracts.pagination import Page
 from strata_goals.api import HR, PREFIX, IfMatch, errors
+from strata_goals.cycles.ports import PlanGateDep
 from strata_goals.cycles.service import cycle_read, cycle_service
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
@@ -93,6 +94,7 @@ async def transition_cycle(
     data: PhaseTransition,
     session: SessionDep,
     identity: TenantCaller,
+    plans: PlanGateDep,
     request: Request,
     response: Response,
     _if_match: IfMatch = None,
@@ -100,7 +102,7 @@ async def transition_cycle(
     """Move the cycle to its next phase; a blocking gate answers 409 unless HR overrides."""
     cycle = await cycle_service.get(session, cycle_id)
     check_if_match(request, cycle)
-    moved = await cycle_service.transition(session, identity, cycle_id, data)
+    moved = await cycle_service.transition(session, identity, cycle_id, data, plans)
     set_etag(response, cycle)
     return moved
 

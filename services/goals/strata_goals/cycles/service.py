@@ -29,9 +29,9 @@ from strata_goals.cycles.exceptions import (
     WrongPhase,
 )
 from strata_goals.cycles.models import Cycle, CyclePhaseChange
+from strata_goals.cycles.ports import PlanGate
 from strata_goals.cycles.repository import CycleRepository
 from strata_goals.events import emit
-from strata_goals.plans.repository import PlanRepository
 from strata_goals.queries import add_row, page_of
 from strata_kit.audit import snapshot
 from strata_kit.db import utcnow
@@ -177,8 +177,10 @@ class CycleService:
         identity: IdentityClaims,
         cycle_id: uuid.UUID,
         data: PhaseTransition,
+        plans: PlanGate,
     ) -> CycleRead:
-        """Move the cycle to the next phase, through its gate."""
+        """Move the cycle to the next phase, through its gate (`plans` answers what the
+        gates ask of the cycle's plans)."""
         cycle = await self.get(session, cycle_id)
         current = cycle.phase
         if current is CyclePhase.CLOSED:
@@ -202,7 +204,7 @@ class CycleService:
             )
         if data.override and not identity.has_any(Role.HR, Role.ADMIN):
             raise Forbidden("Only HR may override a phase gate.")
-        findings = await self._gate(session, cycle, data.to_phase)
+        findings = await self._gate(session, cycle, data.to_phase, plans)
         if findings and not data.override:
             raise GateBlocked(
                 "; ".join(f.detail for f in findings) + " (HR may override with a reason).",
@@ -269,12 +271,11 @@ class CycleService:
     # --- internals -----------------------------------------------------------------------
 
     async def _gate(
-        self, session: AsyncSession, cycle: Cycle, to_phase: CyclePhase
+        self, session: AsyncSession, cycle: Cycle, to_phase: CyclePhase, plans: PlanGate
     ) -> list[GateFinding]:
-        plans = PlanRepository(session)
         findings: list[GateFinding] = []
         if to_phase is CyclePhase.ASSESSMENT:
-            unsigned = await plans.unsigned_in_cycle(cycle.id)
+            unsigned = await plans.unsigned_in_cycle(session, cycle.id)
             if unsigned:
                 findings.append(
                     GateFinding(
@@ -285,7 +286,7 @@ class CycleService:
                     )
                 )
         if to_phase is CyclePhase.FEEDBACK:
-            missing = await plans.missing_actuals_in_cycle(cycle.id)
+            missing = await plans.missing_actuals_in_cycle(session, cycle.id)
             if missing:
                 findings.append(
                     GateFinding(

@@ -4,7 +4,6 @@ someone already signed are left alone (and reported)."""
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,15 +21,8 @@ from strata_goals.plans.repository import PlanRepository
 from strata_goals.plans.rules import plan_state
 from strata_goals.queries import add_row
 from strata_goals.strategy.models import Indicator
+from strata_goals.strategy.ports import AssignmentOutcome
 from strata_goals.strategy.repository import IndicatorRepository
-
-
-@dataclass
-class AssignmentOutcome:
-    employees: int = 0
-    plans_created: int = 0
-    items_added: int = 0
-    skipped: list[SkippedPlan] = field(default_factory=list)
 
 
 async def add_post_indicators(

@@ -26,6 +26,7 @@ from strata_contracts.goals.vocabulary import Level
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_goals.api import HR, PREFIX, IfMatch, errors
+from strata_goals.strategy.ports import PlanPortDep
 from strata_goals.strategy.service import objective_read, strategy_service, template_read
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
@@ -256,9 +257,10 @@ async def assign_indicator_template(
     data: TemplateAssignment,
     session: SessionDep,
     identity: TenantCaller,
+    plans: PlanPortDep,
 ) -> TemplateAssignmentResult:
     """Assign a template to a position or a department, and to its holders' plans, in one call."""
-    return await strategy_service.assign_template(session, identity, template_id, data)
+    return await strategy_service.assign_template(session, identity, template_id, data, plans)
 
 
 # --- cascade and coverage ------------------------------------------------------------------
@@ -268,6 +270,7 @@ async def assign_indicator_template(
 async def get_cascade(
     session: SessionDep,
     identity: TenantCaller,
+    plans: PlanPortDep,
     cycle_id: Annotated[
         uuid.UUID | None, Query(description="Roll attainment up from this cycle's plans.")
     ] = None,
@@ -276,7 +279,7 @@ async def get_cascade(
     from a cycle for HR, admin and integrations only: it shows individual results)."""
     if cycle_id is not None and not identity.has_any(Role.HR, Role.ADMIN, Role.INTEGRATION):
         raise Forbidden("Attainment shows individual results: HR, admin and integrations only.")
-    return await strategy_service.cascade(session, cycle_id)
+    return await strategy_service.cascade(session, cycle_id, plans)
 
 
 @router.get("/coverage", response_model=CoverageReport, responses=errors(422))

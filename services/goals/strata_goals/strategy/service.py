@@ -30,7 +30,7 @@ from strata_contracts.goals.strategy import (
     TemplateAssignment,
     TemplateAssignmentResult,
 )
-from strata_contracts.goals.vocabulary import Level
+from strata_contracts.goals.vocabulary import CyclePhase, Level
 from strata_contracts.identity import IdentityClaims
 from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
@@ -48,9 +48,6 @@ from strata_goals.parameters import (
     parameter_values,
     parameters_read,
 )
-from strata_goals.plans.assignment import add_post_indicators
-from strata_goals.plans.reading import plan_reader
-from strata_goals.plans.scoring import plan_scoring
 from strata_goals.policy.service import policy_service
 from strata_goals.queries import add_row, page_of
 from strata_goals.strategy.exceptions import (
@@ -59,6 +56,7 @@ from strata_goals.strategy.exceptions import (
     TemplateNotFound,
 )
 from strata_goals.strategy.models import Indicator, IndicatorLink, IndicatorTemplate, Objective
+from strata_goals.strategy.ports import PlanPort
 from strata_goals.strategy.repository import (
     IndicatorRepository,
     ObjectiveRepository,
@@ -558,6 +556,7 @@ class StrategyService:
         identity: IdentityClaims,
         template_id: uuid.UUID,
         data: TemplateAssignment,
+        plans: PlanPort,
     ) -> TemplateAssignmentResult:
         """Give every targeted position the template's indicator (once), and with a cycle,
         put it in the plans of everyone holding those positions: set-based, a few queries
@@ -571,7 +570,7 @@ class StrategyService:
         cycle = None
         if data.cycle_id is not None:
             cycle = await cycle_service.get(session, data.cycle_id)
-            plan_reader.ensure_planning(cycle, "Adding indicators to plans")
+            cycle_service.ensure_phase(cycle, {CyclePhase.PLANNING}, "Adding indicators to plans")
         parent = await self._assignment_parent(session, data)
         weight = data.weight if data.weight is not None else template.default_weight
 
@@ -620,7 +619,7 @@ class StrategyService:
 
         outcome = None
         if cycle is not None:
-            outcome = await add_post_indicators(session, identity, cycle, indicators)
+            outcome = await plans.add_post_indicators(session, identity, cycle, indicators)
         await session.flush()
         result = TemplateAssignmentResult(
             positions=len(positions),
@@ -684,7 +683,9 @@ class StrategyService:
 
     # --- cascade and coverage ------------------------------------------------------------
 
-    async def cascade(self, session: AsyncSession, cycle_id: uuid.UUID | None) -> CascadeTree:
+    async def cascade(
+        self, session: AsyncSession, cycle_id: uuid.UUID | None, plans: PlanPort
+    ) -> CascadeTree:
         """The cascade from objectives down to post indicators, with attainment rolled up
         from the cycle's plan scores when a cycle is given."""
         objectives = await ObjectiveRepository(session).active()
@@ -697,7 +698,7 @@ class StrategyService:
         own: dict[uuid.UUID, list[Decimal]] = {}
         if cycle_id is not None:
             cycle = await cycle_service.get(session, cycle_id)
-            own = await plan_scoring.indicator_scores(session, cycle)
+            own = await plans.indicator_scores(session, cycle)
         children: dict[uuid.UUID, list[IndicatorLink]] = defaultdict(list)
         linked: set[uuid.UUID] = set()
         for link in links:
