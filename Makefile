@@ -65,10 +65,10 @@ run: demo  ## Start gateway and services (Ctrl-C stops all); data stays in var/
 	exec $(BIN)/honcho start -f Procfile -e $(ENV_FILE)
 
 test: install  ## Run the whole suite (SQLite always, PostgreSQL when reachable; required when CI=true)
-	$(BIN)/pytest -n auto --dist loadfile -m "not disruptive"
+	$(BIN)/pytest -n auto --dist loadfile --durations=20 -m "not disruptive"
 	@# Tests that restart PostgreSQL run alone, after the rest (they run when CI=true or
 	@# STRATA_TEST_DISRUPTIVE=1, and skip otherwise; see tests/fault/conftest.py).
-	$(BIN)/pytest tests/fault -m disruptive
+	$(BIN)/pytest tests/fault -m disruptive --durations=20
 
 test-serial: install  ## The whole suite in one process (easier to debug)
 	$(BIN)/pytest
