@@ -62,7 +62,9 @@ from strata_goals.plans.actuals import actual_service
 from strata_goals.plans.checkins import check_in_service
 from strata_goals.plans.port import PlanPorts
 from strata_goals.plans.versions import plan_versions
-from strata_goals.strategy.service import strategy_service
+from strata_goals.strategy.indicators import indicator_service
+from strata_goals.strategy.objectives import objective_service
+from strata_goals.strategy.templates import template_service
 from strata_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -183,7 +185,7 @@ class _Demo:
             ("O3", "Cut the scrap rate below 2 %", Perspective.INTERNAL_PROCESS),
             ("O4", "Every team lead trained in coaching", Perspective.LEARNING_GROWTH),
         ):
-            objective = await strategy_service.create_objective(
+            objective = await objective_service.create_objective(
                 self.session,
                 self.hr,
                 ObjectiveCreate(
@@ -436,11 +438,11 @@ class _Demo:
                 data_source="Training records",
             ),
         ):
-            await strategy_service.create_template(self.session, self.hr, template)
+            await template_service.create_template(self.session, self.hr, template)
 
     async def indicator(self, level: Level, **spec: Any) -> None:
         spec["unit"] = spec.pop("unit_of", None)
-        created = await strategy_service.create_indicator(
+        created = await indicator_service.create_indicator(
             self.session, self.hr, IndicatorCreate(level=level, **spec)
         )
         assert created.code is not None

@@ -26,8 +26,12 @@ from strata_contracts.goals.vocabulary import Level
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_goals.api import HR, PREFIX, IfMatch, errors
+from strata_goals.strategy.cascade import cascade_service
+from strata_goals.strategy.indicators import indicator_service
+from strata_goals.strategy.objectives import objective_service
 from strata_goals.strategy.ports import PlanPortDep
-from strata_goals.strategy.service import objective_read, strategy_service, template_read
+from strata_goals.strategy.rules import objective_read, template_read
+from strata_goals.strategy.templates import template_service
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.errors import Forbidden
@@ -52,7 +56,7 @@ async def create_objective(
     data: ObjectiveCreate, session: SessionDep, identity: TenantCaller
 ) -> ObjectiveRead:
     """Create an enterprise strategic objective in one Balanced Scorecard perspective."""
-    return await strategy_service.create_objective(session, identity, data)
+    return await objective_service.create_objective(session, identity, data)
 
 
 @router.get("/objectives", response_model=Page[ObjectiveRead], responses=errors(422))
@@ -60,7 +64,7 @@ async def list_objectives(
     session: SessionDep, _: TenantCaller, params: Params, active: bool | None = None
 ) -> Page[ObjectiveRead]:
     """List the enterprise objectives."""
-    return await strategy_service.list_objectives(session, params, active=active)
+    return await objective_service.list_objectives(session, params, active=active)
 
 
 @router.get("/objectives/{objective_id}", response_model=ObjectiveRead, responses=errors(404))
@@ -68,7 +72,7 @@ async def get_objective(
     objective_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> ObjectiveRead:
     """Read one objective (with its ETag)."""
-    objective = await strategy_service.get_objective(session, objective_id)
+    objective = await objective_service.get_objective(session, objective_id)
     set_etag(response, objective)
     return objective_read(objective)
 
@@ -89,9 +93,9 @@ async def update_objective(
     _if_match: IfMatch = None,
 ) -> ObjectiveRead:
     """Change an objective (audited)."""
-    objective = await strategy_service.get_objective(session, objective_id)
+    objective = await objective_service.get_objective(session, objective_id)
     check_if_match(request, objective)
-    updated = await strategy_service.update_objective(session, identity, objective_id, data)
+    updated = await objective_service.update_objective(session, identity, objective_id, data)
     set_etag(response, objective)
     return updated
 
@@ -110,7 +114,7 @@ async def create_indicator(
     data: IndicatorCreate, session: SessionDep, identity: TenantCaller
 ) -> IndicatorRead:
     """Create a KPI at the enterprise, department or post level, linked to what it serves."""
-    return await strategy_service.create_indicator(session, identity, data)
+    return await indicator_service.create_indicator(session, identity, data)
 
 
 @router.get("/indicators", response_model=Page[IndicatorRead], responses=errors(422))
@@ -124,7 +128,7 @@ async def list_indicators(
     active: bool | None = None,
 ) -> Page[IndicatorRead]:
     """List indicators, filtered by level, unit, position or whether active."""
-    return await strategy_service.list_indicators(
+    return await indicator_service.list_indicators(
         session,
         params,
         level=level,
@@ -139,8 +143,8 @@ async def get_indicator(
     indicator_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> IndicatorRead:
     """Read one indicator with its links (and its ETag)."""
-    set_etag(response, await strategy_service.get_indicator(session, indicator_id))
-    return await strategy_service.read_indicator(session, indicator_id)
+    set_etag(response, await indicator_service.get_indicator(session, indicator_id))
+    return await indicator_service.read_indicator(session, indicator_id)
 
 
 @router.patch(
@@ -159,9 +163,9 @@ async def update_indicator(
     _if_match: IfMatch = None,
 ) -> IndicatorRead:
     """Change an indicator's definition or parameters (audited; plans keep their copy)."""
-    indicator = await strategy_service.get_indicator(session, indicator_id)
+    indicator = await indicator_service.get_indicator(session, indicator_id)
     check_if_match(request, indicator)
-    updated = await strategy_service.update_indicator(session, identity, indicator_id, data)
+    updated = await indicator_service.update_indicator(session, identity, indicator_id, data)
     set_etag(response, indicator)
     return updated
 
@@ -179,7 +183,7 @@ async def replace_indicator_links(
     identity: TenantCaller,
 ) -> IndicatorRead:
     """Replace what the indicator serves, with contribution weights (audited)."""
-    return await strategy_service.replace_links(session, identity, indicator_id, data.links)
+    return await indicator_service.replace_links(session, identity, indicator_id, data.links)
 
 
 # --- templates -----------------------------------------------------------------------------
@@ -196,7 +200,7 @@ async def create_indicator_template(
     data: IndicatorTemplateCreate, session: SessionDep, identity: TenantCaller
 ) -> IndicatorTemplateRead:
     """Add a reusable indicator to the library."""
-    return await strategy_service.create_template(session, identity, data)
+    return await template_service.create_template(session, identity, data)
 
 
 @router.get(
@@ -206,7 +210,7 @@ async def list_indicator_templates(
     session: SessionDep, _: TenantCaller, params: Params, active: bool | None = None
 ) -> Page[IndicatorTemplateRead]:
     """The library of reusable indicators."""
-    return await strategy_service.list_templates(session, params, active=active)
+    return await template_service.list_templates(session, params, active=active)
 
 
 @router.get(
@@ -218,7 +222,7 @@ async def get_indicator_template(
     template_id: uuid.UUID, session: SessionDep, _: TenantCaller, response: Response
 ) -> IndicatorTemplateRead:
     """Read one indicator template (with its ETag)."""
-    template = await strategy_service.get_template(session, template_id)
+    template = await template_service.get_template(session, template_id)
     set_etag(response, template)
     return template_read(template)
 
@@ -239,9 +243,9 @@ async def update_indicator_template(
     _if_match: IfMatch = None,
 ) -> IndicatorTemplateRead:
     """Change a template (indicators made from it keep their own parameters)."""
-    template = await strategy_service.get_template(session, template_id)
+    template = await template_service.get_template(session, template_id)
     check_if_match(request, template)
-    updated = await strategy_service.update_template(session, identity, template_id, data)
+    updated = await template_service.update_template(session, identity, template_id, data)
     set_etag(response, template)
     return updated
 
@@ -260,7 +264,7 @@ async def assign_indicator_template(
     plans: PlanPortDep,
 ) -> TemplateAssignmentResult:
     """Assign a template to a position or a department, and to its holders' plans, in one call."""
-    return await strategy_service.assign_template(session, identity, template_id, data, plans)
+    return await template_service.assign_template(session, identity, template_id, data, plans)
 
 
 # --- cascade and coverage ------------------------------------------------------------------
@@ -279,7 +283,7 @@ async def get_cascade(
     from a cycle for HR, admin and integrations only: it shows individual results)."""
     if cycle_id is not None and not identity.has_any(Role.HR, Role.ADMIN, Role.INTEGRATION):
         raise Forbidden("Attainment shows individual results: HR, admin and integrations only.")
-    return await strategy_service.cascade(session, cycle_id, plans)
+    return await cascade_service.cascade(session, cycle_id, plans)
 
 
 @router.get("/coverage", response_model=CoverageReport, responses=errors(422))
@@ -290,6 +294,6 @@ async def get_coverage(
     max_indicators: Annotated[int | None, Query(ge=0, le=50)] = None,
 ) -> CoverageReport:
     """What the cascade leaves uncovered; the indicator range per post defaults to the policy."""
-    return await strategy_service.coverage(
+    return await cascade_service.coverage(
         session, min_indicators=min_indicators, max_indicators=max_indicators
     )
