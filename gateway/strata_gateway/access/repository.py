@@ -28,9 +28,6 @@ class AccessRepository:
             (await self.session.exec(select(Tenant).order_by(col(Tenant.created_at)))).all()
         )
 
-    async def find_tenant_by_name(self, name: str) -> Tenant | None:
-        return (await self.session.exec(select(Tenant).where(Tenant.name == name))).first()
-
     async def get_key(self, key_id: uuid.UUID) -> ApiKey | None:
         return (await self.session.exec(select(ApiKey).where(ApiKey.id == key_id))).first()
 

@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,7 +74,3 @@ class EventRepository:
 
     async def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Event]:
         return list((await self.session.exec(select(Event).where(col(Event.id).in_(ids)))).all())
-
-    async def last_position(self) -> int:
-        value = (await self.session.exec(select(func.max(Event.position)))).one()
-        return int(value or 0)

@@ -66,10 +66,6 @@ class GroupRepository:
         )
         return list((await self.session.exec(statement)).all())
 
-    async def cycle_has_calibration(self, cycle_id: uuid.UUID) -> bool:
-        statement = select(func.count()).where(col(CalibrationSession.cycle_id) == cycle_id)
-        return bool((await self.session.exec(statement)).one())
-
     async def cycle_results(self, cycle_id: uuid.UUID) -> list[OverallResult]:
         statement = select(OverallResult).where(col(OverallResult.cycle_id) == cycle_id)
         return list((await self.session.exec(statement)).all())

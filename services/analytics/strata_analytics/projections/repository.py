@@ -10,7 +10,6 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.projections.models import (
-    CampaignView,
     CommentFact,
     CycleView,
     EmployeeView,
@@ -45,28 +44,6 @@ class ProjectionRepository:
         )
         return list((await self.session.exec(statement)).all())
 
-    async def plans_of(
-        self, tenant_id: uuid.UUID, employee_id: uuid.UUID, cycle_id: uuid.UUID
-    ) -> list[PlanView]:
-        statement = (
-            select(PlanView)
-            .where(
-                col(PlanView.tenant_id) == tenant_id,
-                col(PlanView.employee_id) == employee_id,
-                col(PlanView.cycle_id) == cycle_id,
-            )
-            .order_by(col(PlanView.created_at), col(PlanView.id))
-        )
-        return list((await self.session.exec(statement)).all())
-
-    async def campaign_facts(
-        self, tenant_id: uuid.UUID, campaign_id: uuid.UUID
-    ) -> list[RatingFact]:
-        statement = select(RatingFact).where(
-            col(RatingFact.tenant_id) == tenant_id, col(RatingFact.campaign_id) == campaign_id
-        )
-        return list((await self.session.exec(statement)).all())
-
     async def replace_campaign_answers(
         self,
         tenant_id: uuid.UUID,
@@ -82,10 +59,6 @@ class ProjectionRepository:
                 )
             )
         self.session.add_all([*ratings, *comments])
-
-    async def closed_campaigns(self, tenant_id: uuid.UUID) -> list[CampaignView]:
-        statement = select(CampaignView).where(col(CampaignView.tenant_id) == tenant_id)
-        return list((await self.session.exec(statement)).all())
 
     async def delete_tenant(self, tenant_id: uuid.UUID) -> None:
         """Forget what events built (a rebuild replays them); ratings are pulled again."""

@@ -1,10 +1,5 @@
-from strata_kit.errors import Conflict, NotFound
+from strata_kit.errors import NotFound
 
 
 class ResultNotFound(NotFound):
     title = "Result not found"
-
-
-class ResultLocked(Conflict):
-    title = "Result locked"
-    slug = "result-locked"

@@ -84,12 +84,6 @@ def given_name(name: Any) -> ColumnElement[str]:
     return case((strpos(name, literal(" ")) > 0, func.substr(name, 1, rest)), else_=None)
 
 
-def split_name(name: str) -> tuple[str | None, str]:
-    """(given, family) exactly as `given_name` and `family_name` compute them in SQL."""
-    given, _, family = name.rpartition(" ")
-    return (given or None) if " " in name else None, family
-
-
 # --- filter catalogues -----------------------------------------------------------------------
 
 USER, GROUP = "User", "Group"

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -109,14 +109,6 @@ class CampaignRepository:
             self.ratees_statement(campaign_id, employee_id=employee_id)
         )
         return result.first()
-
-    async def count_ratees(self, campaign_id: UUID) -> int:
-        result = await self.session.exec(
-            select(func.count())
-            .select_from(CampaignRatee)
-            .where(CampaignRatee.campaign_id == campaign_id)
-        )
-        return int(result.one())
 
     async def ratee_ids(self, campaign_id: UUID) -> set[UUID]:
         result = await self.session.exec(
