@@ -86,8 +86,10 @@ def create_service_app(
             engine = create_engine(
                 settings.resolved_database_url,
                 pool_size=settings.database_pool_size,
+                pool_overflow=settings.database_pool_overflow,
                 pre_ping=settings.database_pool_pre_ping,
                 echo=settings.database_echo,
+                ssl=settings.database_ssl,
             )
             stack.push_async_callback(engine.dispose)
             app.state.engine = engine

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, declared_attr, registry, with_loader_criteria
 from sqlalchemy.sql.elements import ClauseElement
@@ -111,6 +111,10 @@ class TenantSession(Session):
 
 @event.listens_for(TenantSession, "do_orm_execute")
 def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if state.session.info.get("read_only") and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        raise ReadOnlyRequestError("a GET or HEAD request cannot write")
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load or state.is_relationship_load:
@@ -145,6 +149,10 @@ def _tenant_entities(state: ORMExecuteState) -> set[type[TenantModel]]:
 
 @event.listens_for(TenantSession, "before_flush")
 def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (
+        session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    ):
+        raise ReadOnlyRequestError("a GET or HEAD request cannot write")
     if session.info.get("cross_tenant"):
         return
     tenant = session.info.get("tenant_id", NO_TENANT)
@@ -166,8 +174,27 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.updated_at = utcnow()
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", ""})
+
+
+def _connect_args(url: URL, ssl: str | None) -> dict[str, Any]:
+    """asyncpg's `ssl` from settings. asyncpg defaults to `prefer`: every new connection
+    first asks the server for TLS, a round trip (and a refusal) wasted on a local server."""
+    if "ssl" in url.query or "sslmode" in url.query:
+        return {}  # the URL says; it wins
+    if ssl is None:
+        ssl = "disable" if (url.host or "") in LOCAL_HOSTS else None
+    return {"ssl": ssl} if ssl is not None else {}
+
+
 def create_engine(
-    url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_overflow: int | None = None,
+    pre_ping: bool = False,
+    echo: bool = False,
+    ssl: str | None = None,
 ) -> AsyncEngine:
     """An async engine for `url` with the options Strata relies on.
 
@@ -175,7 +202,9 @@ def create_engine(
     ping is a transaction of its own, three round trips before every request's first
     statement. A connection that died (server restart) fails its request with a
     disconnect instead; the error handler answers 503 (retryable) and SQLAlchemy discards
-    every connection made before the failure, so the next requests get fresh ones."""
+    every connection made before the failure, so the next requests get fresh ones.
+    `ssl` is asyncpg's TLS mode; unset, none to a server on this host (see `_connect_args`).
+    `pool_overflow` unset: as many overflow connections as `pool_size`."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
@@ -192,8 +221,14 @@ def create_engine(
             cursor.close()
 
         return engine
+    parsed = make_url(url)
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size if pool_overflow is None else pool_overflow,
+        pool_pre_ping=pre_ping,
+        connect_args=_connect_args(parsed, ssl),
     )
 
 
@@ -219,12 +254,43 @@ def allow_cross_tenant(session: AsyncSession) -> AsyncSession:
     return session
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+class ReadOnlyRequestError(RuntimeError):
+    """A GET or HEAD tried to write: its session has no transaction to hold the write."""
+
+
+def _autocommit_bind(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` in autocommit, sharing its pool: no BEGIN before and no COMMIT after a
+    request's reads, so one SELECT is one round trip. Cached on the engine (one per engine)."""
+    sync = engine.sync_engine
+    bind: AsyncEngine | None = sync.__dict__.get("_strata_autocommit")
+    if bind is None:
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+        sync.__dict__["_strata_autocommit"] = bind
+    return bind
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session, bound to the caller's tenant. Commit on success."""
+    """The request's session, bound to the caller's tenant. Commit on success.
+
+    A GET or HEAD never writes (HTTP safe methods): on PostgreSQL its session runs in
+    autocommit, each SELECT a round trip of its own with no BEGIN/COMMIT around it; a write
+    attempted in it raises `ReadOnlyRequestError` on every backend, so it is caught in tests.
+    Other methods keep one transaction, committed before the response is sent."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     identity = request.scope.get("state", {}).get("identity")
-    async with maker() as session:
+    read_only = request.method in READ_ONLY_METHODS
+    engine: AsyncEngine = maker.kw["bind"]
+    if read_only and engine.dialect.name == "postgresql":
+        opened = maker(bind=_autocommit_bind(engine))
+    else:
+        opened = maker()
+    async with opened as session:
         bind_tenant(session, identity.tenant_id if isinstance(identity, IdentityClaims) else None)
+        if read_only:
+            session.info["read_only"] = True
         try:
             yield session
             await session.commit()

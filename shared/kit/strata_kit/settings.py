@@ -7,7 +7,7 @@ secret) lives in `PlatformSettings` under the `STRATA_` prefix.
 
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,7 +64,26 @@ class KitSettings(BaseSettings):
         default=None,
         description="SQLAlchemy async URL; default SQLite file `<data_dir>/<service>.db`.",
     )
-    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_size: int = Field(
+        default=32,
+        ge=1,
+        description="Connections kept open (PostgreSQL): sized for 32 concurrent requests, "
+        "so a busy worker does not open and close overflow connections.",
+    )
+    database_pool_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        description="Extra connections opened beyond the pool under a burst and closed after "
+        "use; unset: as many as `database_pool_size`.",
+    )
+    database_ssl: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] | None = (
+        Field(
+            default=None,
+            description="TLS to PostgreSQL (asyncpg `ssl`). Unset: none to a server on this "
+            "host (localhost, 127.0.0.1, ::1, a socket), asyncpg's `prefer` elsewhere; an "
+            "`ssl`/`sslmode` in the URL wins.",
+        )
+    )
     database_pool_pre_ping: bool = Field(
         default=False,
         description="Ping each pooled connection before use (PostgreSQL; three round trips).",
