@@ -22,7 +22,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
@@ -215,3 +217,50 @@ async def open_session(url: str, tenant: uuid.UUID) -> AsyncSession:
     """A standalone tenant-bound session on `url` (close it, and dispose its bind)."""
     maker = create_sessionmaker(create_engine(url))
     return bind_tenant(maker(), tenant)
+
+
+class RoundTrips:
+    """The round trips a block of work makes to the database, to pin their number in a test.
+
+    Counted: each statement the driver is given (one per batch of a many-row insert) and
+    each BEGIN, COMMIT and ROLLBACK of a transaction. asyncpg sends those three as
+    statements of their own, which no cursor event sees; a connection in autocommit sends
+    none of them, so they are not counted there.
+
+        with RoundTrips(app.state.engine) as trips:
+            await client.get(...)
+        assert trips.count == 1, trips.log
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self.log: list[str] = []
+        self._listeners: list[tuple[str, Callable[..., None]]] = [
+            ("before_cursor_execute", self._statement),
+            ("begin", self._marker("BEGIN")),
+            ("commit", self._marker("COMMIT")),
+            ("rollback", self._marker("ROLLBACK")),
+        ]
+
+    @property
+    def count(self) -> int:
+        return len(self.log)
+
+    def _statement(self, _conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        self.log.append(" ".join(statement.split())[:120])
+
+    def _marker(self, word: str) -> Callable[[Connection], None]:
+        def record(conn: Connection) -> None:
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                self.log.append(word)
+
+        return record
+
+    def __enter__(self) -> "RoundTrips":
+        for name, listener in self._listeners:
+            event.listen(self._engine, name, listener)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for name, listener in self._listeners:
+            event.remove(self._engine, name, listener)

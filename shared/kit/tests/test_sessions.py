@@ -4,6 +4,7 @@ from kittest_service import Widget
 from sqlmodel import select
 
 from strata_contracts.identity import Role
+from strata_kit.testing import RoundTrips
 
 WIDGETS = "/api/v1/kittest/widgets"
 
@@ -69,3 +70,32 @@ class TestTwoWritesInOneRequest:
         )
         assert response.status_code == 201
         assert await stored_names(db_session) == ["nut", "washer"]
+
+
+class TestRoundTrips:
+    """How many times a request talks to the database (`strata_kit.testing.RoundTrips`)."""
+
+    async def test_a_read_is_one_round_trip_on_postgresql(
+        self, app, client, identity_headers, database_url
+    ):
+        headers = identity_headers(Role.HR)
+        created = await client.post(WIDGETS, json={"name": "bolt"}, headers=headers)
+        with RoundTrips(app.state.engine) as trips:
+            response = await client.get(f"{WIDGETS}/{created.json()['id']}", headers=headers)
+        assert response.status_code == 200
+        if database_url.startswith("postgresql"):
+            # The SELECT alone: no BEGIN before it, no COMMIT after it.
+            assert trips.count == 1, trips.log
+        else:
+            assert [t for t in trips.log if t.startswith("SELECT")] == trips.log[1:2], trips.log
+            assert (trips.log[0], trips.log[-1]) == ("BEGIN", "COMMIT"), trips.log
+
+    async def test_a_write_is_one_transaction(self, app, client, identity_headers):
+        with RoundTrips(app.state.engine) as trips:
+            response = await client.post(
+                WIDGETS, json={"name": "bolt"}, headers=identity_headers(Role.HR)
+            )
+        assert response.status_code == 201
+        assert (trips.log[0], trips.log[-1]) == ("BEGIN", "COMMIT"), trips.log
+        assert (trips.log.count("BEGIN"), trips.log.count("COMMIT")) == (1, 1), trips.log
+        assert any(t.startswith("INSERT INTO") for t in trips.log), trips.log
