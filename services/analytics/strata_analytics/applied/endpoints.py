@@ -14,6 +14,7 @@ from strata_analytics.applied.promotion import promotion_service
 from strata_analytics.applied.rules import Guard
 from strata_analytics.applied.runs import run_service
 from strata_analytics.applied.training import training_service
+from strata_analytics.openapi import errors
 from strata_analytics.results.repository import ResultRepository
 from strata_analytics.results.service import result_read
 from strata_contracts.analytics.applied import (
@@ -42,7 +43,6 @@ from strata_contracts.analytics.applied import (
 from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
@@ -55,10 +55,6 @@ IfMatch = Annotated[
     str | None,
     Header(description="The ETag you read; the decision answers 412 if it changed since."),
 ]
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    return {code: {"model": Problem} for code in (401, 403, *codes)}
 
 
 def guard(request: Request, if_match: IfMatch = None) -> Guard:
