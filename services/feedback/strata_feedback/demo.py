@@ -56,6 +56,7 @@ from strata_feedback.improvement.service import improvement_service
 from strata_feedback.interviews.models import Interview
 from strata_feedback.interviews.service import interview_service
 from strata_feedback.notes.service import note_service
+from strata_feedback.wiring import FeedbackPorts
 from strata_kit.db import utcnow
 from strata_kit.identity import TenantIdentity
 from strata_kit.logging import get_logger
@@ -71,6 +72,7 @@ def demo_cycle_id(tenant_id: uuid.UUID, key: str) -> uuid.UUID:
     return demo_id(tenant_id, "cycle", key)
 
 
+PORTS = FeedbackPorts()  # what the app puts on app.state.feedback_ports
 MANAGERS = {
     "E002": "E001",  # head of sales → managing director
     "E003": "E001",  # head of production
@@ -253,7 +255,11 @@ class _Demo:
             progress=(("Attended the Nordwerk renewal.", ActionStatus.DONE),),
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E010"), lena.id, InterviewAcknowledge(comment="Agreed.")
+            self.session,
+            self.as_("E010"),
+            lena.id,
+            InterviewAcknowledge(comment="Agreed."),
+            follow_ups=PORTS,
         )
 
         omar = await self.held(
@@ -284,7 +290,7 @@ class _Demo:
             training_need=True,
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E011"), omar.id, InterviewAcknowledge()
+            self.session, self.as_("E011"), omar.id, InterviewAcknowledge(), follow_ups=PORTS
         )
 
         karl = await self.held(
@@ -310,7 +316,7 @@ class _Demo:
             training_need=True,
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E020"), karl.id, InterviewAcknowledge()
+            self.session, self.as_("E020"), karl.id, InterviewAcknowledge(), follow_ups=PORTS
         )
 
         clara = await self.held(

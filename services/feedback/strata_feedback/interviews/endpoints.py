@@ -24,6 +24,7 @@ from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_feedback.interviews.cycles import GoalsCycles
 from strata_feedback.interviews.models import Interview
+from strata_feedback.interviews.ports import FollowUpsDep
 from strata_feedback.interviews.service import Guard, interview_service
 from strata_feedback.responses import problems
 from strata_feedback.upstream import GoalsDep, ViewerDep
@@ -187,9 +188,12 @@ async def acknowledge_interview(
     viewer: ViewerDep,
     response: Response,
     check: GuardDep,
+    follow_ups: FollowUpsDep,
 ) -> InterviewRead:
     """The employee acknowledges the held interview's record."""
-    interview = await interview_service.acknowledge(session, viewer, interview_id, data, check)
+    interview = await interview_service.acknowledge(
+        session, viewer, interview_id, data, check, follow_ups=follow_ups
+    )
     return await _answer(session, interview, response)
 
 
@@ -217,7 +221,10 @@ async def close_interview(
     viewer: ViewerDep,
     response: Response,
     check: GuardDep,
+    follow_ups: FollowUpsDep,
 ) -> InterviewRead:
     """Close an acknowledged interview, or a disputed one whose appeal (if any) is resolved."""
-    interview = await interview_service.close(session, viewer, interview_id, data, check)
+    interview = await interview_service.close(
+        session, viewer, interview_id, data, check, follow_ups=follow_ups
+    )
     return await _answer(session, interview, response)

@@ -30,7 +30,6 @@ from strata_contracts.feedback.vocabulary import InterviewKind, InterviewStatus
 from strata_contracts.identity import IdentityClaims
 from strata_contracts.pagination import Page
 from strata_feedback.access import Viewer
-from strata_feedback.improvement.repository import ImprovementRepository
 from strata_feedback.interviews.cycles import CycleDirectory, ensure_feedback_phase
 from strata_feedback.interviews.exceptions import (
     AppealPending,
@@ -41,6 +40,7 @@ from strata_feedback.interviews.exceptions import (
     NotInReportingLine,
 )
 from strata_feedback.interviews.models import Interview, InterviewGap, InterviewParticipant
+from strata_feedback.interviews.ports import FollowUps
 from strata_feedback.interviews.repository import InterviewRepository
 from strata_feedback.trail import audit, emit
 from strata_feedback.transitions import StateMachine
@@ -462,10 +462,12 @@ class InterviewService:
         interview_id: UUID,
         data: InterviewAcknowledge,
         guard: Guard | None = None,
+        *,
+        follow_ups: FollowUps,
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_employee(viewer, interview)
-        open_action_ids = await ImprovementRepository(session).open_ids_for_interview(interview.id)
+        open_action_ids = await follow_ups.open_action_ids(session, interview.id)
         before = _snap(interview)
         interview.status = MACHINE.next(interview.status, A.ACKNOWLEDGE)
         interview.acknowledged_at = utcnow()
@@ -523,13 +525,15 @@ class InterviewService:
         interview_id: UUID,
         data: InterviewClose,
         guard: Guard | None = None,
+        *,
+        follow_ups: FollowUps,
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         MACHINE.next(interview.status, A.CLOSE)
-        pending = await InterviewRepository(session).unresolved_appeal(interview.id)
+        pending = await follow_ups.unresolved_appeal_id(session, interview.id)
         if pending is not None:
-            raise AppealPending(pending.id)
+            raise AppealPending(pending)
         await self.close_now(session, viewer.identity, interview, data.note)
         return interview
 

@@ -31,7 +31,6 @@ from strata_contracts.reviews.vocabulary import (
     ANONYMOUS_RELATIONSHIPS,
     CampaignStatus,
     InvitationStatus,
-    NominationStatus,
     Relationship,
     ScopeKind,
 )
@@ -48,13 +47,10 @@ from strata_reviews.campaigns.exceptions import (
     RateeNotFound,
 )
 from strata_reviews.campaigns.models import Campaign, CampaignRatee, CampaignRelationship
+from strata_reviews.campaigns.ports import ApprovedRater, Participation
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.campaigns.state import ensure_draft
-from strata_reviews.invitations.repository import InvitationRepository
-from strata_reviews.invitations.service import invitation_service
 from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
-from strata_reviews.nominations.models import counted_as
-from strata_reviews.nominations.repository import NominationRepository
 from strata_reviews.org import OrgDirectory
 from strata_reviews.templates.service import template_service
 
@@ -275,6 +271,7 @@ class CampaignService:
         campaign_id: UUID,
         data: CampaignUpdate,
         now: datetime,
+        people: Participation,
     ) -> CampaignRead:
         """Draft: change anything. Open: rename, move the due date, extend the close.
         Closed: frozen (answers and results must not change after the fact)."""
@@ -335,7 +332,7 @@ class CampaignService:
             campaign.template_version_id = version.id
             campaign.template_version = version.number
         if data.relationships is not None:
-            await self._replace_rules(session, campaign, data.relationships)
+            await self._replace_rules(session, campaign, data.relationships, people)
         for key in ("name", "anonymity_threshold", "name_supervisor"):
             if key in changes:
                 setattr(campaign, key, changes[key])
@@ -356,7 +353,12 @@ class CampaignService:
         return campaign_read(campaign, rules)
 
     async def open(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        now: datetime,
+        people: Participation,
     ) -> CampaignRead:
         """Issue an invitation per approved nomination, and a self-assessment per ratee
         when the campaign asks for one. Every proposed nomination must be decided and
@@ -372,36 +374,19 @@ class CampaignService:
         ratees = await repo.ratees(campaign_id)
         if not ratees:
             raise CampaignNotReady("The campaign reviews nobody.")
-        nominations = NominationRepository(session)
-        proposed = await nominations.with_status(campaign_id, NominationStatus.PROPOSED)
+        proposed = await people.proposed_nominations(session, campaign_id)
         if proposed:
             raise CampaignNotReady(
                 f"{len(proposed)} nominations await a decision.",
-                pending_nominations=[str(n.id) for n in proposed],
+                pending_nominations=[str(n) for n in proposed],
             )
-        approved = await nominations.with_status(campaign_id, NominationStatus.APPROVED)
+        approved = await people.approved_raters(session, campaign_id)
         rules = await repo.rules(campaign_id)
-        counts = Counter((n.ratee_id, n.relationship) for n in approved)
-        shortfalls = [
-            {
-                "ratee_id": str(ratee.employee_id),
-                "relationship": rule.relationship.value,
-                "approved": counts[(ratee.employee_id, rule.relationship)],
-                "min_raters": rule.min_raters,
-            }
-            for ratee in ratees
-            for rule in rules
-            if rule.relationship is not Relationship.SELF
-            and counts[(ratee.employee_id, rule.relationship)] < rule.min_raters
-        ]
-        if shortfalls:
-            raise CampaignNotReady(
-                "Some ratees have fewer approved raters than the minimum.", shortfalls=shortfalls
-            )
+        _check_minimums(ratees, rules, approved)
         invited = 0
         if any(r.relationship is Relationship.SELF for r in rules):
             for ratee in ratees:
-                await invitation_service.issue(
+                await people.invite(
                     session,
                     campaign,
                     ratee_id=ratee.employee_id,
@@ -409,16 +394,16 @@ class CampaignService:
                     rater_employee_id=ratee.employee_id,
                 )
                 invited += 1
-        for nomination in approved:
-            await invitation_service.issue(
+        for rater in approved:
+            await people.invite(
                 session,
                 campaign,
-                ratee_id=nomination.ratee_id,
-                relationship=counted_as(nomination),
-                rater_employee_id=nomination.rater_employee_id,
-                external_name=nomination.external_name,
-                external_email=nomination.external_email,
-                nomination_id=nomination.id,
+                ratee_id=rater.ratee_id,
+                relationship=rater.counted_as,
+                rater_employee_id=rater.rater_employee_id,
+                external_name=rater.external_name,
+                external_email=rater.external_email,
+                nomination_id=rater.nomination_id,
             )
             invited += 1
         before = snapshot(campaign)
@@ -455,7 +440,12 @@ class CampaignService:
         return campaign_read(campaign, rules)
 
     async def close(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        now: datetime,
+        people: Participation,
     ) -> CampaignRead:
         """Freeze the answers; each ratee's results become readable."""
         repo = CampaignRepository(session)
@@ -464,7 +454,7 @@ class CampaignService:
             raise CampaignNotOpen(
                 f"The campaign is {campaign.status.value}; only an open one closes."
             )
-        invitations = await InvitationRepository(session).of_campaign(campaign_id)
+        invitations = await people.invitation_statuses(session, campaign_id)
         before = snapshot(campaign)
         campaign.status = CampaignStatus.CLOSED
         campaign.closed_at = now
@@ -490,7 +480,7 @@ class CampaignService:
                 cycle_id=campaign.cycle_id,
                 closed_at=now,
                 invitations=len(invitations),
-                submitted=sum(i.status is InvitationStatus.SUBMITTED for i in invitations),
+                submitted=sum(i is InvitationStatus.SUBMITTED for i in invitations),
                 name=campaign.name,
             ),
         )
@@ -572,7 +562,12 @@ class CampaignService:
         return [CampaignRateeRead.model_validate(r) for r in rows]
 
     async def remove_ratee(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, employee_id: UUID
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        employee_id: UUID,
+        people: Participation,
     ) -> None:
         """Take a ratee (and their nominations) out of a draft campaign."""
         repo = CampaignRepository(session)
@@ -581,7 +576,7 @@ class CampaignService:
         ratee = await repo.get_ratee(campaign_id, employee_id)
         if ratee is None:
             raise RateeNotFound(f"Employee {employee_id} is not reviewed in this campaign.")
-        await NominationRepository(session).delete_of_ratee(campaign_id, employee_id)
+        await people.drop_nominations_of(session, campaign_id, employee_id)
         await record_audit(
             session,
             AuditRecord,
@@ -619,10 +614,14 @@ class CampaignService:
         ]
 
     async def _replace_rules(
-        self, session: AsyncSession, campaign: Campaign, rules: Sequence[RelationshipRule]
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        rules: Sequence[RelationshipRule],
+        people: Participation,
     ) -> None:
         """New rules may not drop a relationship in use nor go below what is nominated."""
-        in_use = await NominationRepository(session).count_for_relationships(campaign.id)
+        in_use = await people.nominated_per_relationship(session, campaign.id)
         by_relationship = {r.relationship: (n, r) for n, r in enumerate(rules)}
         errors = []
         for relationship, count in in_use.items():
@@ -691,6 +690,31 @@ class CampaignService:
         if errors:
             raise InvalidInput("Some employees cannot be reviewed.", errors=errors)
         return found
+
+
+def _check_minimums(
+    ratees: Sequence[CampaignRatee],
+    rules: Sequence[CampaignRelationship],
+    approved: Sequence[ApprovedRater],
+) -> None:
+    """Every ratee has at least the minimum of approved raters per relationship."""
+    counts = Counter((n.ratee_id, n.nominated_as) for n in approved)
+    shortfalls = [
+        {
+            "ratee_id": str(ratee.employee_id),
+            "relationship": rule.relationship.value,
+            "approved": counts[(ratee.employee_id, rule.relationship)],
+            "min_raters": rule.min_raters,
+        }
+        for ratee in ratees
+        for rule in rules
+        if rule.relationship is not Relationship.SELF
+        and counts[(ratee.employee_id, rule.relationship)] < rule.min_raters
+    ]
+    if shortfalls:
+        raise CampaignNotReady(
+            "Some ratees have fewer approved raters than the minimum.", shortfalls=shortfalls
+        )
 
 
 def _rules_snapshot(rules: Sequence[CampaignRelationship]) -> list[dict[str, object]]:
