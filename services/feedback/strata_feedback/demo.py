@@ -54,6 +54,7 @@ from strata_feedback.access import Viewer
 from strata_feedback.appeals.service import appeal_service
 from strata_feedback.improvement.service import improvement_service
 from strata_feedback.interviews.models import Interview
+from strata_feedback.interviews.scheduling import interview_scheduling
 from strata_feedback.interviews.service import interview_service
 from strata_feedback.notes.service import note_service
 from strata_feedback.wiring import FeedbackPorts
@@ -170,7 +171,7 @@ class _Demo:
     async def held(self, employee: str, record: RecordUpdate, *, days_ago: int = 28) -> Interview:
         manager = self.as_(MANAGERS[employee], Role.MANAGER, Role.EMPLOYEE)
         when = self.now - timedelta(days=days_ago)
-        interview = await interview_service.schedule(
+        interview = await interview_scheduling.schedule(
             self.session,
             manager,
             self.cycles,
@@ -353,7 +354,7 @@ class _Demo:
 
         for employee in ("E010", "E011"):
             manager = self.as_(MANAGERS[employee], Role.MANAGER, Role.EMPLOYEE)
-            await interview_service.schedule(
+            await interview_scheduling.schedule(
                 self.session,
                 manager,
                 self.cycles,

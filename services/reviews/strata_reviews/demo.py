@@ -46,6 +46,7 @@ from strata_contracts.reviews.vocabulary import (
     Relationship,
     ScopeKind,
 )
+from strata_reviews.campaigns.lifecycle import campaign_lifecycle
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.campaigns.service import campaign_service
 from strata_reviews.invitations.repository import InvitationRepository
@@ -344,7 +345,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             NominationDecision(decision=NominationDecisionKind.APPROVE),
             setup,
         )
-    await campaign_service.open(session, system, campaign.id, CALENDAR.opens_at, PORTS)
+    await campaign_lifecycle.open(session, system, campaign.id, CALENDAR.opens_at, PORTS)
     version = await template_service.load_version(session, campaign.template_version_id)
     campaign_row = await campaign_service.get_row(session, campaign.id)
     invitations = await InvitationRepository(session).of_campaign(campaign.id)
@@ -371,5 +372,5 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             ResponseSubmit(answers=_answers(version, invitation.relationship, f"{ratee}/{rater}")),
             when,
         )
-    await campaign_service.close(session, system, campaign.id, CALENDAR.closes_at, PORTS)
+    await campaign_lifecycle.close(session, system, campaign.id, CALENDAR.closes_at, PORTS)
     return True

@@ -25,6 +25,7 @@ from strata_contracts.pagination import Page
 from strata_feedback.interviews.cycles import GoalsCycles
 from strata_feedback.interviews.models import Interview
 from strata_feedback.interviews.ports import FollowUpsDep
+from strata_feedback.interviews.scheduling import interview_scheduling
 from strata_feedback.interviews.service import Guard, interview_service
 from strata_feedback.responses import problems
 from strata_feedback.upstream import GoalsDep, ViewerDep
@@ -72,7 +73,7 @@ async def schedule_interview(
 ) -> InterviewRead:
     """Schedule an interview (HR for anyone; a manager for their reporting line); a cycle's
     interview only while the cycle is in its feedback phase."""
-    interview = await interview_service.schedule(session, viewer, GoalsCycles(goals), data)
+    interview = await interview_scheduling.schedule(session, viewer, GoalsCycles(goals), data)
     response.headers["Location"] = f"{router.prefix}/{interview.id}"
     return await _answer(session, interview, response)
 

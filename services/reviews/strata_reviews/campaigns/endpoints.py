@@ -18,6 +18,7 @@ from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
 from strata_reviews.access import HR_ROLES
+from strata_reviews.campaigns.lifecycle import campaign_lifecycle
 from strata_reviews.campaigns.ports import ParticipationDep
 from strata_reviews.campaigns.service import campaign_service
 from strata_reviews.clock import Now
@@ -94,7 +95,7 @@ async def open_campaign(
     campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now, people: ParticipationDep
 ) -> CampaignRead:
     """Open the campaign: every approved nomination and self-assessment is invited."""
-    return await campaign_service.open(session, identity, campaign_id, now, people)
+    return await campaign_lifecycle.open(session, identity, campaign_id, now, people)
 
 
 @router.post("/{campaign_id}/close", response_model=CampaignRead, responses=problems(403, 404, 409))
@@ -102,7 +103,7 @@ async def close_campaign(
     campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now, people: ParticipationDep
 ) -> CampaignRead:
     """Close the campaign: answers are frozen and results become readable."""
-    return await campaign_service.close(session, identity, campaign_id, now, people)
+    return await campaign_lifecycle.close(session, identity, campaign_id, now, people)
 
 
 @router.get(
