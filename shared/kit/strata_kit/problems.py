@@ -26,13 +26,14 @@ class ProblemResponses:
     - `descriptions`: the service's wording per status; a status it does not word takes
       `fallback`, or, with no fallback, FastAPI's standard phrase ("Not Found"). A status
       with neither, when `descriptions` is given and `fallback` is None, is a mistake in
-      the route and raises `KeyError` at import.
+      the route and raises `KeyError` at import. A status worded `None` takes the standard
+      phrase on purpose.
     - `problem_media_type`: also list `application/problem+json` as the body's media type.
     - `ordered`: the statuses in ascending order rather than as named.
     """
 
     always: tuple[int, ...] = ()
-    descriptions: Mapping[int, str] | None = None
+    descriptions: Mapping[int, str | None] | None = None
     fallback: str | None = None
     problem_media_type: bool = False
     ordered: bool = False
@@ -48,9 +49,11 @@ class ProblemResponses:
         entry: dict[str, Any] = {"model": Problem}
         if self.descriptions is not None:
             if self.fallback is None:
-                entry["description"] = self.descriptions[status]
+                text = self.descriptions[status]
             else:
-                entry["description"] = self.descriptions.get(status, self.fallback)
+                text = self.descriptions.get(status, self.fallback)
+            if text is not None:
+                entry["description"] = text
         if self.problem_media_type:
             entry["content"] = {PROBLEM_MEDIA_TYPE: {}}
         return entry

@@ -29,6 +29,13 @@ class TestDeclaring:
         with pytest.raises(KeyError):
             errors(409)
 
+    def test_a_status_worded_none_takes_the_standard_phrase(self) -> None:
+        errors = ProblemResponses(always=(401,), descriptions={401: None, 404: "No such job."})
+        assert errors(404) == {
+            401: {"model": Problem},
+            404: {"model": Problem, "description": "No such job."},
+        }
+
     def test_the_problem_media_type_is_listed_on_request(self) -> None:
         errors = ProblemResponses(problem_media_type=True)
         assert errors(409)[409]["content"] == {PROBLEM_MEDIA_TYPE: {}}
