@@ -6,21 +6,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from strata_contracts.reviews.vocabulary import InvitationStatus
+from strata_kit.repository import Repository
 from strata_reviews.invitations.models import Invitation, InvitationLink, Reminder
 
 
-class InvitationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, invitation_id: UUID, *, lock: bool = False) -> Invitation | None:
-        """One invitation; `lock` holds its row until the transaction ends (PostgreSQL),
-        so two concurrent submissions of one invitation cannot both pass the checks."""
-        statement = select(Invitation).where(Invitation.id == invitation_id)
-        if lock:
-            statement = statement.with_for_update()
-        result = await self.session.exec(statement)
-        return result.first()
+class InvitationRepository(Repository[Invitation]):
+    model = Invitation
 
     async def for_nomination(self, nomination_id: UUID) -> Invitation | None:
         result = await self.session.exec(

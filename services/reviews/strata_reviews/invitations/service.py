@@ -41,9 +41,9 @@ from strata_reviews.invitations.exceptions import (
     NotExternal,
 )
 from strata_reviews.invitations.models import Invitation, InvitationLink, Reminder
+from strata_reviews.invitations.ports import AnswerStore
 from strata_reviews.invitations.repository import InvitationRepository
 from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
-from strata_reviews.responses.repository import AnswerRepository
 
 EXTERNAL_PREFIX = "/api/v1/reviews/external/invitations"
 TOKEN_BYTES = 32
@@ -158,7 +158,7 @@ class InvitationService:
     ) -> tuple[Invitation, Campaign]:
         """An invitation the caller answers. Anybody else's reads as unknown (404): who
         was asked to rate whom is not shown to other employees."""
-        invitation = await InvitationRepository(session).get(invitation_id, lock=lock)
+        invitation = await InvitationRepository(session).get(invitation_id, for_update=lock)
         if (
             invitation is None
             or invitation.rater_employee_id is None
@@ -217,6 +217,7 @@ class InvitationService:
         campaign: Campaign,
         reason: str,
         now: datetime,
+        answers: AnswerStore,
     ) -> InvitationRead:
         """Decline with a reason; a saved draft is discarded."""
         ensure_accepting_answers(campaign, now)
@@ -228,7 +229,7 @@ class InvitationService:
                 errors=[field("reason", "self-assessments cannot be declined", "not_allowed")],
             )
         before = snapshot(invitation)
-        await AnswerRepository(session).delete_of(invitation.id)
+        await answers.discard(session, invitation.id)
         invitation.status = InvitationStatus.DECLINED
         invitation.declined_at = now
         invitation.decline_reason = reason
@@ -333,7 +334,7 @@ class InvitationService:
     async def load_for_link(
         self, session: AsyncSession, link: InvitationLink, *, lock: bool = False
     ) -> tuple[Invitation, Campaign]:
-        invitation = await InvitationRepository(session).get(link.invitation_id, lock=lock)
+        invitation = await InvitationRepository(session).get(link.invitation_id, for_update=lock)
         if invitation is None:  # pragma: no cover - the foreign key forbids it
             raise LinkInvalid("This invitation link is not valid.")
         return invitation, await self._campaign(session, invitation.campaign_id)
