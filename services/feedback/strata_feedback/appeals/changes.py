@@ -2,7 +2,7 @@
 with before, after and reason, applied through the owner's own audited path where feedback may
 (a KPI actual through goals, a rating through analytics) and otherwise decided by the owner."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -185,9 +185,7 @@ class ChangeRequestService:
         request: ChangeRequest,
         goals: GoalsClient,
     ) -> None:
-        """Ask goals to correct the actual; its answer decides the change request: applied,
-        rejected (goals refused it, with its reason) or still pending (goals unreachable:
-        its owner applies it later and reports back)."""
+        """Ask goals to correct the actual (its answer decides, see `_ask_owner`)."""
         after = _number(request.after)
         level = int(after) if after is not None and request.field == "level" else None
         correction = None
@@ -209,28 +207,16 @@ class ChangeRequestService:
                 f"goals takes a number as the {request.field}, not {request.after!r}",
             )
             return
-        try:
-            corrected = await goals.correct_actual(request.target_id, correction)
-        except ServiceUnavailable as exc:
-            log.warning("change_request.pending", change_request_id=str(request.id), error=str(exc))
-            return
-        except ApiError as exc:
-            detail = exc.problem.detail or exc.problem.title
-            await self._decide(
-                session,
-                viewer,
-                request,
-                ChangeRequestMove.REJECT,
-                f"goals refused the change ({exc.status}): {detail}",
+
+        fix: ActualCorrection = correction
+
+        async def correct() -> str:
+            corrected = await goals.correct_actual(request.target_id, fix)
+            return (
+                f"applied by goals: actual {request.target_id} corrected by actual {corrected.id}"
             )
-            return
-        await self._decide(
-            session,
-            viewer,
-            request,
-            ChangeRequestMove.APPLY,
-            f"applied by goals: actual {request.target_id} corrected by actual {corrected.id}",
-        )
+
+        await self._ask_owner(session, viewer, request, "goals", correct)
 
     async def _apply_through_analytics(
         self,
@@ -253,7 +239,8 @@ class ChangeRequestService:
                 f"analytics takes a band code as the band, not {request.after!r}",
             )
             return
-        try:
+
+        async def amend() -> str:
             amended = await analytics.amend_rating(
                 request.target_id,
                 RatingAmendment(
@@ -263,6 +250,25 @@ class ChangeRequestService:
                     change_request_id=request.id,
                 ),
             )
+            return (
+                f"applied by analytics: band {amended.final_band}, overall {amended.final_overall}"
+            )
+
+        await self._ask_owner(session, viewer, request, "analytics", amend)
+
+    async def _ask_owner(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        request: ChangeRequest,
+        owner: str,
+        call: Callable[[], Awaitable[str]],
+    ) -> None:
+        """The owner's answer decides the change request: applied (`call` says how),
+        rejected (the owner refused it, with its reason) or still pending (the owner is
+        unreachable: it applies the change later and reports back)."""
+        try:
+            applied = await call()
         except ServiceUnavailable as exc:
             log.warning("change_request.pending", change_request_id=str(request.id), error=str(exc))
             return
@@ -273,16 +279,10 @@ class ChangeRequestService:
                 viewer,
                 request,
                 ChangeRequestMove.REJECT,
-                f"analytics refused the change ({exc.status}): {detail}",
+                f"{owner} refused the change ({exc.status}): {detail}",
             )
             return
-        await self._decide(
-            session,
-            viewer,
-            request,
-            ChangeRequestMove.APPLY,
-            f"applied by analytics: band {amended.final_band}, overall {amended.final_overall}",
-        )
+        await self._decide(session, viewer, request, ChangeRequestMove.APPLY, applied)
 
     async def _decide(
         self,
