@@ -38,7 +38,7 @@ class InvitationRepository:
             .where(Invitation.id == invitation_id)
         )
         if lock:
-            statement = statement.with_for_update(of=Invitation)  # type: ignore[arg-type]
+            statement = statement.with_for_update(of=Invitation)
         result = await self.session.exec(statement)
         row = result.first()
         return (row[0], row[1]) if row is not None else None

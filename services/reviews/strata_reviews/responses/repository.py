@@ -72,18 +72,7 @@ class FormRuleRepository:
         """One SELECT: every item of the version with its competency's place and its
         scale's points; the items of `relationship`, in form order."""
         result = await self.session.exec(
-            select(
-                Item.id,
-                Item.kind,
-                Item.competency_id,
-                Item.required,
-                Item.text,
-                Item.relationships,
-                Item.position,
-                Competency.position,
-                RatingScale.points,
-            )
-            .select_from(Item)
+            select(Item, col(Competency.position), col(RatingScale.points))
             .outerjoin(
                 Competency,
                 (col(Competency.tenant_id) == col(Item.tenant_id))
@@ -96,20 +85,25 @@ class FormRuleRepository:
             )
             .where(Item.template_version_id == version_id)
         )
-        rows = [row for row in result.all() if relationship in row[5]]
+        rows = [row for row in result.all() if relationship in row[0].relationships]
         # Competency items first (by competency, then item), then the questions.
-        rows.sort(
-            key=lambda r: (0, r[7], str(r[2]), r[6]) if r[2] is not None else (1, 0, "", r[6])
-        )
+        rows.sort(key=_form_order)
         return FormRules(
             [
                 ItemRule(
-                    id=r[0],
-                    kind=r[1],
-                    required=r[3],
-                    text=r[4],
-                    values=tuple(p["value"] for p in r[8] or ()),
+                    id=item.id,
+                    kind=item.kind,
+                    required=item.required,
+                    text=item.text,
+                    values=tuple(p["value"] for p in points or ()),
                 )
-                for r in rows
+                for item, _, points in rows
             ]
         )
+
+
+def _form_order(row: tuple[Item, int | None, Any]) -> tuple[int, int, str, int]:
+    item, competency_position, _ = row
+    if item.competency_id is None or competency_position is None:
+        return (1, 0, "", item.position)
+    return (0, competency_position, str(item.competency_id), item.position)
