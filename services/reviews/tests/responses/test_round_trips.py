@@ -1,7 +1,12 @@
 """A response costs the same few round trips to the database whatever its length:
 answers are written and checked set-wise, never one statement per item (issue 13.3)."""
 
+import uuid
+
+from sqlmodel import select
+
 from strata_kit.testing import RoundTrips
+from strata_reviews.responses.models import Answer
 
 INVITATIONS = "/api/v1/reviews/invitations"
 # BEGIN, the invitation (locked) with its campaign, the form's items with their scales,
@@ -109,3 +114,43 @@ class TestDraftRoundTrips:
         assert len(twenty) == len(forty), (twenty, forty)
         assert len(twenty) <= MOST_TRIPS, twenty
         assert sum(t.startswith("INSERT INTO answer") for t in twenty) == 1, twenty
+
+
+class TestSetBasedWrites:
+    """The answers written in one batch are exactly those sent, and the answer returned
+    (built from them, not read back) is what a later read returns."""
+
+    async def test_submitting_over_a_draft_replaces_it(self, flow, db_session):
+        invitation, form = await invitation_of(flow, 20, "self")
+        url = f"{INVITATIONS}/{invitation['id']}/response"
+        headers = flow.rater(invitation)
+        draft = [{"item_id": a["item_id"], "rating": 2} for a in ratings(form)[:3]]
+        saved = await flow.client.put(url, json={"answers": draft}, headers=headers)
+        assert saved.status_code == 200, saved.text
+        answers = [{"item_id": a["item_id"], "rating": 5} for a in ratings(form)]
+        submitted = await flow.client.post(
+            f"{url}/submit", json={"answers": answers}, headers=headers
+        )
+        assert submitted.status_code == 200, submitted.text
+        rows = (await db_session.exec(select(Answer))).all()
+        assert sorted((str(a.item_id), a.rating) for a in rows) == sorted(
+            (a["item_id"], a["rating"]) for a in answers
+        )
+        assert {a.invitation_id for a in rows} == {uuid.UUID(invitation["id"])}
+
+    async def test_the_answer_returned_is_what_is_read_back(self, flow):
+        invitation, form = await invitation_of(flow, 20, "self")
+        url = f"{INVITATIONS}/{invitation['id']}/response"
+        headers = flow.rater(invitation)
+        answers = list(reversed(ratings(form)))
+        drafted = await flow.client.put(url, json={"answers": answers[:7]}, headers=headers)
+        assert drafted.json() == (await flow.client.get(url, headers=headers)).json()
+        submitted = await flow.client.post(
+            f"{url}/submit", json={"answers": answers}, headers=headers
+        )
+        assert submitted.status_code == 200, submitted.text
+        read = await flow.client.get(url, headers=headers)
+        assert submitted.json() == read.json()
+        assert [a["item_id"] for a in read.json()["answers"]] == sorted(
+            a["item_id"] for a in answers
+        )
