@@ -332,3 +332,26 @@ def test_every_service_is_told_where_it_calls(compose):
     for app in ("goals", "reviews", "feedback", "analytics"):
         assert services[app]["environment"][f"{app.upper()}_GATEWAY_URL"] == "http://gateway:8000"
     assert services["analytics"]["environment"]["ANALYTICS_REVIEWS_URL"] == "http://reviews:8000"
+
+
+def test_every_pool_fits_in_the_one_postgresql_server(compose):
+    # All five applications share one server: their pools at their fullest (pool plus
+    # overflow) must fit in its max_connections, less the superuser reserve and a
+    # connection each for the migrations and an operator's psql.
+    from strata_kit.settings import KitSettings
+
+    fields = KitSettings.model_fields
+    default_size = fields["database_pool_size"].default
+    default_overflow = fields["database_pool_overflow"].default
+    services = compose["services"]
+    command = services["postgres"].get("command", [])
+    settings = dict(arg.split("=", 1) for arg in command if "=" in arg)
+    max_connections = int(settings.get("max_connections", 100))
+    reserved = int(settings.get("superuser_reserved_connections", 3))
+    opened = {}
+    for app in APPS:
+        env = environment(services[app])
+        size = int(env.get(f"{app.upper()}_DATABASE_POOL_SIZE", default_size))
+        overflow = env.get(f"{app.upper()}_DATABASE_POOL_OVERFLOW", default_overflow)
+        opened[app] = size + (size if overflow is None else int(overflow))
+    assert sum(opened.values()) + 2 <= max_connections - reserved, opened

@@ -54,8 +54,10 @@ from strata_feedback.access import Viewer
 from strata_feedback.appeals.service import appeal_service
 from strata_feedback.improvement.service import improvement_service
 from strata_feedback.interviews.models import Interview
+from strata_feedback.interviews.scheduling import interview_scheduling
 from strata_feedback.interviews.service import interview_service
 from strata_feedback.notes.service import note_service
+from strata_feedback.wiring import FeedbackPorts
 from strata_kit.db import utcnow
 from strata_kit.identity import TenantIdentity
 from strata_kit.logging import get_logger
@@ -71,6 +73,7 @@ def demo_cycle_id(tenant_id: uuid.UUID, key: str) -> uuid.UUID:
     return demo_id(tenant_id, "cycle", key)
 
 
+PORTS = FeedbackPorts()  # what the app puts on app.state.feedback_ports
 MANAGERS = {
     "E002": "E001",  # head of sales → managing director
     "E003": "E001",  # head of production
@@ -168,7 +171,7 @@ class _Demo:
     async def held(self, employee: str, record: RecordUpdate, *, days_ago: int = 28) -> Interview:
         manager = self.as_(MANAGERS[employee], Role.MANAGER, Role.EMPLOYEE)
         when = self.now - timedelta(days=days_ago)
-        interview = await interview_service.schedule(
+        interview = await interview_scheduling.schedule(
             self.session,
             manager,
             self.cycles,
@@ -253,7 +256,11 @@ class _Demo:
             progress=(("Attended the Nordwerk renewal.", ActionStatus.DONE),),
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E010"), lena.id, InterviewAcknowledge(comment="Agreed.")
+            self.session,
+            self.as_("E010"),
+            lena.id,
+            InterviewAcknowledge(comment="Agreed."),
+            follow_ups=PORTS,
         )
 
         omar = await self.held(
@@ -284,7 +291,7 @@ class _Demo:
             training_need=True,
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E011"), omar.id, InterviewAcknowledge()
+            self.session, self.as_("E011"), omar.id, InterviewAcknowledge(), follow_ups=PORTS
         )
 
         karl = await self.held(
@@ -310,7 +317,7 @@ class _Demo:
             training_need=True,
         )
         await interview_service.acknowledge(
-            self.session, self.as_("E020"), karl.id, InterviewAcknowledge()
+            self.session, self.as_("E020"), karl.id, InterviewAcknowledge(), follow_ups=PORTS
         )
 
         clara = await self.held(
@@ -347,7 +354,7 @@ class _Demo:
 
         for employee in ("E010", "E011"):
             manager = self.as_(MANAGERS[employee], Role.MANAGER, Role.EMPLOYEE)
-            await interview_service.schedule(
+            await interview_scheduling.schedule(
                 self.session,
                 manager,
                 self.cycles,

@@ -11,6 +11,7 @@ from strata_feedback.notes.endpoints import router as notes_router
 from strata_feedback.preread.endpoints import router as preread_router
 from strata_feedback.settings import FeedbackSettings
 from strata_feedback.upstream import upstream_hooks
+from strata_feedback.wiring import FeedbackPorts
 from strata_kit.app import create_service_app
 
 
@@ -22,7 +23,7 @@ def create_app(
     """The feedback service's ASGI app. `upstream_transport` replaces the network to the
     gateway (tests fake goals and reviews with it)."""
     open_upstream, close_upstream = upstream_hooks(upstream_transport)
-    return create_service_app(
+    app = create_service_app(
         settings or FeedbackSettings(),
         title="Strata feedback",
         description=(strata_feedback.__doc__ or "").strip(),
@@ -38,3 +39,5 @@ def create_app(
         on_startup=[open_upstream],
         on_shutdown=[close_upstream],
     )
+    app.state.feedback_ports = FeedbackPorts()
+    return app

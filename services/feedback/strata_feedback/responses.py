@@ -1,8 +1,6 @@
 """Error responses declared on routes, so the OpenAPI shows each one as problem details."""
 
-from typing import Any
-
-from strata_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
+from strata_kit.problems import ProblemResponses
 
 _DESCRIPTIONS = {
     403: "The caller's role or relation to the record does not allow this.",
@@ -15,13 +13,5 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: each status as an RFC 9457 problem-details body."""
-    return {
-        status: {
-            "description": _DESCRIPTIONS[status],
-            "model": Problem,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
-        }
-        for status in (403, 422, *statuses)
-    }
+problems = ProblemResponses(always=(403, 422), descriptions=_DESCRIPTIONS, problem_media_type=True)
+"""`responses=` for a route: each status as an RFC 9457 problem-details body."""

@@ -1,13 +1,13 @@
 """What every router of the goals service shares: the path prefix, role gates, and the
 error responses declared in the OpenAPI document."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Header
 
 from strata_contracts.identity import Role
-from strata_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
 from strata_kit.identity import require_roles
+from strata_kit.problems import ProblemResponses
 
 PREFIX = "/api/v1/goals"
 
@@ -39,13 +39,5 @@ _DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the problem-details answers a route can give."""
-    return {
-        status: {
-            "model": Problem,
-            "description": _DESCRIPTIONS.get(status, "Error."),
-            "content": {PROBLEM_MEDIA_TYPE: {}},
-        }
-        for status in statuses
-    }
+errors = ProblemResponses(descriptions=_DESCRIPTIONS, fallback="Error.", problem_media_type=True)
+"""OpenAPI `responses` for the problem-details answers a route can give."""

@@ -46,6 +46,7 @@ from strata_contracts.reviews.vocabulary import (
     Relationship,
     ScopeKind,
 )
+from strata_reviews.campaigns.lifecycle import campaign_lifecycle
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.campaigns.service import campaign_service
 from strata_reviews.invitations.repository import InvitationRepository
@@ -55,8 +56,10 @@ from strata_reviews.nominations.service import nomination_service
 from strata_reviews.responses.service import response_service
 from strata_reviews.templates.repository import TemplateRepository
 from strata_reviews.templates.service import template_service
+from strata_reviews.wiring import ReviewPorts
 
 TEMPLATE_NAME = "Competency 360 (default model)"
+PORTS = ReviewPorts()  # what the app puts on app.state.review_ports
 
 
 @dataclass(frozen=True)
@@ -342,7 +345,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             NominationDecision(decision=NominationDecisionKind.APPROVE),
             setup,
         )
-    await campaign_service.open(session, system, campaign.id, CALENDAR.opens_at)
+    await campaign_lifecycle.open(session, system, campaign.id, CALENDAR.opens_at, PORTS)
     version = await template_service.load_version(session, campaign.template_version_id)
     campaign_row = await campaign_service.get_row(session, campaign.id)
     invitations = await InvitationRepository(session).of_campaign(campaign.id)
@@ -358,7 +361,7 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             continue
         if (ratee, rater) in DECLINING:
             await invitation_service.decline(
-                session, system, invitation, campaign_row, "On parental leave in June.", when
+                session, system, invitation, campaign_row, "On parental leave in June.", when, PORTS
             )
             continue
         await response_service.submit(
@@ -369,5 +372,5 @@ async def load_demo(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
             ResponseSubmit(answers=_answers(version, invitation.relationship, f"{ratee}/{rater}")),
             when,
         )
-    await campaign_service.close(session, system, campaign.id, CALENDAR.closes_at)
+    await campaign_lifecycle.close(session, system, campaign.id, CALENDAR.closes_at, PORTS)
     return True

@@ -18,6 +18,7 @@ from strata_reviews.responses.endpoints import router as responses
 from strata_reviews.results.endpoints import router as results
 from strata_reviews.settings import ReviewsSettings
 from strata_reviews.templates.endpoints import router as templates
+from strata_reviews.wiring import ReviewPorts
 
 ROUTERS = (
     templates,
@@ -36,7 +37,7 @@ ROUTERS = (
 
 def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     """The reviews service's ASGI app."""
-    return create_service_app(
+    app = create_service_app(
         settings or ReviewsSettings(),
         title="Strata reviews",
         description=(strata_reviews.__doc__ or "").strip(),
@@ -46,3 +47,5 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         on_shutdown=(close_goals_http,),
         middleware=[Middleware(RedactLinkTokens)],
     )
+    app.state.review_ports = ReviewPorts()
+    return app

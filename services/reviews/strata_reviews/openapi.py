@@ -1,8 +1,6 @@
 """Error responses declared on endpoints, so the OpenAPI document lists them."""
 
-from typing import Any
-
-from strata_contracts.problem import Problem
+from strata_kit.problems import ProblemResponses
 
 _DESCRIPTIONS = {
     400: "Bad request (problem details).",
@@ -20,11 +18,8 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for an endpoint: every listed status answers problem details.
-    401 and 422 (identity and input parsing) apply to every data endpoint."""
-    wanted = sorted({401, 422, *statuses})
-    return {s: {"model": Problem, "description": _DESCRIPTIONS[s]} for s in wanted}
-
+problems = ProblemResponses(always=(401, 422), descriptions=_DESCRIPTIONS, ordered=True)
+"""`responses=` for an endpoint: every listed status answers problem details.
+401 and 422 (identity and input parsing) apply to every data endpoint."""
 
 UPSTREAM = (502, 503, 504)

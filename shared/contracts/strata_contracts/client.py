@@ -94,15 +94,22 @@ class ServiceClient:
             )
         except httpx.TimeoutException as exc:
             raise ServiceUnavailable(
-                Problem(title="Upstream timed out", status=504, detail=f"{method} {path}: {exc}")
+                Problem(title="Upstream timed out", status=504, detail=_failure(method, path, exc))
             ) from exc
         except httpx.TransportError as exc:
             raise ServiceUnavailable(
-                Problem(title="Upstream unavailable", status=503, detail=f"{method} {path}: {exc}")
+                Problem(
+                    title="Upstream unavailable", status=503, detail=_failure(method, path, exc)
+                )
             ) from exc
         if response.is_success:
             return response
         raise ApiError(_problem_of(response))
+
+
+def _failure(method: str, path: str, exc: Exception) -> str:
+    """What failed, and how (`ConnectTimeout`: down; `ReadTimeout`: slow)."""
+    return f"{method} {path}: {type(exc).__name__}: {exc}"
 
 
 def _problem_of(response: httpx.Response) -> Problem:

@@ -22,11 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strata_contracts.audit import AuditRecordRead
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
-from strata_contracts.problem import FieldProblem, Problem
+from strata_contracts.problem import FieldProblem
 from strata_kit.db import SessionDep, UtcDateTime, utcnow
 from strata_kit.errors import InvalidInput, NotFound
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.pagination import IsoDateTime, PageParams, page_params, paginate
+from strata_kit.problems import ProblemResponses
 
 
 class AuditFields(SQLModel):
@@ -130,13 +131,17 @@ def audit_router(service: str, table: type[Any]) -> APIRouter:
     HR and admins only (403 for anyone else); another tenant's record is 404."""
     router = APIRouter(prefix=f"/api/v1/{service}/audit", tags=["audit"])
     Reader = Annotated[TenantIdentity, require_roles(*AUDIT_ROLES)]
-    errors: dict[int | str, dict[str, Any]] = {
-        401: {"model": Problem, "description": "No verified identity."},
-        403: {"model": Problem, "description": "Needs the hr or admin role."},
-        422: {"model": Problem, "description": "A bad filter or cursor; `errors` names it."},
-    }
+    errors = ProblemResponses(
+        always=(401, 403, 422),
+        descriptions={
+            401: "No verified identity.",
+            403: "Needs the hr or admin role.",
+            422: "A bad filter or cursor; `errors` names it.",
+            404: "No such record here.",
+        },
+    )
 
-    @router.get("", response_model=Page[AuditRecordRead], responses=errors)
+    @router.get("", response_model=Page[AuditRecordRead], responses=errors())
     async def list_audit_records(
         session: SessionDep,
         _: Reader,
@@ -181,7 +186,7 @@ def audit_router(service: str, table: type[Any]) -> APIRouter:
     @router.get(
         "/{record_id}",
         response_model=AuditRecordRead,
-        responses={**errors, 404: {"model": Problem, "description": "No such record here."}},
+        responses=errors(404),
     )
     async def get_audit_record(
         session: SessionDep, _: Reader, record_id: uuid.UUID

@@ -30,13 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.jobs import JobItemResult, JobRead, JobStatus
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.background import BackgroundWorker
 from strata_kit.db import SessionDep, UtcDateTime, allow_cross_tenant, bind_tenant, utcnow
 from strata_kit.errors import NotFound
 from strata_kit.identity import TenantCaller, TenantIdentity
 from strata_kit.logging import get_logger
 from strata_kit.pagination import PageParams, page_params, paginate
+from strata_kit.problems import ProblemResponses
 
 log = get_logger(__name__)
 
@@ -329,10 +329,9 @@ def jobs_router(service: str, table: type[Any]) -> APIRouter:
     """`GET /api/v1/<service>/jobs` and `/jobs/{job_id}`: a caller sees the jobs they
     submitted; HR and admins see the tenant's."""
     router = APIRouter(prefix=f"/api/v1/{service}/jobs", tags=["jobs"])
-    errors: dict[int | str, dict[str, Any]] = {
-        401: {"model": Problem},
-        404: {"model": Problem, "description": "No such job visible to the caller."},
-    }
+    errors = ProblemResponses(
+        always=(401, 404), descriptions={401: None, 404: "No such job visible to the caller."}
+    )()
 
     def visible(statement: Any, identity: TenantIdentity) -> Any:
         if identity.has_any(Role.ADMIN, Role.HR):

@@ -8,11 +8,13 @@ import asyncio
 from pathlib import Path
 from typing import Any, Literal
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlmodel.sql.sqltypes import AutoString
 
 from strata_kit.db import UtcDateTime
 
@@ -113,3 +115,74 @@ def run_env(metadata: MetaData) -> None:
         thread.join()
         if error:
             raise error[0]
+
+
+# --- the kit's own tables ------------------------------------------------------------------
+# A service with jobs (`strata_kit.jobs.JobFields`) makes its `job` table in a revision of
+# its own with these, so the table is written once, here, and every service's is the same.
+
+
+def _job_columns(*, retries: bool) -> list[Any]:
+    columns = [
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("kind", AutoString(length=64), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("all_or_nothing", sa.Boolean(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("processed", sa.Integer(), nullable=False),
+        sa.Column("succeeded", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("results", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("error", AutoString(length=2000), nullable=True),
+        sa.Column("requested_by", AutoString(length=200), nullable=False),
+        sa.Column("requested_by_employee_id", sa.Uuid(), nullable=True),
+        sa.Column("requested_roles", sa.JSON(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+    return columns + (_job_retry_columns() if retries else [])
+
+
+def _job_retry_columns() -> list[Any]:
+    return [
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+
+
+def create_job_table(*, retries: bool = True) -> None:
+    """In a revision's `upgrade()`: the `job` table of `JobFields`, tenant-first primary key
+    and the status index. `retries=False` is the table before `add_job_retries` (the first
+    revision of the services that had jobs before retries)."""
+    primary_key = sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_job"))
+    op.create_table("job", *_job_columns(retries=retries), primary_key)
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_job_status"), ["status"], unique=False)
+
+
+def drop_job_table() -> None:
+    """In a revision's `downgrade()`: what `create_job_table` made."""
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_status"))
+    op.drop_table("job")
+
+
+def add_job_retries() -> None:
+    """Attempts and the next attempt's time: a failing job is retried with backoff."""
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        for column in _job_retry_columns():
+            batch_op.add_column(column)
+
+
+def drop_job_retries() -> None:
+    """In a revision's `downgrade()`: what `add_job_retries` added."""
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_column("next_attempt_at")
+        batch_op.drop_column("attempts")

@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_analytics.applied.compensation import compensation_service
 from strata_analytics.applied.models import Recommendation, RecommendationRun
+from strata_analytics.applied.needs import training_needs_service
+from strata_analytics.applied.promotion import promotion_service
 from strata_analytics.applied.repository import AppliedRepository
-from strata_analytics.applied.service import applied_service
 from strata_analytics.calibration.repository import CalibrationRepository
 from strata_analytics.calibration.service import band_range, calibration_service, overall_in_band
 from strata_analytics.models import AuditRecord, Job, OutboxEvent
@@ -350,10 +352,10 @@ async def record_event(session: AsyncSession, type: str, subject: str, data: Any
 
 
 RUN_MODELS: dict[str, Any] = {
-    "merit": (MeritRunCreate, applied_service.merit_run),
-    "bonus": (BonusRunCreate, applied_service.bonus_run),
-    "promotion": (PromotionRunCreate, applied_service.promotion_run),
-    "training": (TrainingRunCreate, applied_service.training_run),
+    "merit": (MeritRunCreate, compensation_service.merit_run),
+    "bonus": (BonusRunCreate, compensation_service.bonus_run),
+    "promotion": (PromotionRunCreate, promotion_service.promotion_run),
+    "training": (TrainingRunCreate, training_needs_service.training_run),
 }
 
 

@@ -8,8 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from strata_analytics.applied.amend import result_amendments
-from strata_analytics.applied.service import Guard, applied_service
+from strata_analytics.applied.compensation import compensation_service
+from strata_analytics.applied.needs import training_needs_service
+from strata_analytics.applied.promotion import promotion_service
+from strata_analytics.applied.rules import Guard
+from strata_analytics.applied.runs import run_service
 from strata_analytics.applied.training import training_service
+from strata_analytics.openapi import errors
 from strata_analytics.results.repository import ResultRepository
 from strata_analytics.results.service import result_read
 from strata_contracts.analytics.applied import (
@@ -38,7 +43,6 @@ from strata_contracts.analytics.applied import (
 from strata_contracts.analytics.results import OverallResultRead
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.concurrency import check_if_match, set_etag
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
@@ -51,10 +55,6 @@ IfMatch = Annotated[
     str | None,
     Header(description="The ETag you read; the decision answers 412 if it changed since."),
 ]
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    return {code: {"model": Problem} for code in (401, 403, *codes)}
 
 
 def guard(request: Request, if_match: IfMatch = None) -> Guard:
@@ -74,19 +74,19 @@ async def import_compensation(
     session: SessionDep, identity: HR, body: CompensationImport
 ) -> CompensationImportResult:
     """Import base salaries, currencies and range midpoints: every row valid or none stored."""
-    return await applied_service.import_compensation(session, identity, body)
+    return await compensation_service.import_compensation(session, identity, body)
 
 
 @router.get("/compensation", response_model=Page[CompensationRead], responses=errors(422))
 async def list_compensation(session: SessionDep, _: HR, params: Params) -> Page[CompensationRead]:
     """Every employee's compensation with the compa-ratio (HR and admins only)."""
-    return await applied_service.list_compensation(session, params)
+    return await compensation_service.list_compensation(session, params)
 
 
 @router.get("/compensation/{employee_id}", response_model=CompensationRead, responses=errors(404))
 async def get_compensation(session: SessionDep, _: HR, employee_id: uuid.UUID) -> CompensationRead:
     """One employee's compensation and compa-ratio (HR and admins only)."""
-    return await applied_service.get_compensation(session, employee_id)
+    return await compensation_service.get_compensation(session, employee_id)
 
 
 # --- merit matrix -------------------------------------------------------------------------
@@ -95,7 +95,7 @@ async def get_compensation(session: SessionDep, _: HR, employee_id: uuid.UUID) -
 @router.get("/merit-matrix", response_model=MeritMatrixRead, responses=errors())
 async def get_merit_matrix(session: SessionDep, _: HR) -> MeritMatrixRead:
     """The tenant's merit matrix (rating band * compa-ratio band → increase %)."""
-    return await applied_service.matrix(session)
+    return await compensation_service.matrix(session)
 
 
 @router.put("/merit-matrix", response_model=MeritMatrixRead, responses=errors(422))
@@ -103,7 +103,7 @@ async def set_merit_matrix(
     session: SessionDep, identity: HR, body: MeritMatrixWrite
 ) -> MeritMatrixRead:
     """Set the merit matrix: a row per rating band, an increase per compa-ratio band."""
-    return await applied_service.set_matrix(session, identity, body)
+    return await compensation_service.set_matrix(session, identity, body)
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ async def set_merit_matrix(
 )
 async def create_merit_run(session: SessionDep, identity: HR, body: MeritRunCreate) -> RunRead:
     """Merit increases from the matrix within a budget (scaled when it is exceeded)."""
-    return await applied_service.merit_run(session, identity, body)
+    return await compensation_service.merit_run(session, identity, body)
 
 
 @router.post(
@@ -128,7 +128,7 @@ async def create_merit_run(session: SessionDep, identity: HR, body: MeritRunCrea
 )
 async def create_bonus_run(session: SessionDep, identity: HR, body: BonusRunCreate) -> RunRead:
     """Share a bonus pool by base salary * band multiplier, to the cent (largest remainder)."""
-    return await applied_service.bonus_run(session, identity, body)
+    return await compensation_service.bonus_run(session, identity, body)
 
 
 @router.post(
@@ -141,7 +141,7 @@ async def create_promotion_run(
     session: SessionDep, identity: HR, body: PromotionRunCreate
 ) -> RunRead:
     """Promotion candidates from band streaks and competency minimums, with evidence."""
-    return await applied_service.promotion_run(session, identity, body)
+    return await promotion_service.promotion_run(session, identity, body)
 
 
 @router.post(
@@ -154,7 +154,7 @@ async def create_training_run(
     session: SessionDep, identity: HR, body: TrainingRunCreate
 ) -> RunRead:
     """Training needs: competencies below the required level, ranked by gap."""
-    return await applied_service.training_run(session, identity, body)
+    return await training_needs_service.training_run(session, identity, body)
 
 
 @router.get("/recommendation-runs", response_model=Page[RunListItem], responses=errors(422))
@@ -166,13 +166,13 @@ async def list_recommendation_runs(
     cycle_id: uuid.UUID | None = None,
 ) -> Page[RunListItem]:
     """Recommendation runs with their summaries (budget, spend, scale factor …)."""
-    return await applied_service.runs(session, params, kind, cycle_id)
+    return await run_service.runs(session, params, kind, cycle_id)
 
 
 @router.get("/recommendation-runs/{run_id}", response_model=RunRead, responses=errors(404))
 async def get_recommendation_run(session: SessionDep, _: HR, run_id: uuid.UUID) -> RunRead:
     """One run: parameters, summary, evidence and its recommendations."""
-    return await applied_service.run(session, run_id)
+    return await run_service.run(session, run_id)
 
 
 # --- recommendations ----------------------------------------------------------------------
@@ -190,7 +190,7 @@ async def list_recommendations(
     employee_id: uuid.UUID | None = None,
 ) -> Page[RecommendationRead]:
     """Recommendations with their inputs and decisions, filterable."""
-    return await applied_service.recommendations(
+    return await run_service.recommendations(
         session,
         params,
         kind=kind,
@@ -210,9 +210,9 @@ async def get_recommendation(
     session: SessionDep, _: HR, recommendation_id: uuid.UUID, response: Response
 ) -> RecommendationRead:
     """One recommendation with its inputs; the ETag is what a decision's If-Match names."""
-    row = await applied_service.recommendation_row(session, recommendation_id)
+    row = await run_service.recommendation_row(session, recommendation_id)
     set_etag(response, row)
-    return await applied_service.read(session, row)
+    return await run_service.read(session, row)
 
 
 @router.post(
@@ -229,9 +229,9 @@ async def decide_recommendation(
     response: Response,
 ) -> RecommendationRead:
     """Accept, or override with a value and a reason; publishes the decision for the HRIS."""
-    row = await applied_service.decide(session, identity, recommendation_id, body, check)
+    row = await run_service.decide(session, identity, recommendation_id, body, check)
     set_etag(response, row)
-    return await applied_service.read(session, row)
+    return await run_service.read(session, row)
 
 
 # --- training -----------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from strata_analytics.applied.models import (
     TrainingEnrolment,
     TrainingProgramme,
 )
+from strata_analytics.applied.population import competency_means
 from strata_analytics.applied.repository import AppliedRepository
-from strata_analytics.applied.service import applied_service, final_result
+from strata_analytics.applied.rules import final_result
 from strata_analytics.models import AuditRecord
 from strata_analytics.results.repository import ResultRepository
 from strata_contracts.analytics.applied import (
@@ -79,6 +80,32 @@ def _stat(value: float | None) -> Decimal | None:
     if value is None or math.isnan(value) or math.isinf(value):
         return None
     return Decimal(repr(value)).quantize(FOUR, ROUND_HALF_UP)
+
+
+def _two_cycles(
+    before_cycle_id: uuid.UUID | None, after_cycle_id: uuid.UUID | None
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """Both cycles named, and different."""
+    missing = [
+        FieldProblem(pointer=f"/query/{name}", detail="required")
+        for name, value in (
+            ("before_cycle_id", before_cycle_id),
+            ("after_cycle_id", after_cycle_id),
+        )
+        if value is None
+    ]
+    if missing:
+        raise InvalidInput("Name the cycles before and after the training.", errors=missing)
+    assert before_cycle_id is not None
+    assert after_cycle_id is not None
+    if before_cycle_id == after_cycle_id:
+        raise InvalidInput(
+            "Compare two different cycles.",
+            errors=[
+                FieldProblem(pointer="/query/after_cycle_id", detail="the same as before_cycle_id")
+            ],
+        )
+    return before_cycle_id, after_cycle_id
 
 
 class TrainingService:
@@ -310,9 +337,7 @@ class TrainingService:
             if competency_key is None:
                 value = final_result(result).overall
             else:
-                means = await applied_service.competency_means(
-                    session, tenant, result.employee_id, cycle_id
-                )
+                means = await competency_means(session, tenant, result.employee_id, cycle_id)
                 value = (means or {}).get(competency_key, (None, None))[1]
             if value is not None:
                 out[result.employee_id] = value
@@ -328,27 +353,7 @@ class TrainingService:
         competency_key: str | None,
     ) -> TrainingEffectiveness:
         programme = await self.programme_row(session, programme_id)
-        missing = [
-            FieldProblem(pointer=f"/query/{name}", detail="required")
-            for name, value in (
-                ("before_cycle_id", before_cycle_id),
-                ("after_cycle_id", after_cycle_id),
-            )
-            if value is None
-        ]
-        if missing:
-            raise InvalidInput("Name the cycles before and after the training.", errors=missing)
-        assert before_cycle_id is not None
-        assert after_cycle_id is not None
-        if before_cycle_id == after_cycle_id:
-            raise InvalidInput(
-                "Compare two different cycles.",
-                errors=[
-                    FieldProblem(
-                        pointer="/query/after_cycle_id", detail="the same as before_cycle_id"
-                    )
-                ],
-            )
+        before_cycle_id, after_cycle_id = _two_cycles(before_cycle_id, after_cycle_id)
         enrolments = await AppliedRepository(session).enrolments(programme.id)
         completed = {e.employee_id for e in enrolments if e.completed_on is not None}
         enrolled = {e.employee_id for e in enrolments}

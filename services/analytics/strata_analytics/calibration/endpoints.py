@@ -4,22 +4,18 @@ from typing import Annotated
 from fastapi import APIRouter, status
 
 from strata_analytics.calibration.service import calibration_service
+from strata_analytics.openapi import errors
 from strata_contracts.analytics.calibration import (
     AdjustmentCreate,
     CalibrationSessionCreate,
     CalibrationSessionRead,
 )
 from strata_contracts.identity import Role
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 
 router = APIRouter(prefix="/api/v1/analytics/calibration-sessions", tags=["calibration"])
 HR = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR)]
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    return {code: {"model": Problem} for code in (401, 403, *codes)}
 
 
 @router.post(

@@ -7,9 +7,9 @@ from pydantic import BaseModel, Field
 
 from strata_analytics.exports.parquet import PARQUET_MEDIA_TYPE, parquet_bytes, schema_fields
 from strata_analytics.exports.service import TABLES, export_service
+from strata_analytics.openapi import errors
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, encode_cursor, page_params
@@ -26,9 +26,7 @@ Table = Literal[
     "/{table}",
     response_model=Page[dict[str, Any]],
     responses={
-        401: {"model": Problem},
-        403: {"model": Problem},
-        422: {"model": Problem},
+        **errors(422),
         200: {
             "content": {"text/csv": {}, "application/x-ndjson": {}, PARQUET_MEDIA_TYPE: {}},
             "headers": {
@@ -124,7 +122,7 @@ class ExportSchema(BaseModel):
 @router.get(
     "/{table}/schema",
     response_model=ExportSchema,
-    responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
+    responses=errors(422),
 )
 async def export_schema(
     identity: Reader, table: Annotated[Table, Path(description="The table.")]

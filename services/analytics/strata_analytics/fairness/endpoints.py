@@ -5,21 +5,19 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from strata_analytics.fairness.service import fairness_service
+from strata_analytics.openapi import errors
 from strata_contracts.analytics.fairness import (
     RaterBiasReport,
     ReliabilityReport,
     StandardisedReport,
 )
 from strata_contracts.identity import Role
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 
 router = APIRouter(prefix="/api/v1/analytics/fairness", tags=["fairness"])
 HR = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR)]
-_errors: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem} for code in (401, 403, 404, 422)
-}
+_errors = errors(404, 422)
 
 
 def _json(report: BaseModel) -> Response:

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from strata_analytics.groups.service import group_service
+from strata_analytics.openapi import errors
 from strata_contracts.analytics.groups import (
     AdverseImpactReport,
     GroupAttributeImport,
@@ -12,7 +13,6 @@ from strata_contracts.analytics.groups import (
 )
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
@@ -20,10 +20,6 @@ from strata_kit.pagination import PageParams, page_params
 router = APIRouter(prefix="/api/v1/analytics", tags=["adverse impact"])
 # Group attributes are sensitive: HR and admins only (not integrations, not managers).
 HR = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR)]
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, object]]:
-    return {code: {"model": Problem} for code in (401, 403, *codes)}
 
 
 @router.put("/group-attributes", response_model=GroupAttributeImported, responses=errors(422))

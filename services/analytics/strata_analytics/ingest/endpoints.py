@@ -5,11 +5,11 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from strata_analytics.ingest.rebuild import KIND
 from strata_analytics.ingest.service import ingest_service
 from strata_analytics.models import Job
+from strata_analytics.openapi import errors
 from strata_contracts.analytics.ingest import IngestedEventRead, IngestionStatus
 from strata_contracts.identity import Role
 from strata_contracts.jobs import JobRead
 from strata_contracts.pagination import Page
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.jobs import job_read, submit_job
@@ -18,7 +18,7 @@ from strata_kit.pagination import PageParams, page_params
 router = APIRouter(prefix="/api/v1/analytics/ingestion", tags=["ingestion"])
 Reader = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR, Role.INTEGRATION)]
 Admin = Annotated[TenantIdentity, require_roles(Role.ADMIN, Role.HR)]
-_errors: dict[int | str, dict[str, object]] = {401: {"model": Problem}, 403: {"model": Problem}}
+_errors = errors()
 
 
 @router.get("/status", response_model=IngestionStatus, responses=_errors)

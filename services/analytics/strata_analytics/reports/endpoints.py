@@ -4,9 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from strata_analytics.openapi import errors
 from strata_analytics.reports.service import report_service
 from strata_contracts.identity import Role
-from strata_contracts.problem import Problem
 from strata_kit.db import SessionDep
 from strata_kit.i18n import Language, language
 from strata_kit.identity import TenantCaller, TenantIdentity, require_roles
@@ -28,7 +28,7 @@ def responses(description: str, *codes: int) -> dict[int | str, dict[str, object
             "content": {"text/html": {"schema": {"type": "string"}}},
         }
     }
-    out.update({code: {"model": Problem} for code in (401, 403, *codes)})
+    out.update(errors(*codes))
     return out
 
 

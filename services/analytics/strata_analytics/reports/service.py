@@ -11,7 +11,7 @@ withheld rater's answers therefore change nothing in the document, byte for byte
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -26,6 +26,7 @@ from strata_analytics.reports.i18n import Texts
 from strata_analytics.reports.render import render
 from strata_analytics.reports.repository import ReportRepository
 from strata_analytics.results.service import result_service
+from strata_contracts.analytics.results import RatingBand
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.problem import FieldProblem
 from strata_contracts.reviews.campaigns import DEFAULT_ANONYMITY_THRESHOLD
@@ -129,42 +130,12 @@ def build_360(
     t = Texts(lang)
     shown_facts = publishable(facts)
     own = [f for f in facts if f.relationship == SELF]
-    # A group's responders: everyone who rated or commented in it. Reviews counts every
-    # submitted response, so this can only undercount: nothing reviews suppresses shows.
-    responders: dict[str, set[str]] = defaultdict(set)
-    answers: list[RatingFact | CommentFact] = [*facts, *comments]
-    for answer in answers:
-        if answer.relationship != SELF:
-            responders[answer.relationship].add(answer.rater_key)
-    groups = [
-        Group(
-            relationship=rel,
-            name=getattr(t, f"group_{rel}", rel) if rel in GROUP_NAMES else rel,
-            shown=(shown := rel == SUPERVISOR or len(who) >= threshold),
-            responded=len(who) if shown else None,
-        )
-        for rel, who in sorted(responders.items(), key=lambda kv: _group_key(kv[0]))
-    ]
+    groups = _groups(t, [*facts, *comments], threshold)
     rated = {f.relationship for f in shown_facts}
     shown_groups = [g for g in groups if g.shown and g.relationship in rated]
 
     def row(label: str, competency: str, selected: list[RatingFact], mine: list[RatingFact]) -> Row:
-        others = _mean(f.value for f in selected)
-        self_mean = _mean(f.value for f in mine)
-        gap = None if others is None or self_mean is None else others - self_mean
-        return Row(
-            label=label,
-            competency=competency,
-            self_mean=_text(self_mean),
-            others_mean=_text(others),
-            others_n=str(len(selected)) if selected else NONE,
-            gap=NONE if gap is None else f"{gap:+}",
-            groups=[
-                _text(_mean(f.value for f in selected if f.relationship == g.relationship))
-                for g in shown_groups
-            ],
-            others_value=others,
-        )
+        return _row(label, competency, selected, mine, shown_groups)
 
     competencies: dict[uuid.UUID, tuple[str, str]] = {}
     items: dict[uuid.UUID, tuple[str, str, str]] = {}
@@ -200,21 +171,90 @@ def build_360(
 
     low = min((f.scale_min for f in facts), default=0)
     high = max((f.scale_max for f in facts), default=0)
-    chart = None
-    notes: list[str] = []
-    if len(competency_order) >= 3 and high > low:
-        chart = radar(
-            [competencies[c][1] for c in competency_order],
-            [
-                (t.self, "self", [_value(r.self_mean) for r in competency_rows]),
-                (t.others, "others", [_value(r.others_mean) for r in competency_rows]),
-            ],
-            low,
-            high,
-        )
-    else:
-        notes.append(t.radar_note)
+    chart = _chart(t, [competencies[c][1] for c in competency_order], competency_rows, low, high)
+    notes: list[str] = [] if chart is not None else [t.radar_note]
+    comment_blocks = _comment_blocks(comments, groups)
+    return Report360(
+        employee_name=employee_name,
+        campaign_id=campaign_id,
+        closed_on=closed_on,
+        threshold=threshold,
+        scale=t("scale", low=low, high=high) if high > low else NONE,
+        groups=groups,
+        shown_groups=shown_groups,
+        competencies=competency_rows,
+        items=item_rows,
+        strengths=strengths,
+        gaps=gaps,
+        comments=comment_blocks,
+        chart=chart,
+        notes=notes,
+        campaign_name=campaign_name or str(campaign_id),
+        cycle_name=cycle_name,
+    )
 
+
+def _groups(t: Texts, answers: Sequence[RatingFact | CommentFact], threshold: int) -> list[Group]:
+    """The rater groups in report order, each shown or withheld by the anonymity rule."""
+    # A group's responders: everyone who rated or commented in it. Reviews counts every
+    # submitted response, so this can only undercount: nothing reviews suppresses shows.
+    responders: dict[str, set[str]] = defaultdict(set)
+    for answer in answers:
+        if answer.relationship != SELF:
+            responders[answer.relationship].add(answer.rater_key)
+    return [
+        Group(
+            relationship=rel,
+            name=getattr(t, f"group_{rel}", rel) if rel in GROUP_NAMES else rel,
+            shown=(shown := rel == SUPERVISOR or len(who) >= threshold),
+            responded=len(who) if shown else None,
+        )
+        for rel, who in sorted(responders.items(), key=lambda kv: _group_key(kv[0]))
+    ]
+
+
+def _row(
+    label: str,
+    competency: str,
+    selected: list[RatingFact],
+    mine: list[RatingFact],
+    shown_groups: list[Group],
+) -> Row:
+    others = _mean(f.value for f in selected)
+    self_mean = _mean(f.value for f in mine)
+    gap = None if others is None or self_mean is None else others - self_mean
+    return Row(
+        label=label,
+        competency=competency,
+        self_mean=_text(self_mean),
+        others_mean=_text(others),
+        others_n=str(len(selected)) if selected else NONE,
+        gap=NONE if gap is None else f"{gap:+}",
+        groups=[
+            _text(_mean(f.value for f in selected if f.relationship == g.relationship))
+            for g in shown_groups
+        ],
+        others_value=others,
+    )
+
+
+def _chart(t: Texts, names: list[str], rows: list[Row], low: int, high: int) -> Radar | None:
+    """Self against others per competency; a radar needs three axes and a scale."""
+    if len(names) < 3 or high <= low:
+        return None
+    return radar(
+        names,
+        [
+            (t.self, "self", [_value(r.self_mean) for r in rows]),
+            (t.others, "others", [_value(r.others_mean) for r in rows]),
+        ],
+        low,
+        high,
+    )
+
+
+def _comment_blocks(comments: list[CommentFact], groups: list[Group]) -> list[CommentBlock]:
+    """Comments per question: self's always, a group's only when the group is shown."""
     blocks: dict[tuple[str, uuid.UUID], list[CommentFact]] = defaultdict(list)
     for c in comments:
         blocks[(c.item_text, c.item_id)].append(c)
@@ -237,24 +277,7 @@ def build_360(
                 ],
             )
         )
-    return Report360(
-        employee_name=employee_name,
-        campaign_id=campaign_id,
-        closed_on=closed_on,
-        threshold=threshold,
-        scale=t("scale", low=low, high=high) if high > low else NONE,
-        groups=groups,
-        shown_groups=shown_groups,
-        competencies=competency_rows,
-        items=item_rows,
-        strengths=strengths,
-        gaps=gaps,
-        comments=comment_blocks,
-        chart=chart,
-        notes=notes,
-        campaign_name=campaign_name or str(campaign_id),
-        cycle_name=cycle_name,
-    )
+    return comment_blocks
 
 
 def _value(text: str) -> float | None:
@@ -275,6 +298,45 @@ class Distribution:
     cycle_name: str | None = None
     """None when the read model has no name for the cycle (the id is shown)."""
     session_name: str | None = None
+
+
+def _band_counts(
+    t: Texts,
+    bands: Sequence[RatingBand],
+    raw: Sequence[str | None],
+    final: Sequence[str | None],
+    guideline: dict[str, Decimal],
+    has_calibrated: bool,
+) -> tuple[list[tuple[str, str, str, str, str]], list[tuple[str, str, list[float | None]]]]:
+    """The table's rows (band, label, raw, calibrated, guideline) and the chart's series."""
+    people = sum(1 for b in raw if b is not None)
+    rows = []
+    raw_counts: list[float | None] = []
+    final_counts: list[float | None] = []
+    expected: list[float | None] = []
+    for band in bands:
+        r = sum(1 for b in raw if b == band.code)
+        c = sum(1 for b in final if b == band.code)
+        share = guideline.get(band.code)
+        e = None if share is None else float(share) * people / 100
+        raw_counts.append(float(r))
+        final_counts.append(float(c))
+        expected.append(e)
+        rows.append(
+            (
+                band.code,
+                band.label,
+                str(r),
+                str(c) if has_calibrated else NONE,
+                NONE if e is None else f"{e:.1f}",
+            )
+        )
+    series: list[tuple[str, str, list[float | None]]] = [(t.raw, "raw", raw_counts)]
+    if has_calibrated:
+        series.append((t.calibrated, "calibrated", final_counts))
+    if guideline:
+        series.append((t.guideline, "guideline", expected))
+    return rows, series
 
 
 class ReportService:
@@ -368,30 +430,7 @@ class ReportService:
             if calibration is not None
             else {}
         )
-        rows = []
-        raw_counts, final_counts, expected = [], [], []
-        for band in bands:
-            r = sum(1 for b in raw if b == band.code)
-            c = sum(1 for b in final if b == band.code)
-            share = guideline.get(band.code)
-            e = None if share is None else float(share) * people / 100
-            raw_counts.append(float(r))
-            final_counts.append(float(c))
-            expected.append(e)
-            rows.append(
-                (
-                    band.code,
-                    band.label,
-                    str(r),
-                    str(c) if has_calibrated else NONE,
-                    NONE if e is None else f"{e:.1f}",
-                )
-            )
-        series: list[tuple[str, str, list[float | None]]] = [(t.raw, "raw", list(raw_counts))]
-        if has_calibrated:
-            series.append((t.calibrated, "calibrated", list(final_counts)))
-        if guideline:
-            series.append((t.guideline, "guideline", expected))
+        rows, series = _band_counts(t, bands, raw, final, guideline, has_calibrated)
         chart = bars([(b.code, b.label) for b in bands], series)
         cycle_view = await repo.cycle(cycle)
         return render(

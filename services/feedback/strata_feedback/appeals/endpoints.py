@@ -17,7 +17,8 @@ from strata_contracts.feedback.appeals import (
 from strata_contracts.feedback.vocabulary import AppealStatus, ChangeRequestStatus, OwningService
 from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
-from strata_feedback.appeals.service import ChangeRequestMove, appeal_service
+from strata_feedback.appeals.changes import ChangeRequestMove, change_requests
+from strata_feedback.appeals.service import appeal_service
 from strata_feedback.responses import problems
 from strata_feedback.upstream import AnalyticsDep, GoalsDep, ViewerDep
 from strata_kit.db import SessionDep
@@ -101,7 +102,7 @@ async def list_change_requests(
     employee_id: UUID | None = None,
 ) -> Page[ChangeRequestRead]:
     """Changes amended appeals ask of owning services (`?target_service=goals&status=pending`)."""
-    return await appeal_service.list_change_requests(
+    return await change_requests.list_change_requests(
         session, params, target_service=target_service, status=status, employee_id=employee_id
     )
 
@@ -109,7 +110,7 @@ async def list_change_requests(
 @router.get("/change-requests/{change_request_id}", dependencies=[OWNERS], responses=problems(404))
 async def get_change_request(change_request_id: UUID, session: SessionDep) -> ChangeRequestRead:
     """One change request, with before, after and reason."""
-    request = await appeal_service.get_change_request(session, change_request_id)
+    request = await change_requests.get_change_request(session, change_request_id)
     return ChangeRequestRead.model_validate(request)
 
 
@@ -122,7 +123,7 @@ async def mark_change_request_applied(
     change_request_id: UUID, data: ChangeRequestDecision, session: SessionDep, viewer: ViewerDep
 ) -> ChangeRequestRead:
     """The owning service reports that it applied the change through its own audited path."""
-    request = await appeal_service.decide_change_request(
+    request = await change_requests.decide_change_request(
         session, viewer, change_request_id, ChangeRequestMove.APPLY, data
     )
     return ChangeRequestRead.model_validate(request)
@@ -137,7 +138,7 @@ async def mark_change_request_rejected(
     change_request_id: UUID, data: ChangeRequestDecision, session: SessionDep, viewer: ViewerDep
 ) -> ChangeRequestRead:
     """The owning service reports that it could not apply the change, and why."""
-    request = await appeal_service.decide_change_request(
+    request = await change_requests.decide_change_request(
         session, viewer, change_request_id, ChangeRequestMove.REJECT, data
     )
     return ChangeRequestRead.model_validate(request)

@@ -6,24 +6,25 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.feedback.vocabulary import AppealStatus, ChangeRequestStatus, OwningService
 from strata_feedback.appeals.models import Appeal, ChangeRequest
+from strata_kit.repository import Repository
+
+UNRESOLVED_APPEAL = (AppealStatus.OPEN, AppealStatus.UNDER_REVIEW)
 
 
-class AppealRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, appeal_id: UUID, *, for_update: bool = False) -> Appeal | None:
-        stmt = select(Appeal).where(Appeal.id == appeal_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.exec(stmt)).first()
+class AppealRepository(Repository[Appeal]):
+    model = Appeal
 
     async def for_interview(self, interview_id: UUID) -> Appeal | None:
         stmt = select(Appeal).where(Appeal.interview_id == interview_id)
+        return (await self.session.exec(stmt)).first()
+
+    async def unresolved_for_interview(self, interview_id: UUID) -> Appeal | None:
+        stmt = select(Appeal).where(
+            Appeal.interview_id == interview_id, col(Appeal.status).in_(UNRESOLVED_APPEAL)
+        )
         return (await self.session.exec(stmt)).first()
 
     async def change_requests(self, appeal_id: UUID) -> Sequence[ChangeRequest]:
@@ -51,12 +52,6 @@ class AppealRepository:
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.exec(stmt)).first()
-
-    def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     def list_statement(
         self,

@@ -7,23 +7,16 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.feedback.vocabulary import ActionStatus
 from strata_feedback.improvement.models import ImprovementAction, ImprovementProgress
+from strata_kit.repository import Repository
 
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
-class ImprovementRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, action_id: UUID, *, for_update: bool = False) -> ImprovementAction | None:
-        stmt = select(ImprovementAction).where(ImprovementAction.id == action_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.exec(stmt)).first()
+class ImprovementRepository(Repository[ImprovementAction]):
+    model = ImprovementAction
 
     async def for_interview(self, interview_id: UUID) -> Sequence[ImprovementAction]:
         stmt = (
@@ -65,12 +58,6 @@ class ImprovementRepository:
             .with_for_update(skip_locked=True)
         )
         return (await self.session.exec(stmt)).all()
-
-    def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     def list_statement(
         self,

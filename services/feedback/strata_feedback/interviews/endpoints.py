@@ -24,6 +24,8 @@ from strata_contracts.identity import Role
 from strata_contracts.pagination import Page
 from strata_feedback.interviews.cycles import GoalsCycles
 from strata_feedback.interviews.models import Interview
+from strata_feedback.interviews.ports import FollowUpsDep
+from strata_feedback.interviews.scheduling import interview_scheduling
 from strata_feedback.interviews.service import Guard, interview_service
 from strata_feedback.responses import problems
 from strata_feedback.upstream import GoalsDep, ViewerDep
@@ -71,7 +73,7 @@ async def schedule_interview(
 ) -> InterviewRead:
     """Schedule an interview (HR for anyone; a manager for their reporting line); a cycle's
     interview only while the cycle is in its feedback phase."""
-    interview = await interview_service.schedule(session, viewer, GoalsCycles(goals), data)
+    interview = await interview_scheduling.schedule(session, viewer, GoalsCycles(goals), data)
     response.headers["Location"] = f"{router.prefix}/{interview.id}"
     return await _answer(session, interview, response)
 
@@ -187,9 +189,12 @@ async def acknowledge_interview(
     viewer: ViewerDep,
     response: Response,
     check: GuardDep,
+    follow_ups: FollowUpsDep,
 ) -> InterviewRead:
     """The employee acknowledges the held interview's record."""
-    interview = await interview_service.acknowledge(session, viewer, interview_id, data, check)
+    interview = await interview_service.acknowledge(
+        session, viewer, interview_id, data, check, follow_ups=follow_ups
+    )
     return await _answer(session, interview, response)
 
 
@@ -217,7 +222,10 @@ async def close_interview(
     viewer: ViewerDep,
     response: Response,
     check: GuardDep,
+    follow_ups: FollowUpsDep,
 ) -> InterviewRead:
     """Close an acknowledged interview, or a disputed one whose appeal (if any) is resolved."""
-    interview = await interview_service.close(session, viewer, interview_id, data, check)
+    interview = await interview_service.close(
+        session, viewer, interview_id, data, check, follow_ups=follow_ups
+    )
     return await _answer(session, interview, response)

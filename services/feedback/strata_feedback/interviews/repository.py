@@ -7,24 +7,14 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, delete
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from strata_contracts.feedback.vocabulary import AppealStatus, InterviewStatus
-from strata_feedback.appeals.models import Appeal
+from strata_contracts.feedback.vocabulary import InterviewStatus
 from strata_feedback.interviews.models import Interview, InterviewGap, InterviewParticipant
+from strata_kit.repository import Repository
 
-UNRESOLVED_APPEAL = (AppealStatus.OPEN, AppealStatus.UNDER_REVIEW)
 
-
-class InterviewRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, interview_id: UUID, *, for_update: bool = False) -> Interview | None:
-        stmt = select(Interview).where(Interview.id == interview_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return (await self.session.exec(stmt)).first()
+class InterviewRepository(Repository[Interview]):
+    model = Interview
 
     async def live_for_cycle(self, employee_id: UUID, cycle_id: UUID) -> Interview | None:
         stmt = select(Interview).where(
@@ -70,18 +60,6 @@ class InterviewRepository:
         await self.session.exec(
             delete(InterviewGap).where(col(InterviewGap.interview_id) == interview_id)
         )
-
-    async def unresolved_appeal(self, interview_id: UUID) -> Appeal | None:
-        stmt = select(Appeal).where(
-            Appeal.interview_id == interview_id, col(Appeal.status).in_(UNRESOLVED_APPEAL)
-        )
-        return (await self.session.exec(stmt)).first()
-
-    def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     def list_statement(
         self,

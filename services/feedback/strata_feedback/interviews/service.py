@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +16,6 @@ from strata_contracts.feedback.interviews import (
     InterviewAcknowledge,
     InterviewCancel,
     InterviewClose,
-    InterviewCreate,
     InterviewDispute,
     InterviewHold,
     InterviewRead,
@@ -26,27 +24,25 @@ from strata_contracts.feedback.interviews import (
     ParticipantRead,
     RecordUpdate,
 )
-from strata_contracts.feedback.vocabulary import InterviewKind, InterviewStatus
+from strata_contracts.feedback.vocabulary import InterviewStatus
 from strata_contracts.identity import IdentityClaims
 from strata_contracts.pagination import Page
 from strata_feedback.access import Viewer
-from strata_feedback.improvement.repository import ImprovementRepository
 from strata_feedback.interviews.cycles import CycleDirectory, ensure_feedback_phase
 from strata_feedback.interviews.exceptions import (
     AppealPending,
     EmployeeOnly,
-    InterviewExists,
     InterviewNotFound,
     ManagerSideOnly,
-    NotInReportingLine,
 )
-from strata_feedback.interviews.models import Interview, InterviewGap, InterviewParticipant
+from strata_feedback.interviews.models import Interview, InterviewGap
+from strata_feedback.interviews.ports import FollowUps
 from strata_feedback.interviews.repository import InterviewRepository
 from strata_feedback.trail import audit, emit
 from strata_feedback.transitions import StateMachine
 from strata_kit.audit import snapshot
 from strata_kit.db import utcnow
-from strata_kit.errors import Forbidden, InvalidInput, field
+from strata_kit.errors import InvalidInput, field
 from strata_kit.logging import get_logger
 from strata_kit.pagination import PageParams, paginate
 
@@ -95,7 +91,8 @@ Guard = Callable[[Interview], None]
 MANAGER_FIELDS = ("strengths", "shortcomings", "gaps", "agreed_points", "manager_comment")
 
 
-def _snap(interview: Interview) -> dict[str, Any]:
+def interview_snapshot(interview: Interview) -> dict[str, Any]:
+    """The interview as the audit trail records it."""
     return snapshot(interview, exclude={"created_at", "updated_at"}) or {}
 
 
@@ -158,110 +155,6 @@ class InterviewService:
 
     # --- scheduling ----------------------------------------------------------------
 
-    async def schedule(
-        self, session: AsyncSession, viewer: Viewer, cycles: CycleDirectory, data: InterviewCreate
-    ) -> Interview:
-        """Schedule an interview: HR for anyone, a manager for their reporting line; a
-        cycle's interview only while the cycle is in its feedback phase. The caller's
-        rights are settled first, the request's business rules after."""
-        manager_id = await self._manager_of_record(viewer, data)
-        if data.location is None and data.meeting_link is None:
-            raise InvalidInput(
-                "An interview needs a place: a location, a meeting link, or both.",
-                errors=[
-                    field("location", "give a location or a meeting_link", "missing"),
-                    field("meeting_link", "give a meeting_link or a location", "missing"),
-                ],
-            )
-        if manager_id == data.employee_id:
-            raise InvalidInput(
-                "An employee cannot be their own manager of record.",
-                errors=[field("manager_id", "equals employee_id")],
-            )
-        if data.cycle_id is not None:
-            await ensure_feedback_phase(cycles, data.cycle_id, "cycle_id")
-        seen: set[UUID] = {data.employee_id, manager_id}
-        for i, participant in enumerate(data.participants):
-            if participant.employee_id in seen:
-                raise InvalidInput(
-                    "A participant is listed twice, or is the employee or the manager.",
-                    errors=[field(f"participants/{i}/employee_id", "already attends")],
-                )
-            seen.add(participant.employee_id)
-        repo = InterviewRepository(session)
-        if data.cycle_id is not None:
-            existing = await repo.live_for_cycle(data.employee_id, data.cycle_id)
-            if existing is not None:
-                raise InterviewExists(existing.id)
-        interview = Interview(
-            tenant_id=viewer.identity.tenant_id,
-            employee_id=data.employee_id,
-            manager_id=manager_id,
-            cycle_id=data.cycle_id,
-            kind=InterviewKind.CYCLE if data.cycle_id else InterviewKind.AD_HOC,
-            scheduled_at=data.scheduled_at,
-            duration_minutes=data.duration_minutes,
-            location=data.location,
-            meeting_link=str(data.meeting_link) if data.meeting_link else None,
-        )
-        repo.add(interview)
-        try:
-            await repo.flush()
-        except IntegrityError as exc:  # a concurrent schedule for the same cycle won
-            raise InterviewExists(None) from exc
-        repo.add(
-            *(
-                InterviewParticipant(
-                    tenant_id=viewer.identity.tenant_id,
-                    interview_id=interview.id,
-                    employee_id=p.employee_id,
-                    role=p.role,
-                )
-                for p in data.participants
-            )
-        )
-        await repo.flush()
-        await audit(
-            session,
-            viewer.identity,
-            entity_type="interview",
-            entity_id=interview.id,
-            action="scheduled",
-            after={
-                **_snap(interview),
-                "participants": [p.model_dump(mode="json") for p in data.participants],
-            },
-        )
-        log.info("interview.scheduled", interview_id=str(interview.id))
-        return interview
-
-    async def _manager_of_record(self, viewer: Viewer, data: InterviewCreate) -> UUID:
-        if viewer.writes_tenant:
-            employee = await viewer.directory.employee(data.employee_id)
-            if employee is None:
-                raise InvalidInput(
-                    "The employee is not known in this tenant.",
-                    errors=[field("employee_id", "no such employee")],
-                )
-            manager_id = data.manager_id or employee.manager_id
-            if manager_id is None:
-                raise InvalidInput(
-                    "The employee has no manager on record; name the manager.",
-                    errors=[field("manager_id", "required: the employee has no manager")],
-                )
-            return manager_id
-        if viewer.employee_id is None:
-            raise Forbidden("Scheduling as a manager needs an identity with an employee id.")
-        if data.manager_id is not None and data.manager_id != viewer.employee_id:
-            raise ManagerSideOnly(
-                "A manager schedules as the manager of record; HR can name another."
-            )
-        # Asked of goals directly (not the degrading `viewer.reports()`): scheduling must
-        # not go ahead on a reporting line nobody could check.
-        if data.employee_id not in await viewer.directory.reports_of(viewer.employee_id):
-            raise NotInReportingLine("The employee is not in your reporting line.")
-        return viewer.employee_id
-
     async def for_write(
         self, session: AsyncSession, viewer: Viewer, interview_id: UUID, guard: Guard | None
     ) -> Interview:
@@ -303,7 +196,7 @@ class InterviewService:
             entity_id=interview.id,
             action=action.value,
             before=before,
-            after=_snap(interview),
+            after=interview_snapshot(interview),
             reason=reason,
         )
         await session.flush()
@@ -320,7 +213,7 @@ class InterviewService:
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
-        before = _snap(interview)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.RESCHEDULE)
         if interview.cycle_id is not None:
             await ensure_feedback_phase(cycles, interview.cycle_id, "scheduled_at")
@@ -345,7 +238,7 @@ class InterviewService:
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
-        before = _snap(interview)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.CANCEL)
         interview.cancelled_at = utcnow()
         interview.cancel_reason = data.reason
@@ -368,7 +261,7 @@ class InterviewService:
                 "An interview cannot be held in the future.",
                 errors=[field("held_at", "in the future")],
             )
-        before = _snap(interview)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.HOLD)
         interview.held_at = data.held_at or now
         await self._moved(session, viewer.identity, interview, A.HOLD, before)
@@ -409,7 +302,10 @@ class InterviewService:
         action = A.EDIT_RECORD if manager_part else A.COMMENT
         interview.status = MACHINE.next(interview.status, action)
         repo = InterviewRepository(session)
-        before = {**_snap(interview), "gaps": await self._gap_snaps(repo, interview.id)}
+        before = {
+            **interview_snapshot(interview),
+            "gaps": await self._gap_snaps(repo, interview.id),
+        }
         for name in ("strengths", "shortcomings", "agreed_points"):
             if name in given:
                 setattr(interview, name, list(getattr(data, name) or []))
@@ -442,7 +338,10 @@ class InterviewService:
             entity_id=interview.id,
             action=action.value,
             before=before,
-            after={**_snap(interview), "gaps": await self._gap_snaps(repo, interview.id)},
+            after={
+                **interview_snapshot(interview),
+                "gaps": await self._gap_snaps(repo, interview.id),
+            },
         )
         return interview
 
@@ -462,11 +361,13 @@ class InterviewService:
         interview_id: UUID,
         data: InterviewAcknowledge,
         guard: Guard | None = None,
+        *,
+        follow_ups: FollowUps,
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_employee(viewer, interview)
-        open_action_ids = await ImprovementRepository(session).open_ids_for_interview(interview.id)
-        before = _snap(interview)
+        open_action_ids = await follow_ups.open_action_ids(session, interview.id)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.ACKNOWLEDGE)
         interview.acknowledged_at = utcnow()
         if data.comment is not None:
@@ -497,7 +398,7 @@ class InterviewService:
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_employee(viewer, interview)
-        before = _snap(interview)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.DISPUTE)
         interview.disputed_at = utcnow()
         interview.dispute_reason = data.reason
@@ -523,13 +424,15 @@ class InterviewService:
         interview_id: UUID,
         data: InterviewClose,
         guard: Guard | None = None,
+        *,
+        follow_ups: FollowUps,
     ) -> Interview:
         interview = await self.for_write(session, viewer, interview_id, guard)
         self.require_manager_side(viewer, interview)
         MACHINE.next(interview.status, A.CLOSE)
-        pending = await InterviewRepository(session).unresolved_appeal(interview.id)
+        pending = await follow_ups.unresolved_appeal_id(session, interview.id)
         if pending is not None:
-            raise AppealPending(pending.id)
+            raise AppealPending(pending)
         await self.close_now(session, viewer.identity, interview, data.note)
         return interview
 
@@ -541,7 +444,7 @@ class InterviewService:
         reason: str | None,
     ) -> None:
         """Close an acknowledged or disputed interview (also when its appeal is resolved)."""
-        before = _snap(interview)
+        before = interview_snapshot(interview)
         interview.status = MACHINE.next(interview.status, A.CLOSE)
         interview.closed_at = utcnow()
         await self._moved(session, identity, interview, A.CLOSE, before, reason)

@@ -7,20 +7,14 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.feedback.vocabulary import NoteKind
 from strata_feedback.notes.models import FeedbackNote, TenantSetting
+from strata_kit.repository import Repository
 
 
-class NoteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, note_id: UUID) -> FeedbackNote | None:
-        return (
-            await self.session.exec(select(FeedbackNote).where(FeedbackNote.id == note_id))
-        ).first()
+class NoteRepository(Repository[FeedbackNote]):
+    model = FeedbackNote
 
     async def settings(self) -> TenantSetting | None:
         return (await self.session.exec(select(TenantSetting))).first()
@@ -40,12 +34,6 @@ class NoteRepository:
             stmt = stmt.where(FeedbackNote.created_at < until)
         stmt = stmt.order_by(col(FeedbackNote.created_at).desc(), col(FeedbackNote.id)).limit(limit)
         return (await self.session.exec(stmt)).all()
-
-    def add(self, *rows: Any) -> None:
-        self.session.add_all(rows)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     def list_statement(
         self,

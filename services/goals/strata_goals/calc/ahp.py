@@ -182,49 +182,58 @@ def _read(
                 detail=f"{len(labels)} labels for {n} items",
             )
         )
-    snapped: list[list[Fraction | None]] = []
-    for i, row in enumerate(matrix):
-        out: list[Fraction | None] = []
-        for j, entry in enumerate(row):
-            value = _parse(entry)
-            if value is None:
-                problems.append(
-                    _problem(i, j, "not_a_number", f"({i}, {j}) is not a number", entry)
-                )
-                out.append(None)
-                continue
-            if value <= 0:
-                problems.append(
-                    _problem(i, j, "not_positive", f"({i}, {j}) must be positive", entry)
-                )
-                out.append(None)
-                continue
-            # Far off the scale (a 400-digit entry): no float can hold the ratio to a scale
-            # value, so say so without computing the nearest one.
-            near = SCALE[-1] if value > 1 else SCALE[0]
-            if _OFF_SCALE_LOW < value < _OFF_SCALE_HIGH:
-                near = _nearest(value, SCALE)
-            if abs(value / near - 1) > SCALE_TOLERANCE:
-                problems.append(
-                    _problem(
-                        i,
-                        j,
-                        "off_scale",
-                        f"({i}, {j}) = {_shown(entry)} is not on Saaty's scale (1 to 9, 1.1 to "
-                        f"1.9 and their reciprocals); nearest is {scale_text(near)}",
-                        entry,
-                    )
-                )
-                out.append(None)
-                continue
-            if i == j and near != 1:
-                problems.append(
-                    _problem(
-                        i, j, "diagonal", f"({i}, {j}) is on the diagonal and must be 1", entry
-                    )
-                )
-            out.append(near)
-        snapped.append(out)
+    snapped = [
+        [_snap(i, j, entry, problems) for j, entry in enumerate(row)]
+        for i, row in enumerate(matrix)
+    ]
+    problems.extend(_reciprocity_problems(matrix, snapped))
+    if problems:
+        raise AhpMatrixError(
+            f"the comparison matrix has {len(problems)} problem(s): {problems[0].detail}",
+            problems,
+        )
+    return [[v if v is not None else Fraction(1) for v in row] for row in snapped]
+
+
+def _snap(i: int, j: int, entry: MatrixEntry, problems: list[AhpCellProblem]) -> Fraction | None:
+    """Cell (i, j) snapped to the scale, or None with its problem added to `problems`."""
+    value = _parse(entry)
+    if value is None:
+        problems.append(_problem(i, j, "not_a_number", f"({i}, {j}) is not a number", entry))
+        return None
+    if value <= 0:
+        problems.append(_problem(i, j, "not_positive", f"({i}, {j}) must be positive", entry))
+        return None
+    # Far off the scale (a 400-digit entry): no float can hold the ratio to a scale
+    # value, so say so without computing the nearest one.
+    near = SCALE[-1] if value > 1 else SCALE[0]
+    if _OFF_SCALE_LOW < value < _OFF_SCALE_HIGH:
+        near = _nearest(value, SCALE)
+    if abs(value / near - 1) > SCALE_TOLERANCE:
+        problems.append(
+            _problem(
+                i,
+                j,
+                "off_scale",
+                f"({i}, {j}) = {_shown(entry)} is not on Saaty's scale (1 to 9, 1.1 to "
+                f"1.9 and their reciprocals); nearest is {scale_text(near)}",
+                entry,
+            )
+        )
+        return None
+    if i == j and near != 1:
+        problems.append(
+            _problem(i, j, "diagonal", f"({i}, {j}) is on the diagonal and must be 1", entry)
+        )
+    return near
+
+
+def _reciprocity_problems(
+    matrix: Sequence[Sequence[MatrixEntry]], snapped: list[list[Fraction | None]]
+) -> list[AhpCellProblem]:
+    """Each pair of readable cells that are not each other's reciprocal, named at (j, i)."""
+    problems: list[AhpCellProblem] = []
+    n = len(snapped)
     for i in range(n):
         for j in range(i + 1, n):
             upper, lower = snapped[i][j], snapped[j][i]
@@ -240,12 +249,7 @@ def _read(
                         matrix[j][i],
                     )
                 )
-    if problems:
-        raise AhpMatrixError(
-            f"the comparison matrix has {len(problems)} problem(s): {problems[0].detail}",
-            problems,
-        )
-    return [[v if v is not None else Fraction(1) for v in row] for row in snapped]
+    return problems
 
 
 def _matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:

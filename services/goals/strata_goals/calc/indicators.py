@@ -283,6 +283,11 @@ def _order(spec: IndicatorScoringSpec, direction: Direction | None) -> list[Indi
                     f"stretch {fmt(stretch)} is not below threshold {fmt(threshold)}",
                 )
             )
+    return problems + _band_order(spec)
+
+
+def _band_order(spec: IndicatorScoringSpec) -> list[IndicatorProblem]:
+    problems: list[IndicatorProblem] = []
     low, high = spec.band_low, spec.band_high
     if low is not None and high is not None and low > high:
         problems.append(

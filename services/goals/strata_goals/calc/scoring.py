@@ -33,7 +33,7 @@ A plan's total is over the weight that has a score: Σ weight * score / Σ score
 with unscored indicators it is marked provisional (see `score_plan`).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from strata_contracts.goals.calc import (
@@ -256,25 +256,7 @@ def _interpolate(spec: IndicatorScoringSpec, direction: Direction, actual: Decim
         return (a - b) * sign > 0
 
     worse_word, better_word = ("above", "below") if lower else ("below", "above")
-    direction_words = "lower is better" if lower else "higher is better"
-    anchors = f"threshold {fmt(threshold)} {ARROW} {fmt(floor)}, target {fmt(target)} {ARROW} 1"
-    if stretch is not None:
-        anchors += f", stretch {fmt(stretch)} {ARROW} {fmt(cap)}"
-    else:
-        anchors += " (no stretch: no credit beyond 1)"
-    steps = [
-        _step(
-            f"interpolation, {direction_words}: {anchors}; linear in between, 0 {worse_word} "
-            "the threshold",
-            values={
-                "threshold": threshold,
-                "target": target,
-                "stretch": stretch,
-                "threshold_score": floor,
-                "cap": cap,
-            },
-        )
-    ]
+    steps = [_interpolation_anchors(spec, lower, threshold, target)]
     if better(threshold, actual):
         steps.append(
             _step(
@@ -286,28 +268,8 @@ def _interpolate(spec: IndicatorScoringSpec, direction: Direction, actual: Decim
         return ZERO, False, steps
     if better(target, actual):
         # threshold reached, target not: threshold ≠ target here.
-        span = 1 - floor
-        raw = floor + span * (actual - threshold) / (target - threshold)
-        steps.append(
-            _step(
-                f"actual {fmt(actual)} between threshold {fmt(threshold)} and target "
-                f"{fmt(target)} {ARROW} {fmt(floor)} + {fmt(span)} {TIMES} "
-                f"({_p(actual)} {MINUS} {_p(threshold)}) / ({_p(target)} {MINUS} "
-                f"{_p(threshold)}) = {approx(raw)}",
-                formula=(
-                    "threshold_score + (1 - threshold_score) * (actual - threshold) "
-                    "/ (target - threshold)"
-                ),
-                values={
-                    "actual": actual,
-                    "threshold": threshold,
-                    "target": target,
-                    "threshold_score": floor,
-                },
-                result=raw,
-            )
-        )
-        return raw, False, steps
+        raw, step = _below_target(actual, threshold, target, floor)
+        return raw, False, [*steps, step]
     if stretch is None:
         steps.append(
             _step(
@@ -341,6 +303,54 @@ def _interpolate(spec: IndicatorScoringSpec, direction: Direction, actual: Decim
         )
     )
     return cap, actual != stretch, steps
+
+
+def _interpolation_anchors(
+    spec: IndicatorScoringSpec, lower: bool, threshold: Decimal, target: Decimal
+) -> ScoreStep:
+    worse_word = "above" if lower else "below"
+    direction_words = "lower is better" if lower else "higher is better"
+    floor, stretch, cap = spec.threshold_score, spec.stretch, spec.cap
+    anchors = f"threshold {fmt(threshold)} {ARROW} {fmt(floor)}, target {fmt(target)} {ARROW} 1"
+    if stretch is not None:
+        anchors += f", stretch {fmt(stretch)} {ARROW} {fmt(cap)}"
+    else:
+        anchors += " (no stretch: no credit beyond 1)"
+    return _step(
+        f"interpolation, {direction_words}: {anchors}; linear in between, 0 {worse_word} "
+        "the threshold",
+        values={
+            "threshold": threshold,
+            "target": target,
+            "stretch": stretch,
+            "threshold_score": floor,
+            "cap": cap,
+        },
+    )
+
+
+def _below_target(
+    actual: Decimal, threshold: Decimal, target: Decimal, floor: Decimal
+) -> tuple[Decimal, ScoreStep]:
+    """Threshold reached, target not: linear from the threshold's score to 1."""
+    span = 1 - floor
+    raw = floor + span * (actual - threshold) / (target - threshold)
+    return raw, _step(
+        f"actual {fmt(actual)} between threshold {fmt(threshold)} and target "
+        f"{fmt(target)} {ARROW} {fmt(floor)} + {fmt(span)} {TIMES} "
+        f"({_p(actual)} {MINUS} {_p(threshold)}) / ({_p(target)} {MINUS} "
+        f"{_p(threshold)}) = {approx(raw)}",
+        formula=(
+            "threshold_score + (1 - threshold_score) * (actual - threshold) / (target - threshold)"
+        ),
+        values={
+            "actual": actual,
+            "threshold": threshold,
+            "target": target,
+            "threshold_score": floor,
+        },
+        result=raw,
+    )
 
 
 def band_tolerance(spec: IndicatorScoringSpec) -> Decimal:
@@ -504,16 +514,7 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
     Raises `PlanWeightsError` if the weights are negative, duplicated, or do not total
     100 (± 0.01); its problems point at `items/<index>/weight`.
     """
-    weight_problems = validate_weights(
-        [WeightItem(indicator_id=i.ident, weight=i.weight) for i in items],
-        min_weight=None,
-        max_weight=None,
-    )
-    if weight_problems:
-        raise PlanWeightsError(
-            "the plan's weights are invalid: " + "; ".join(p.detail for p in weight_problems),
-            weight_problems,
-        )
+    _check_plan_weights(items)
     total_weight = sum((i.weight for i in items), ZERO)
     scored = [i for i in items if i.score is not None]
     scored_weight = sum((i.weight for i in scored), ZERO)
@@ -525,50 +526,7 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
         return quantise_score(points / scored_weight) if has_total else ZERO
 
     steps: list[ScoreStep] = []
-    item_scores: list[PlanItemScore] = []
-    for item in items:
-        if item.score is None:
-            item_scores.append(
-                PlanItemScore(
-                    key=item.key,
-                    indicator_id=item.indicator_id,
-                    name=item.name,
-                    perspective=item.perspective,
-                    weight=item.weight,
-                    score=None,
-                    contribution=None,
-                )
-            )
-            steps.append(
-                _step(
-                    f"{item.name} ({PERSPECTIVE_NAMES[item.perspective]}, weight "
-                    f"{fmt(item.weight)} %): no score yet, left out of the total",
-                    values={"weight": item.weight},
-                )
-            )
-            continue
-        points = item.weight * item.score.score
-        item_scores.append(
-            PlanItemScore(
-                key=item.key,
-                indicator_id=item.indicator_id,
-                name=item.name,
-                perspective=item.perspective,
-                weight=item.weight,
-                score=item.score.score,
-                contribution=share(points) if has_total else None,
-            )
-        )
-        steps.append(
-            _step(
-                f"{item.name} ({PERSPECTIVE_NAMES[item.perspective]}): weight "
-                f"{fmt(item.weight)} {TIMES} score {fmt(item.score.score)} = {fmt(points)}",
-                formula="weight * score",
-                values={"weight": item.weight, "score": item.score.score},
-                result=points,
-            )
-        )
-
+    item_scores = [_item_score(item, share if has_total else None, steps) for item in items]
     total: Decimal | None = None
     if has_total:
         total = quantise_score(weighted / scored_weight)
@@ -593,40 +551,10 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
                 values={"scored_weight": scored_weight, "total_weight": total_weight},
             )
         )
-
-    perspectives: list[PerspectiveScore] = []
-    for perspective in Perspective:
-        members = [i for i in items if i.perspective is perspective]
-        p_weight = sum((i.weight for i in members), ZERO)
-        p_scored = [i for i in members if i.score is not None]
-        p_scored_weight = sum((i.weight for i in p_scored), ZERO)
-        p_points = sum((i.weight * i.score.score for i in p_scored if i.score is not None), ZERO)
-        p_score = quantise_score(p_points / p_scored_weight) if p_scored_weight > 0 else None
-        perspectives.append(
-            PerspectiveScore(
-                perspective=perspective,
-                weight=p_weight,
-                scored_weight=p_scored_weight,
-                score=p_score,
-                contribution=share(p_points),
-                indicators=len(members),
-            )
-        )
-        if members and p_score is not None:
-            steps.append(
-                _step(
-                    f"{PERSPECTIVE_NAMES[perspective]}: weight {fmt(p_weight)} %, score "
-                    f"{fmt(p_points)} / {fmt(p_scored_weight)} = {fmt(p_score)}, contribution "
-                    f"{fmt(p_points)} / {fmt(scored_weight)} = {fmt(share(p_points))}",
-                    values={
-                        "weight": p_weight,
-                        "weighted_sum": p_points,
-                        "scored_weight": p_scored_weight,
-                    },
-                    result=p_score,
-                )
-            )
-
+    perspectives = [
+        _perspective_score(perspective, items, scored_weight, share, steps)
+        for perspective in Perspective
+    ]
     return PlanScore(
         total=total,
         percent=quantise_percent(total * HUNDRED) if total is not None else None,
@@ -637,4 +565,96 @@ def score_plan(items: Sequence[PlanItem]) -> PlanScore:
         perspectives=perspectives,
         unscored=[i.ident for i in unscored],
         steps=steps,
+    )
+
+
+def _check_plan_weights(items: Sequence[PlanItem]) -> None:
+    weight_problems = validate_weights(
+        [WeightItem(indicator_id=i.ident, weight=i.weight) for i in items],
+        min_weight=None,
+        max_weight=None,
+    )
+    if weight_problems:
+        raise PlanWeightsError(
+            "the plan's weights are invalid: " + "; ".join(p.detail for p in weight_problems),
+            weight_problems,
+        )
+
+
+def _item_score(
+    item: PlanItem, share: Callable[[Decimal], Decimal] | None, steps: list[ScoreStep]
+) -> PlanItemScore:
+    """One item's line of the plan score (`share` None: there is no total to share in)."""
+    if item.score is None:
+        steps.append(
+            _step(
+                f"{item.name} ({PERSPECTIVE_NAMES[item.perspective]}, weight "
+                f"{fmt(item.weight)} %): no score yet, left out of the total",
+                values={"weight": item.weight},
+            )
+        )
+        return PlanItemScore(
+            key=item.key,
+            indicator_id=item.indicator_id,
+            name=item.name,
+            perspective=item.perspective,
+            weight=item.weight,
+            score=None,
+            contribution=None,
+        )
+    points = item.weight * item.score.score
+    steps.append(
+        _step(
+            f"{item.name} ({PERSPECTIVE_NAMES[item.perspective]}): weight "
+            f"{fmt(item.weight)} {TIMES} score {fmt(item.score.score)} = {fmt(points)}",
+            formula="weight * score",
+            values={"weight": item.weight, "score": item.score.score},
+            result=points,
+        )
+    )
+    return PlanItemScore(
+        key=item.key,
+        indicator_id=item.indicator_id,
+        name=item.name,
+        perspective=item.perspective,
+        weight=item.weight,
+        score=item.score.score,
+        contribution=share(points) if share is not None else None,
+    )
+
+
+def _perspective_score(
+    perspective: Perspective,
+    items: Sequence[PlanItem],
+    scored_weight: Decimal,
+    share: Callable[[Decimal], Decimal],
+    steps: list[ScoreStep],
+) -> PerspectiveScore:
+    members = [i for i in items if i.perspective is perspective]
+    p_weight = sum((i.weight for i in members), ZERO)
+    p_scored = [i for i in members if i.score is not None]
+    p_scored_weight = sum((i.weight for i in p_scored), ZERO)
+    p_points = sum((i.weight * i.score.score for i in p_scored if i.score is not None), ZERO)
+    p_score = quantise_score(p_points / p_scored_weight) if p_scored_weight > 0 else None
+    if members and p_score is not None:
+        steps.append(
+            _step(
+                f"{PERSPECTIVE_NAMES[perspective]}: weight {fmt(p_weight)} %, score "
+                f"{fmt(p_points)} / {fmt(p_scored_weight)} = {fmt(p_score)}, contribution "
+                f"{fmt(p_points)} / {fmt(scored_weight)} = {fmt(share(p_points))}",
+                values={
+                    "weight": p_weight,
+                    "weighted_sum": p_points,
+                    "scored_weight": p_scored_weight,
+                },
+                result=p_score,
+            )
+        )
+    return PerspectiveScore(
+        perspective=perspective,
+        weight=p_weight,
+        scored_weight=p_scored_weight,
+        score=p_score,
+        contribution=share(p_points),
+        indicators=len(members),
     )

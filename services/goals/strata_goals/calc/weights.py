@@ -40,46 +40,7 @@ def validate_weights(
     problems: list[WeightProblem] = []
     first_seen: dict[object, int] = {}
     for index, item in enumerate(items):
-        weight = item.weight
-        pointer = f"items/{index}/weight"
-        if weight < 0:
-            problems.append(
-                WeightProblem(
-                    pointer=pointer,
-                    code=WeightProblemCode.NEGATIVE,
-                    detail=f"item {index}: weight {fmt(weight)} % is negative",
-                    index=index,
-                    indicator_id=item.indicator_id,
-                    actual=weight,
-                    limit=Decimal(0),
-                )
-            )
-        elif min_weight is not None and weight < min_weight:
-            problems.append(
-                WeightProblem(
-                    pointer=pointer,
-                    code=WeightProblemCode.BELOW_MIN,
-                    detail=f"item {index}: weight {fmt(weight)} % is below the minimum "
-                    f"{fmt(min_weight)} %",
-                    index=index,
-                    indicator_id=item.indicator_id,
-                    actual=weight,
-                    limit=min_weight,
-                )
-            )
-        if max_weight is not None and weight > max_weight:
-            problems.append(
-                WeightProblem(
-                    pointer=pointer,
-                    code=WeightProblemCode.ABOVE_MAX,
-                    detail=f"item {index}: weight {fmt(weight)} % is above the maximum "
-                    f"{fmt(max_weight)} %",
-                    index=index,
-                    indicator_id=item.indicator_id,
-                    actual=weight,
-                    limit=max_weight,
-                )
-            )
+        problems.extend(_bound_problems(index, item, min_weight, max_weight))
         if item.indicator_id in first_seen:
             problems.append(
                 WeightProblem(
@@ -89,7 +50,7 @@ def validate_weights(
                     f"at item {first_seen[item.indicator_id]}",
                     index=index,
                     indicator_id=item.indicator_id,
-                    actual=weight,
+                    actual=item.weight,
                 )
             )
         else:
@@ -106,3 +67,33 @@ def validate_weights(
             )
         )
     return problems
+
+
+def _bound_problems(
+    index: int, item: WeightItem, min_weight: Decimal | None, max_weight: Decimal | None
+) -> list[WeightProblem]:
+    """Item `index`'s weight against zero and the position's bounds."""
+    weight, pointer = item.weight, f"items/{index}/weight"
+    found: list[tuple[WeightProblemCode, str, Decimal]] = []
+    if weight < 0:
+        found.append((WeightProblemCode.NEGATIVE, "is negative", Decimal(0)))
+    elif min_weight is not None and weight < min_weight:
+        found.append(
+            (WeightProblemCode.BELOW_MIN, f"is below the minimum {fmt(min_weight)} %", min_weight)
+        )
+    if max_weight is not None and weight > max_weight:
+        found.append(
+            (WeightProblemCode.ABOVE_MAX, f"is above the maximum {fmt(max_weight)} %", max_weight)
+        )
+    return [
+        WeightProblem(
+            pointer=pointer,
+            code=code,
+            detail=f"item {index}: weight {fmt(weight)} % {words}",
+            index=index,
+            indicator_id=item.indicator_id,
+            actual=weight,
+            limit=limit,
+        )
+        for code, words, limit in found
+    ]

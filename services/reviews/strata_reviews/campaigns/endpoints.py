@@ -18,6 +18,8 @@ from strata_kit.db import SessionDep
 from strata_kit.identity import TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
 from strata_reviews.access import HR_ROLES
+from strata_reviews.campaigns.lifecycle import campaign_lifecycle
+from strata_reviews.campaigns.ports import ParticipationDep
 from strata_reviews.campaigns.service import campaign_service
 from strata_reviews.clock import Now
 from strata_reviews.openapi import UPSTREAM, problems
@@ -77,30 +79,31 @@ async def update_campaign(
     session: SessionDep,
     identity: HrCaller,
     now: Now,
+    people: ParticipationDep,
 ) -> CampaignRead:
     """Change a draft campaign; an open one only changes name, due and closing dates.
     Send `If-Match` with the ETag you read."""
     row = await campaign_service.get_row(session, campaign_id)
     check_if_match(request, row)
-    updated = await campaign_service.update(session, identity, campaign_id, data, now)
+    updated = await campaign_service.update(session, identity, campaign_id, data, now, people)
     set_etag(response, row)
     return updated
 
 
 @router.post("/{campaign_id}/open", response_model=CampaignRead, responses=problems(403, 404, 409))
 async def open_campaign(
-    campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now
+    campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now, people: ParticipationDep
 ) -> CampaignRead:
     """Open the campaign: every approved nomination and self-assessment is invited."""
-    return await campaign_service.open(session, identity, campaign_id, now)
+    return await campaign_lifecycle.open(session, identity, campaign_id, now, people)
 
 
 @router.post("/{campaign_id}/close", response_model=CampaignRead, responses=problems(403, 404, 409))
 async def close_campaign(
-    campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now
+    campaign_id: UUID, session: SessionDep, identity: HrCaller, now: Now, people: ParticipationDep
 ) -> CampaignRead:
     """Close the campaign: answers are frozen and results become readable."""
-    return await campaign_service.close(session, identity, campaign_id, now)
+    return await campaign_lifecycle.close(session, identity, campaign_id, now, people)
 
 
 @router.get(
@@ -139,8 +142,12 @@ async def add_ratees(
     responses=problems(403, 404, 409),
 )
 async def remove_ratee(
-    campaign_id: UUID, employee_id: UUID, session: SessionDep, identity: HrCaller
+    campaign_id: UUID,
+    employee_id: UUID,
+    session: SessionDep,
+    identity: HrCaller,
+    people: ParticipationDep,
 ) -> Response:
     """Take a ratee, and their nominations, out of a draft campaign."""
-    await campaign_service.remove_ratee(session, identity, campaign_id, employee_id)
+    await campaign_service.remove_ratee(session, identity, campaign_id, employee_id, people)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,26 +3,15 @@ from uuid import UUID
 
 from sqlalchemy import or_
 from sqlmodel import col, delete, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from strata_contracts.reviews.vocabulary import CampaignStatus
+from strata_kit.repository import Repository
 from strata_reviews.campaigns.models import Campaign, CampaignRatee, CampaignRelationship
 
 
-class CampaignRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, campaign_id: UUID) -> Campaign | None:
-        result = await self.session.exec(select(Campaign).where(Campaign.id == campaign_id))
-        return result.first()
-
-    async def get_many(self, campaign_ids: set[UUID]) -> dict[UUID, Campaign]:
-        if not campaign_ids:
-            return {}
-        result = await self.session.exec(select(Campaign).where(col(Campaign.id).in_(campaign_ids)))
-        return {c.id: c for c in result.all()}
+class CampaignRepository(Repository[Campaign]):
+    model = Campaign
 
     async def ratees_by_keys(
         self, keys: set[tuple[UUID, UUID]]

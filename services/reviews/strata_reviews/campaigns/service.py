@@ -5,7 +5,6 @@ template changes nothing in it. Ratees are recorded with their placement (unit,
 manager) when added: reporting-line access and completion per department use it.
 """
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -17,7 +16,6 @@ from strata_contracts.goals.vocabulary import CyclePhase, EmployeeStatus
 from strata_contracts.identity import IdentityClaims, Role
 from strata_contracts.pagination import Page
 from strata_contracts.problem import FieldProblem
-from strata_contracts.reviews import events
 from strata_contracts.reviews.campaigns import (
     CampaignCreate,
     CampaignRateeRead,
@@ -30,31 +28,24 @@ from strata_contracts.reviews.campaigns import (
 from strata_contracts.reviews.vocabulary import (
     ANONYMOUS_RELATIONSHIPS,
     CampaignStatus,
-    InvitationStatus,
-    NominationStatus,
     Relationship,
     ScopeKind,
 )
 from strata_kit.audit import record_audit, snapshot
 from strata_kit.errors import InvalidInput, field
-from strata_kit.outbox import record_event
 from strata_kit.pagination import PageParams, paginate
 from strata_reviews.access import is_hr
 from strata_reviews.campaigns.exceptions import (
     CampaignClosed,
     CampaignNotFound,
     CampaignNotOpen,
-    CampaignNotReady,
     RateeNotFound,
 )
 from strata_reviews.campaigns.models import Campaign, CampaignRatee, CampaignRelationship
+from strata_reviews.campaigns.ports import Participation
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.campaigns.state import ensure_draft
-from strata_reviews.invitations.repository import InvitationRepository
-from strata_reviews.invitations.service import invitation_service
-from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
-from strata_reviews.nominations.models import counted_as
-from strata_reviews.nominations.repository import NominationRepository
+from strata_reviews.models import AuditRecord, session_tenant
 from strata_reviews.org import OrgDirectory
 from strata_reviews.templates.service import template_service
 
@@ -275,6 +266,7 @@ class CampaignService:
         campaign_id: UUID,
         data: CampaignUpdate,
         now: datetime,
+        people: Participation,
     ) -> CampaignRead:
         """Draft: change anything. Open: rename, move the due date, extend the close.
         Closed: frozen (answers and results must not change after the fact)."""
@@ -284,23 +276,7 @@ class CampaignService:
         nulls = [field(k, "cannot be null", "null") for k, v in changes.items() if v is None]
         if nulls:
             raise InvalidInput("Fields cannot be cleared.", errors=nulls)
-        if campaign.status is CampaignStatus.CLOSED:
-            raise CampaignClosed("A closed campaign is frozen.")
-        if campaign.status is CampaignStatus.OPEN:
-            frozen = sorted(set(changes) - OPEN_CHANGES)
-            if frozen:
-                raise CampaignNotOpen(
-                    "An open campaign changes only its name, due date and closing date.",
-                    errors=[field(k, "fixed once the campaign is open", "frozen") for k in frozen],
-                )
-            if "closes_at" in changes and (
-                data.closes_at is not None
-                and (data.closes_at < campaign.closes_at or data.closes_at <= now)
-            ):
-                raise InvalidInput(
-                    "An open campaign's closing can only move later, into the future.",
-                    errors=[field("closes_at", "earlier than the current closing", "earlier")],
-                )
+        _check_changeable(campaign, data, changes, now)
         before = {
             **(snapshot(campaign) or {}),
             "relationships": _rules_snapshot(await repo.rules(campaign_id)),
@@ -315,17 +291,7 @@ class CampaignService:
         if data.relationships is not None:
             errors.extend(validate_rules(data.relationships, "relationships", k))
         elif data.anonymity_threshold is not None:
-            # A higher campaign k may not leave a group's own threshold below it.
-            for rule in await repo.rules(campaign_id):
-                if rule.anonymity_threshold is not None and rule.anonymity_threshold < k:
-                    errors.append(
-                        field(
-                            "anonymity_threshold",
-                            f"the {rule.relationship.value} group's own threshold "
-                            f"({rule.anonymity_threshold}) would fall below it",
-                            "below_group_threshold",
-                        )
-                    )
+            errors.extend(_below_group_thresholds(await repo.rules(campaign_id), k))
         if errors:
             raise InvalidInput("The campaign is not valid.", errors=errors)
         if data.template_version is not None:
@@ -335,7 +301,7 @@ class CampaignService:
             campaign.template_version_id = version.id
             campaign.template_version = version.number
         if data.relationships is not None:
-            await self._replace_rules(session, campaign, data.relationships)
+            await self._replace_rules(session, campaign, data.relationships, people)
         for key in ("name", "anonymity_threshold", "name_supervisor"):
             if key in changes:
                 setattr(campaign, key, changes[key])
@@ -354,160 +320,6 @@ class CampaignService:
             after={**(snapshot(campaign) or {}), "relationships": _rules_snapshot(rules)},
         )
         return campaign_read(campaign, rules)
-
-    async def open(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
-    ) -> CampaignRead:
-        """Issue an invitation per approved nomination, and a self-assessment per ratee
-        when the campaign asks for one. Every proposed nomination must be decided and
-        every ratee must have the minimum number of raters per relationship."""
-        repo = CampaignRepository(session)
-        campaign = await self._get(repo, campaign_id)
-        ensure_draft(campaign)
-        if now >= campaign.closes_at:
-            raise CampaignNotReady(
-                "The closing date has passed; move it first.",
-                errors=[field("closes_at", "in the past", "past")],
-            )
-        ratees = await repo.ratees(campaign_id)
-        if not ratees:
-            raise CampaignNotReady("The campaign reviews nobody.")
-        nominations = NominationRepository(session)
-        proposed = await nominations.with_status(campaign_id, NominationStatus.PROPOSED)
-        if proposed:
-            raise CampaignNotReady(
-                f"{len(proposed)} nominations await a decision.",
-                pending_nominations=[str(n.id) for n in proposed],
-            )
-        approved = await nominations.with_status(campaign_id, NominationStatus.APPROVED)
-        rules = await repo.rules(campaign_id)
-        counts = Counter((n.ratee_id, n.relationship) for n in approved)
-        shortfalls = [
-            {
-                "ratee_id": str(ratee.employee_id),
-                "relationship": rule.relationship.value,
-                "approved": counts[(ratee.employee_id, rule.relationship)],
-                "min_raters": rule.min_raters,
-            }
-            for ratee in ratees
-            for rule in rules
-            if rule.relationship is not Relationship.SELF
-            and counts[(ratee.employee_id, rule.relationship)] < rule.min_raters
-        ]
-        if shortfalls:
-            raise CampaignNotReady(
-                "Some ratees have fewer approved raters than the minimum.", shortfalls=shortfalls
-            )
-        invited = 0
-        if any(r.relationship is Relationship.SELF for r in rules):
-            for ratee in ratees:
-                await invitation_service.issue(
-                    session,
-                    campaign,
-                    ratee_id=ratee.employee_id,
-                    relationship=Relationship.SELF,
-                    rater_employee_id=ratee.employee_id,
-                )
-                invited += 1
-        for nomination in approved:
-            await invitation_service.issue(
-                session,
-                campaign,
-                ratee_id=nomination.ratee_id,
-                relationship=counted_as(nomination),
-                rater_employee_id=nomination.rater_employee_id,
-                external_name=nomination.external_name,
-                external_email=nomination.external_email,
-                nomination_id=nomination.id,
-            )
-            invited += 1
-        before = snapshot(campaign)
-        campaign.status = CampaignStatus.OPEN
-        campaign.opened_at = now
-        session.add(campaign)
-        await session.flush()
-        await record_audit(
-            session,
-            AuditRecord,
-            identity=identity,
-            entity_type="campaign",
-            entity_id=campaign.id,
-            action="opened",
-            before=before,
-            after=snapshot(campaign),
-        )
-        await record_event(
-            session,
-            OutboxEvent,
-            type=events.CAMPAIGN_OPENED,
-            subject=f"campaign/{campaign.id}",
-            data=events.CampaignOpened(
-                campaign_id=campaign.id,
-                cycle_id=campaign.cycle_id,
-                name=campaign.name,
-                opened_at=now,
-                due_at=campaign.due_at,
-                closes_at=campaign.closes_at,
-                ratees=len(ratees),
-                invitations=invited,
-            ),
-        )
-        return campaign_read(campaign, rules)
-
-    async def close(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, now: datetime
-    ) -> CampaignRead:
-        """Freeze the answers; each ratee's results become readable."""
-        repo = CampaignRepository(session)
-        campaign = await self._get(repo, campaign_id)
-        if campaign.status is not CampaignStatus.OPEN:
-            raise CampaignNotOpen(
-                f"The campaign is {campaign.status.value}; only an open one closes."
-            )
-        invitations = await InvitationRepository(session).of_campaign(campaign_id)
-        before = snapshot(campaign)
-        campaign.status = CampaignStatus.CLOSED
-        campaign.closed_at = now
-        session.add(campaign)
-        await session.flush()
-        await record_audit(
-            session,
-            AuditRecord,
-            identity=identity,
-            entity_type="campaign",
-            entity_id=campaign.id,
-            action="closed",
-            before=before,
-            after=snapshot(campaign),
-        )
-        await record_event(
-            session,
-            OutboxEvent,
-            type=events.CAMPAIGN_CLOSED,
-            subject=f"campaign/{campaign.id}",
-            data=events.CampaignClosed(
-                campaign_id=campaign.id,
-                cycle_id=campaign.cycle_id,
-                closed_at=now,
-                invitations=len(invitations),
-                submitted=sum(i.status is InvitationStatus.SUBMITTED for i in invitations),
-                name=campaign.name,
-            ),
-        )
-        for ratee in await repo.ratees(campaign_id):
-            await record_event(
-                session,
-                OutboxEvent,
-                type=events.RESULTS_READY,
-                subject=f"campaign/{campaign.id}",
-                data=events.ResultsReady(
-                    campaign_id=campaign.id,
-                    cycle_id=campaign.cycle_id,
-                    ratee_id=ratee.employee_id,
-                    closed_at=now,
-                ),
-            )
-        return campaign_read(campaign, await repo.rules(campaign_id))
 
     # --- ratees -----------------------------------------------------------------------
 
@@ -572,7 +384,12 @@ class CampaignService:
         return [CampaignRateeRead.model_validate(r) for r in rows]
 
     async def remove_ratee(
-        self, session: AsyncSession, identity: IdentityClaims, campaign_id: UUID, employee_id: UUID
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        campaign_id: UUID,
+        employee_id: UUID,
+        people: Participation,
     ) -> None:
         """Take a ratee (and their nominations) out of a draft campaign."""
         repo = CampaignRepository(session)
@@ -581,7 +398,7 @@ class CampaignService:
         ratee = await repo.get_ratee(campaign_id, employee_id)
         if ratee is None:
             raise RateeNotFound(f"Employee {employee_id} is not reviewed in this campaign.")
-        await NominationRepository(session).delete_of_ratee(campaign_id, employee_id)
+        await people.drop_nominations_of(session, campaign_id, employee_id)
         await record_audit(
             session,
             AuditRecord,
@@ -619,10 +436,14 @@ class CampaignService:
         ]
 
     async def _replace_rules(
-        self, session: AsyncSession, campaign: Campaign, rules: Sequence[RelationshipRule]
+        self,
+        session: AsyncSession,
+        campaign: Campaign,
+        rules: Sequence[RelationshipRule],
+        people: Participation,
     ) -> None:
         """New rules may not drop a relationship in use nor go below what is nominated."""
-        in_use = await NominationRepository(session).count_for_relationships(campaign.id)
+        in_use = await people.nominated_per_relationship(session, campaign.id)
         by_relationship = {r.relationship: (n, r) for n, r in enumerate(rules)}
         errors = []
         for relationship, count in in_use.items():
@@ -691,6 +512,43 @@ class CampaignService:
         if errors:
             raise InvalidInput("Some employees cannot be reviewed.", errors=errors)
         return found
+
+
+def _check_changeable(
+    campaign: Campaign, data: CampaignUpdate, changes: dict[str, object], now: datetime
+) -> None:
+    """Closed: frozen. Open: only the name, the due date and a later closing change."""
+    if campaign.status is CampaignStatus.CLOSED:
+        raise CampaignClosed("A closed campaign is frozen.")
+    if campaign.status is CampaignStatus.OPEN:
+        frozen = sorted(set(changes) - OPEN_CHANGES)
+        if frozen:
+            raise CampaignNotOpen(
+                "An open campaign changes only its name, due date and closing date.",
+                errors=[field(k, "fixed once the campaign is open", "frozen") for k in frozen],
+            )
+        if "closes_at" in changes and (
+            data.closes_at is not None
+            and (data.closes_at < campaign.closes_at or data.closes_at <= now)
+        ):
+            raise InvalidInput(
+                "An open campaign's closing can only move later, into the future.",
+                errors=[field("closes_at", "earlier than the current closing", "earlier")],
+            )
+
+
+def _below_group_thresholds(rules: Sequence[CampaignRelationship], k: int) -> list[FieldProblem]:
+    """A higher campaign k may not leave a group's own threshold below it."""
+    return [
+        field(
+            "anonymity_threshold",
+            f"the {rule.relationship.value} group's own threshold "
+            f"({rule.anonymity_threshold}) would fall below it",
+            "below_group_threshold",
+        )
+        for rule in rules
+        if rule.anonymity_threshold is not None and rule.anonymity_threshold < k
+    ]
 
 
 def _rules_snapshot(rules: Sequence[CampaignRelationship]) -> list[dict[str, object]]:

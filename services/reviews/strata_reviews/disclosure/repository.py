@@ -3,19 +3,14 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlmodel import col, or_, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from strata_kit.repository import Repository
 from strata_reviews.disclosure.models import RevealGrant
 
 
-class RevealGrantRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, grant_id: UUID) -> RevealGrant | None:
-        result = await self.session.exec(select(RevealGrant).where(RevealGrant.id == grant_id))
-        return result.first()
+class RevealGrantRepository(Repository[RevealGrant]):
+    model = RevealGrant
 
     def list_statement(self) -> SelectOfScalar[RevealGrant]:
         return select(RevealGrant)

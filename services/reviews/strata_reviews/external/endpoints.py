@@ -10,6 +10,7 @@ from strata_contracts.reviews.responses import FormRead, ResponseDraft, Response
 from strata_kit.db import SessionDep
 from strata_reviews.clock import Now
 from strata_reviews.external.service import ExternalCaller
+from strata_reviews.invitations.ports import AnswerStoreDep
 from strata_reviews.invitations.service import EXTERNAL_PREFIX, invitation_service
 from strata_reviews.openapi import problems
 from strata_reviews.responses.service import response_service
@@ -49,9 +50,13 @@ async def submit_external_response(
 
 @router.post("/decline", response_model=InvitationRead, responses=LINK_PROBLEMS)
 async def decline_external_invitation(
-    data: InvitationDecline, session: SessionDep, external: ExternalCaller, now: Now
+    data: InvitationDecline,
+    session: SessionDep,
+    external: ExternalCaller,
+    now: Now,
+    answers: AnswerStoreDep,
 ) -> InvitationRead:
     """Decline to rate, with a reason; the link is used up."""
     return await invitation_service.decline(
-        session, external.actor, external.invitation, external.campaign, data.reason, now
+        session, external.actor, external.invitation, external.campaign, data.reason, now, answers
     )

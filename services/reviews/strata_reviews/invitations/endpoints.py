@@ -18,6 +18,7 @@ from strata_kit.identity import TenantCaller, TenantIdentity, require_roles
 from strata_kit.pagination import PageParams, page_params
 from strata_reviews.access import HR_ROLES
 from strata_reviews.clock import Now
+from strata_reviews.invitations.ports import AnswerStoreDep
 from strata_reviews.invitations.service import invitation_service
 from strata_reviews.openapi import problems
 from strata_reviews.settings import ReviewsSettings
@@ -56,13 +57,14 @@ async def decline_invitation(
     session: SessionDep,
     identity: TenantCaller,
     now: Now,
+    answers: AnswerStoreDep,
 ) -> InvitationRead:
     """Decline to rate, with a reason (seen by HR only); a saved draft is discarded."""
     invitation, campaign = await invitation_service.load(
         session, identity, invitation_id, lock=True
     )
     return await invitation_service.decline(
-        session, identity, invitation, campaign, data.reason, now
+        session, identity, invitation, campaign, data.reason, now, answers
     )
 
 

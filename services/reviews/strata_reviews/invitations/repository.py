@@ -6,28 +6,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from strata_contracts.reviews.vocabulary import InvitationStatus
+from strata_kit.repository import Repository
 from strata_reviews.campaigns.models import Campaign
 from strata_reviews.invitations.models import Invitation, InvitationLink, Reminder
 
 
-class InvitationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, invitation_id: UUID, *, lock: bool = False) -> Invitation | None:
-        """One invitation; `lock` holds its row until the transaction ends (PostgreSQL),
-        so two concurrent submissions of one invitation cannot both pass the checks."""
-        statement = select(Invitation).where(Invitation.id == invitation_id)
-        if lock:
-            statement = statement.with_for_update()
-        result = await self.session.exec(statement)
-        return result.first()
+class InvitationRepository(Repository[Invitation]):
+    model = Invitation
 
     async def get_with_campaign(
         self, invitation_id: UUID, *, lock: bool = False
     ) -> tuple[Invitation, Campaign] | None:
         """One invitation and its campaign in one SELECT; `lock` holds the invitation's
-        row only (as `get`), not the campaign's."""
+        row only (as `get(..., for_update=True)`), not the campaign's."""
         statement = (
             select(Invitation, Campaign)
             .join(

@@ -41,9 +41,9 @@ from strata_reviews.invitations.exceptions import (
     NotExternal,
 )
 from strata_reviews.invitations.models import Invitation, InvitationLink, Reminder
+from strata_reviews.invitations.ports import AnswerStore
 from strata_reviews.invitations.repository import InvitationRepository
 from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
-from strata_reviews.responses.repository import AnswerRepository
 
 EXTERNAL_PREFIX = "/api/v1/reviews/external/invitations"
 TOKEN_BYTES = 32
@@ -217,6 +217,7 @@ class InvitationService:
         campaign: Campaign,
         reason: str,
         now: datetime,
+        answers: AnswerStore,
     ) -> InvitationRead:
         """Decline with a reason; a saved draft is discarded."""
         ensure_accepting_answers(campaign, now)
@@ -228,7 +229,7 @@ class InvitationService:
                 errors=[field("reason", "self-assessments cannot be declined", "not_allowed")],
             )
         before = snapshot(invitation)
-        await AnswerRepository(session).delete_of(invitation.id)
+        await answers.discard(session, invitation.id)
         invitation.status = InvitationStatus.DECLINED
         invitation.declined_at = now
         invitation.decline_reason = reason

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from strata_kit.repository import Repository
 from strata_reviews.templates.models import Competency, Item, RatingScale, Template, TemplateVersion
 
 
@@ -19,13 +19,8 @@ class VersionBundle:
     items: Sequence[Item]
 
 
-class TemplateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, template_id: UUID) -> Template | None:
-        result = await self.session.exec(select(Template).where(Template.id == template_id))
-        return result.first()
+class TemplateRepository(Repository[Template]):
+    model = Template
 
     async def get_by_name(self, name: str) -> Template | None:
         result = await self.session.exec(select(Template).where(Template.name == name))

@@ -20,19 +20,18 @@ from pydantic import (
     StringConstraints,
 )
 
+from strata_contracts._base import BandCode, Name, Percent, Reason
 from strata_contracts.events import RECOMMENDATION_DECIDED
 
 __all__ = ["RECOMMENDATION_DECIDED"]
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
 Ratio = Annotated[Decimal, Field(gt=0, le=10, max_digits=6, decimal_places=4)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+CompetencyKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+]
 Level = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
 Statistic = Annotated[Decimal, Field(decimal_places=4)]
 """A computed figure (a mean, an SD, an effect size): a decimal string with 4 places, as
@@ -90,7 +89,7 @@ class CompaRatioBand(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Code
+    code: BandCode
     below: Ratio | None = None
 
 
@@ -100,7 +99,7 @@ class MeritMatrixRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    band: Code
+    band: BandCode
     increases: list[Percent] = Field(min_length=1, max_length=12)
 
 
@@ -159,7 +158,7 @@ class MeritRunCreate(CompleteResultsOnly, Population):
 class BandMultiplier(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    band: Code
+    band: BandCode
     multiplier: Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
 
 
@@ -175,7 +174,7 @@ class BonusRunCreate(CompleteResultsOnly, Population):
 class CompetencyMinimum(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    competency_key: Key
+    competency_key: CompetencyKey
     minimum: Level = Field(description="Lowest acceptable 360 mean, on the rating scale.")
 
 
@@ -187,7 +186,7 @@ class PromotionRunCreate(CompleteResultsOnly):
     model_config = ConfigDict(extra="forbid")
 
     cycle_ids: list[UUID] = Field(min_length=1, max_length=60)
-    min_band: Code
+    min_band: BandCode
     consecutive_cycles: int = Field(ge=1, le=60)
     competency_minimums: list[CompetencyMinimum] = Field(default_factory=list, max_length=50)
     org_unit_id: UUID | None = None
@@ -396,7 +395,7 @@ class CompetencyRequirement(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    competency_key: Key
+    competency_key: CompetencyKey
     required_level: LevelNumber = Field(
         description="The level expected, a number on the competency's 360 rating scale."
     )
@@ -416,7 +415,7 @@ class TrainingProgrammeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    competency_key: Key | None = Field(
+    competency_key: CompetencyKey | None = Field(
         default=None, description="The competency the programme develops, if one."
     )
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
@@ -506,7 +505,7 @@ class RatingAmendment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    band: Code
+    band: BandCode
     overall: Annotated[Decimal, Field(ge=0, le=10, decimal_places=4)] | None = None
     reason: Reason
     appeal_id: UUID | None = None

@@ -10,12 +10,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
+from strata_contracts._base import BandCode, Name, Percent
+
 Fraction = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=4)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class RatingBand(BaseModel):
@@ -23,8 +22,8 @@ class RatingBand(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Code
-    label: Label
+    code: BandCode
+    label: Name
     min_score: Fraction = Field(description="Lowest overall score of the band, fraction.")
 
 

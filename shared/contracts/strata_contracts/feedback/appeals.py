@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from strata_contracts.feedback._base import Read, Reason, Strict, Text
+from strata_contracts._base import LongText, Read, Strict, Text
 from strata_contracts.feedback.vocabulary import (
     APPEAL_DECISIONS,
     AppealOutcome,
@@ -36,13 +36,13 @@ class AppealCreate(Strict):
     """The employee appeals a disputed interview's result."""
 
     interview_id: UUID
-    reason: Text
+    reason: LongText
 
 
 class AppealReview(Strict):
     """HR takes the appeal under review."""
 
-    note: Reason | None = None
+    note: Text | None = None
 
 
 class ChangeRequestCreate(Strict):
@@ -56,7 +56,7 @@ class ChangeRequestCreate(Strict):
     field: Slug = Field(description="Which value of the result changes, e.g. `actual`.")
     before: JsonValue = Field(description="The value as it stands.")
     after: JsonValue = Field(description="The value the appeal decided.")
-    reason: Reason
+    reason: Text
 
     @model_validator(mode="after")
     def _a_change(self) -> Self:
@@ -69,7 +69,7 @@ class AppealResolve(Strict):
     """Resolve an appeal under review. `amended` needs the changes it makes; the others none."""
 
     outcome: AppealOutcome
-    resolution_note: Text
+    resolution_note: LongText
     amendments: list[ChangeRequestCreate] = Field(default_factory=list, max_length=MAX_AMENDMENTS)
 
     @model_validator(mode="after")
@@ -84,7 +84,7 @@ class AppealResolve(Strict):
 class ChangeRequestDecision(Strict):
     """The owning service reports what it did with a change request."""
 
-    note: Reason | None = None
+    note: Text | None = None
 
 
 class ChangeRequestRead(Read):

@@ -5,20 +5,20 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strata_contracts.feedback._base import Read, ShortText, Strict, Text
+from strata_contracts._base import LongText, Name, Read, Strict
 from strata_contracts.feedback.vocabulary import ActionStatus, PlanStatus
 
 
 class ImprovementActionCreate(Strict):
     """One action of an interview's improvement plan."""
 
-    title: ShortText
-    description: Text | None = None
+    title: Name
+    description: LongText | None = None
     owner_id: UUID | None = Field(
         default=None, description="Who carries the action out. Default: the employee."
     )
     due_on: date = Field(description="Not before the interview's date.")
-    success_measure: Text = Field(description="How both sides will know it is done.")
+    success_measure: LongText = Field(description="How both sides will know it is done.")
     training_need_id: UUID | None = Field(
         default=None, description="A training need (analytics) this action answers."
     )
@@ -27,18 +27,18 @@ class ImprovementActionCreate(Strict):
 class ImprovementActionUpdate(Strict):
     """Change an open action; every field optional. A new due date re-arms the overdue notice."""
 
-    title: ShortText | None = None
-    description: Text | None = None
+    title: Name | None = None
+    description: LongText | None = None
     owner_id: UUID | None = None
     due_on: date | None = None
-    success_measure: Text | None = None
+    success_measure: LongText | None = None
     training_need_id: UUID | None = None
 
 
 class ProgressCreate(Strict):
     """A progress update on an action, optionally moving its status."""
 
-    note: Text
+    note: LongText
     status: ActionStatus | None = Field(
         default=None, description="The action's new status (`done`, `in_progress`, `cancelled`)."
     )

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from strata_contracts.feedback._base import Read, Reason, Strict, Text
+from strata_contracts._base import LongText, Read, Strict, Text
 from strata_contracts.feedback.vocabulary import (
     InterviewKind,
     InterviewStatus,
@@ -72,11 +72,11 @@ class InterviewReschedule(Strict):
     duration_minutes: Duration | None = None
     location: Location | None = None
     meeting_link: HttpUrl | None = None
-    reason: Reason
+    reason: Text
 
 
 class InterviewCancel(Strict):
-    reason: Reason
+    reason: Text
 
 
 class InterviewHold(Strict):
@@ -88,10 +88,10 @@ class InterviewHold(Strict):
 class GapCreate(Strict):
     """A gap between plan and result, and where it came from."""
 
-    description: Text
+    description: LongText
     root_cause: RootCause
     indicator_id: UUID | None = Field(default=None, description="The goals indicator, if any.")
-    note: Text | None = Field(default=None, description="Required when root_cause is `other`.")
+    note: LongText | None = Field(default=None, description="Required when root_cause is `other`.")
 
     @model_validator(mode="after")
     def _other_needs_note(self) -> Self:
@@ -117,28 +117,28 @@ class RecordUpdate(Strict):
     The manager of record (or HR) writes every field except `employee_comment`, which
     only the employee writes."""
 
-    strengths: list[Text] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
-    shortcomings: list[Text] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
+    strengths: list[LongText] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
+    shortcomings: list[LongText] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
     gaps: list[GapCreate] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
-    agreed_points: list[Text] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
-    manager_comment: Text | None = None
-    employee_comment: Text | None = None
+    agreed_points: list[LongText] | None = Field(default=None, max_length=MAX_RECORD_ITEMS)
+    manager_comment: LongText | None = None
+    employee_comment: LongText | None = None
 
 
 class InterviewAcknowledge(Strict):
     """The employee acknowledges the record, optionally with a comment."""
 
-    comment: Text | None = None
+    comment: LongText | None = None
 
 
 class InterviewDispute(Strict):
     """The employee disagrees with the record; the written reason is required."""
 
-    reason: Reason
+    reason: Text
 
 
 class InterviewClose(Strict):
-    note: Reason | None = None
+    note: Text | None = None
 
 
 class ParticipantRead(BaseModel):

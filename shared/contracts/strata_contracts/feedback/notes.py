@@ -1,15 +1,12 @@
 """Anytime feedback: short notes of praise or guidance between colleagues, outside the cycle."""
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
-from strata_contracts.feedback._base import Strict
+from strata_contracts._base import Strict, Text
 from strata_contracts.feedback.vocabulary import NoteKind
-
-NoteBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class NoteCreate(Strict):
@@ -17,7 +14,7 @@ class NoteCreate(Strict):
 
     recipient_id: UUID
     kind: NoteKind
-    body: NoteBody
+    body: Text
 
 
 class NoteRead(BaseModel):

@@ -7,9 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from strata_contracts._base import Reason
 from strata_contracts.goals.vocabulary import Cadence, CyclePhase
-
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
 class CycleCreate(BaseModel):

@@ -16,15 +16,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from strata_contracts._base import Measure, Name, Note, Percent, Reason
 from strata_contracts.goals.calc import IndicatorScore, PlanScore
 from strata_contracts.goals.strategy import ScoringParameters, ScoringParametersRead
 from strata_contracts.goals.vocabulary import CyclePhase, Perspective
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
-Measure = Annotated[Decimal, Field(max_digits=20, decimal_places=6)]
 MAX_ITEMS = 30
 
 

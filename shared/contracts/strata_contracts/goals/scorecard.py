@@ -2,15 +2,14 @@
 violations they find, and attainment per perspective at every level of the organisation."""
 
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from strata_contracts._base import Percent
 from strata_contracts.goals.calc import BalanceRule, BalanceViolation
 from strata_contracts.goals.vocabulary import Level, Perspective
-
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
 
 
 class PerspectiveWeightsSet(BaseModel):

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from strata_contracts._base import Code, Measure, Name, Note, Percent
 from strata_contracts.goals.calc import RubricLevel, ValueBand
 from strata_contracts.goals.vocabulary import (
     Direction,
@@ -22,12 +23,7 @@ from strata_contracts.goals.vocabulary import (
     ScoringMethod,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=3)]
 Contribution = Annotated[Decimal, Field(gt=0, le=100, max_digits=7, decimal_places=3)]
-Measure = Annotated[Decimal, Field(max_digits=20, decimal_places=6)]
 
 
 class _Strict(BaseModel):
@@ -50,7 +46,7 @@ class ObjectiveCreate(_Strict):
 
     code: Code | None = Field(default=None, description="Short code, unique in the tenant.")
     title: Name
-    description: Text | None = None
+    description: Note | None = None
     perspective: Perspective
     starts_on: date | None = None
     ends_on: date | None = None
@@ -60,7 +56,7 @@ class ObjectiveCreate(_Strict):
 class ObjectiveUpdate(_Strict):
     code: Code | None = None
     title: Name | None = None
-    description: Text | None = None
+    description: Note | None = None
     perspective: Perspective | None = None
     starts_on: date | None = None
     ends_on: date | None = None
@@ -172,7 +168,7 @@ class IndicatorCreate(ScoringParameters):
 
     code: Code | None = None
     name: Name
-    description: Text | None = None
+    description: Note | None = None
     level: Level
     perspective: Perspective
     org_unit_id: UUID | None = Field(default=None, description="Department level: the unit.")
@@ -186,7 +182,7 @@ class IndicatorUpdate(_Strict):
 
     code: Code | None = None
     name: Name | None = None
-    description: Text | None = None
+    description: Note | None = None
     perspective: Perspective | None = None
     kind: IndicatorKind | None = None
     method: ScoringMethod | None = None
@@ -239,7 +235,7 @@ class IndicatorTemplateCreate(ScoringParameters):
 
     code: Code | None = None
     name: Name
-    description: Text | None = None
+    description: Note | None = None
     perspective: Perspective
     default_weight: Percent | None = None
 

@@ -6,20 +6,21 @@ from fractions import Fraction
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from strata_contracts._base import Reason
 from strata_contracts.goals.calc import AhpResult, WeightProblem
 from strata_contracts.goals.vocabulary import Perspective
 
-Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=3)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+WeightPercent = Annotated[Decimal, Field(max_digits=7, decimal_places=3)]
+"""A weight in percent; its bounds are the weights rules' to check (each named by field)."""
 
 
 class IndicatorWeight(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     indicator_id: UUID
-    weight: Percent = Field(description="Percent.")
+    weight: WeightPercent = Field(description="Percent.")
 
 
 class PostWeightsSet(BaseModel):

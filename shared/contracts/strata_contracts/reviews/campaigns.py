@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from strata_contracts.reviews._base import Name, Read, Strict
+from strata_contracts._base import Name, Read, Strict
 from strata_contracts.reviews.vocabulary import CampaignStatus, Relationship, ScopeKind
 
 DEFAULT_ANONYMITY_THRESHOLD = 3

@@ -2,10 +2,11 @@
 
 from uuid import UUID
 
-from strata_contracts.client import StrataApi
+from strata_contracts.client import ServiceClient, StrataApi
 from strata_contracts.pagination import Page
 from strata_contracts.reviews.campaigns import CampaignRead
 from strata_contracts.reviews.completion import CampaignCompletion
+from strata_contracts.reviews.internal import INTERNAL_ANSWERS_PATH, InternalAnswerPage
 from strata_contracts.reviews.results import RateeResults, RateeResultsSummary
 from strata_contracts.reviews.vocabulary import CampaignStatus
 
@@ -70,3 +71,26 @@ class ReviewsClient(StrataApi):
         return await self.request(
             "GET", f"{self.prefix}/results", Page[RateeResultsSummary], params=params
         )
+
+
+class ReviewsInternalClient(ServiceClient):
+    """The reviews service's private feed of a closed campaign's answers, called service
+    to service with the platform identity (`identity_token`): `/internal/` paths are not
+    proxied by the gateway, so the `httpx.AsyncClient` points at the reviews service."""
+
+    async def answers(
+        self,
+        tenant_id: UUID,
+        campaign_id: UUID,
+        *,
+        limit: int = 2000,
+        cursor: str | None = None,
+    ) -> InternalAnswerPage:
+        """One page of the campaign's answers in the tenant; follow `next_cursor`."""
+        params: dict[str, str | int | None] = {
+            "tenant": str(tenant_id),
+            "campaign_id": str(campaign_id),
+            "limit": limit,
+            "cursor": cursor,
+        }
+        return await self.request("GET", INTERNAL_ANSWERS_PATH, InternalAnswerPage, params=params)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from strata_contracts.reviews._base import Read, Reason, Strict
+from strata_contracts._base import Read, Reason, Strict
 from strata_contracts.reviews.responses import AnswerRead
 from strata_contracts.reviews.vocabulary import InvitationStatus, Relationship
 

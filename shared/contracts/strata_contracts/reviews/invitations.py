@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from strata_contracts.reviews._base import Read, Reason, Strict
+from strata_contracts._base import Read, Reason, Strict
 from strata_contracts.reviews.vocabulary import InvitationStatus, Relationship
 
 

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from strata_contracts.reviews._base import Email, Name, Read, Reason, Strict
+from strata_contracts._base import Email, Name, Read, Reason, Strict
 from strata_contracts.reviews.vocabulary import (
     NominationDecisionKind,
     NominationSource,

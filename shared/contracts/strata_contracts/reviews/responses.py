@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strata_contracts.reviews._base import LongText, Strict
+from strata_contracts._base import LongText, Strict
 from strata_contracts.reviews.templates import CompetencyRead, ItemRead, ScaleRead
 from strata_contracts.reviews.vocabulary import InvitationStatus, Relationship
 

@@ -5,12 +5,19 @@ writing a new version, and a campaign keeps the version it was set up with.
 """
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from strata_contracts.reviews._base import Key, LongText, Name, Read, Strict, Text
+from strata_contracts._base import LongText, Name, Read, Strict, Text
 from strata_contracts.reviews.vocabulary import ItemKind, Relationship
+
+Key = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,63}$"),
+]
+"""A machine key: a lower-case letter, then up to 63 lower-case letters, digits or `_`."""
 
 
 class ScalePoint(Strict):

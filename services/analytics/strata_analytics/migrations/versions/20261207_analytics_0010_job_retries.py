@@ -8,8 +8,7 @@ Create Date: 2026-12-07
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from strata_kit import migrations
 
 revision: str = "analytics_0010_job_retries"
 down_revision: str | None = "analytics_0009_stale"
@@ -18,12 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("job", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
+    migrations.add_job_retries()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("job", schema=None) as batch_op:
-        batch_op.drop_column("next_attempt_at")
-        batch_op.drop_column("attempts")
+    migrations.drop_job_retries()
