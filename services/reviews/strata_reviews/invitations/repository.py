@@ -7,11 +7,32 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from strata_contracts.reviews.vocabulary import InvitationStatus
 from strata_kit.repository import Repository
+from strata_reviews.campaigns.models import Campaign
 from strata_reviews.invitations.models import Invitation, InvitationLink, Reminder
 
 
 class InvitationRepository(Repository[Invitation]):
     model = Invitation
+
+    async def get_with_campaign(
+        self, invitation_id: UUID, *, lock: bool = False
+    ) -> tuple[Invitation, Campaign] | None:
+        """One invitation and its campaign in one SELECT; `lock` holds the invitation's
+        row only (as `get(..., for_update=True)`), not the campaign's."""
+        statement = (
+            select(Invitation, Campaign)
+            .join(
+                Campaign,
+                (col(Campaign.tenant_id) == col(Invitation.tenant_id))
+                & (col(Campaign.id) == col(Invitation.campaign_id)),
+            )
+            .where(Invitation.id == invitation_id)
+        )
+        if lock:
+            statement = statement.with_for_update(of=Invitation)
+        result = await self.session.exec(statement)
+        row = result.first()
+        return (row[0], row[1]) if row is not None else None
 
     async def for_nomination(self, nomination_id: UUID) -> Invitation | None:
         result = await self.session.exec(

@@ -158,14 +158,14 @@ class InvitationService:
     ) -> tuple[Invitation, Campaign]:
         """An invitation the caller answers. Anybody else's reads as unknown (404): who
         was asked to rate whom is not shown to other employees."""
-        invitation = await InvitationRepository(session).get(invitation_id, for_update=lock)
+        found = await InvitationRepository(session).get_with_campaign(invitation_id, lock=lock)
         if (
-            invitation is None
-            or invitation.rater_employee_id is None
-            or invitation.rater_employee_id != identity.employee_id
+            found is None
+            or found[0].rater_employee_id is None
+            or found[0].rater_employee_id != identity.employee_id
         ):
             raise InvitationNotFound(f"No invitation {invitation_id} for this caller.")
-        return invitation, await self._campaign(session, invitation.campaign_id)
+        return found
 
     async def get(
         self, session: AsyncSession, identity: IdentityClaims, invitation_id: UUID
@@ -326,7 +326,10 @@ class InvitationService:
     async def consume_links(
         self, session: AsyncSession, invitation: Invitation, now: datetime
     ) -> None:
-        """Single use: a submitted or declined invitation's links stop working."""
+        """Single use: a submitted or declined invitation's links stop working. Only
+        external invitations have links (`issue_link`), so an employee's costs no query."""
+        if not invitation.external:
+            return
         for link in await InvitationRepository(session).active_links(invitation.id):
             link.used_at = now
             session.add(link)
@@ -334,10 +337,11 @@ class InvitationService:
     async def load_for_link(
         self, session: AsyncSession, link: InvitationLink, *, lock: bool = False
     ) -> tuple[Invitation, Campaign]:
-        invitation = await InvitationRepository(session).get(link.invitation_id, for_update=lock)
-        if invitation is None:  # pragma: no cover - the foreign key forbids it
+        repo = InvitationRepository(session)
+        found = await repo.get_with_campaign(link.invitation_id, lock=lock)
+        if found is None:  # pragma: no cover - the foreign key forbids it
             raise LinkInvalid("This invitation link is not valid.")
-        return invitation, await self._campaign(session, invitation.campaign_id)
+        return found
 
     # --- reminders --------------------------------------------------------------------
 

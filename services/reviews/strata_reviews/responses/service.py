@@ -4,12 +4,10 @@ A refused request stores nothing: the request's transaction rolls back with the 
 
 from collections.abc import Sequence
 from datetime import datetime
-from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.identity import IdentityClaims
-from strata_contracts.problem import FieldProblem
 from strata_contracts.reviews import events
 from strata_contracts.reviews.responses import (
     AnswerRead,
@@ -23,21 +21,21 @@ from strata_contracts.reviews.templates import CompetencyRead, ItemRead, Templat
 from strata_contracts.reviews.vocabulary import (
     ANONYMOUS_RELATIONSHIPS,
     InvitationStatus,
-    ItemKind,
     Relationship,
 )
 from strata_kit.audit import record_audit
-from strata_kit.errors import InvalidInput, field
+from strata_kit.errors import InvalidInput
 from strata_kit.outbox import record_event
 from strata_reviews.campaigns.models import Campaign
 from strata_reviews.campaigns.repository import CampaignRepository
 from strata_reviews.campaigns.state import ensure_accepting_answers
 from strata_reviews.invitations.models import Invitation
 from strata_reviews.invitations.service import invitation_service
-from strata_reviews.models import AuditRecord, OutboxEvent, session_tenant
+from strata_reviews.models import AuditRecord, OutboxEvent
 from strata_reviews.responses.exceptions import AlreadySubmitted, InvitationDeclined
 from strata_reviews.responses.models import Answer
-from strata_reviews.responses.repository import AnswerRepository
+from strata_reviews.responses.repository import AnswerRepository, FormRuleRepository
+from strata_reviews.responses.rules import missing_required, validate_answers
 from strata_reviews.templates.service import template_service
 
 
@@ -55,65 +53,18 @@ def form_items(
     return competencies, questions
 
 
-def validate_answers(
-    answers: Sequence[AnswerWrite], version: TemplateVersionRead, relationship: Relationship
-) -> None:
-    """Each answer must be for an item of this rater's form, once, with a rating on the
-    item's scale (rating items) or a comment (questions)."""
-    competencies, questions = form_items(version, relationship)
-    items = {i.id: i for c in competencies for i in c.items} | {q.id: q for q in questions}
-    scales = {s.id: [p.value for p in s.points] for s in version.scales}
-    errors: list[FieldProblem] = []
-    seen: set[UUID] = set()
-    for n, answer in enumerate(answers):
-        where = f"answers/{n}"
-        item = items.get(answer.item_id)
-        if item is None:
-            errors.append(field(f"{where}/item_id", "not an item of this form", "unknown_item"))
-            continue
-        if answer.item_id in seen:
-            errors.append(field(f"{where}/item_id", "answered twice", "duplicate"))
-        seen.add(answer.item_id)
-        if item.kind is ItemKind.RATING:
-            values = scales[item.scale_id] if item.scale_id else []
-            if answer.comment is not None:
-                errors.append(
-                    field(f"{where}/comment", "rating items take no comment", "not_allowed")
-                )
-            if answer.rating is None:
-                errors.append(
-                    field(f"{where}/rating", "give a rating, or leave the item out", "missing")
-                )
-            elif answer.rating not in values:
-                allowed = ", ".join(str(v) for v in values)
-                errors.append(
-                    field(f"{where}/rating", f"not on the item's scale ({allowed})", "out_of_scale")
-                )
-        else:
-            if answer.rating is not None:
-                errors.append(field(f"{where}/rating", "questions take a comment", "not_allowed"))
-            if answer.comment is None:
-                errors.append(
-                    field(
-                        f"{where}/comment", "give a comment, or leave the question out", "missing"
-                    )
-                )
-    if errors:
-        raise InvalidInput("Some answers are not valid.", errors=errors)
-
-
-def missing_required(
-    answered: set[UUID], version: TemplateVersionRead, relationship: Relationship
-) -> list[FieldProblem]:
-    competencies, questions = form_items(version, relationship)
-    required = [i for c in competencies for i in c.items if i.required] + [
-        q for q in questions if q.required
-    ]
-    return [
-        field("answers", f"item {item.id} is required: {item.text}", "required")
-        for item in required
-        if item.id not in answered
-    ]
+def response_read(invitation: Invitation, answers: Sequence[AnswerWrite | Answer]) -> ResponseRead:
+    """The response as stored: the answers just written (or read), by item id, as
+    `AnswerRepository.of` orders them, so no read-back is needed."""
+    return ResponseRead(
+        invitation_id=invitation.id,
+        status=invitation.status,
+        submitted_at=invitation.submitted_at,
+        answers=[
+            AnswerRead(item_id=a.item_id, rating=a.rating, comment=a.comment)
+            for a in sorted(answers, key=lambda a: a.item_id)
+        ],
+    )
 
 
 class ResponseService:
@@ -159,13 +110,16 @@ class ResponseService:
     ) -> ResponseRead:
         """Replace the saved draft with these answers (partial answers are fine)."""
         self._ensure_answerable(invitation, campaign, now)
-        version = await template_service.load_version(session, campaign.template_version_id)
-        validate_answers(data.answers, version, invitation.relationship)
-        await self._replace(session, invitation, data.answers)
+        rules = await FormRuleRepository(session).rules(
+            campaign.template_version_id, invitation.relationship
+        )
+        validate_answers(data.answers, rules)
+        had_draft = invitation.status is InvitationStatus.IN_PROGRESS
         invitation.status = InvitationStatus.IN_PROGRESS
         session.add(invitation)
         await session.flush()
-        return await self.read(session, invitation)
+        await self._replace(session, invitation, data.answers, had_draft=had_draft)
+        return response_read(invitation, data.answers)
 
     async def submit(
         self,
@@ -178,18 +132,21 @@ class ResponseService:
     ) -> ResponseRead:
         """Submit once: every required item answered; then the response is read-only."""
         self._ensure_answerable(invitation, campaign, now)
-        version = await template_service.load_version(session, campaign.template_version_id)
-        repo = AnswerRepository(session)
-        if data is not None and data.answers is not None:
-            validate_answers(data.answers, version, invitation.relationship)
-            answered = {a.item_id for a in data.answers}
+        rules = await FormRuleRepository(session).rules(
+            campaign.template_version_id, invitation.relationship
+        )
+        given = data.answers if data is not None else None
+        answers: Sequence[AnswerWrite | Answer]
+        if given is not None:
+            validate_answers(given, rules)
+            answers = given
         else:
-            answered = {a.item_id for a in await repo.of(invitation.id)}
-        missing = missing_required(answered, version, invitation.relationship)
+            answers = await AnswerRepository(session).of(invitation.id)
+        answered = {a.item_id for a in answers}
+        missing = missing_required(answered, rules)
         if missing:
             raise InvalidInput("Required items are not answered.", errors=missing)
-        if data is not None and data.answers is not None:
-            await self._replace(session, invitation, data.answers)
+        had_draft = invitation.status is InvitationStatus.IN_PROGRESS
         invitation.status = InvitationStatus.SUBMITTED
         invitation.submitted_at = now
         session.add(invitation)
@@ -207,8 +164,12 @@ class ResponseService:
         # submissions are not announced one by one (its results come with the close).
         if invitation.relationship not in ANONYMOUS_RELATIONSHIPS:
             await self._announce(session, campaign, invitation, now)
+        # The invitation's UPDATE (a compare-and-swap on its version) goes first, so a
+        # concurrent writer of the same invitation loses there, before any answer.
         await session.flush()
-        return await self.read(session, invitation)
+        if given is not None:
+            await self._replace(session, invitation, given, had_draft=had_draft)
+        return response_read(invitation, answers)
 
     async def _announce(
         self, session: AsyncSession, campaign: Campaign, invitation: Invitation, now: datetime
@@ -234,20 +195,19 @@ class ResponseService:
         ensure_accepting_answers(campaign, now)
 
     async def _replace(
-        self, session: AsyncSession, invitation: Invitation, answers: Sequence[AnswerWrite]
+        self,
+        session: AsyncSession,
+        invitation: Invitation,
+        answers: Sequence[AnswerWrite],
+        *,
+        had_draft: bool,
     ) -> None:
+        """The draft becomes these answers. A pending invitation has no answers yet (only
+        a draft, which makes it in progress, writes them), so nothing is deleted then."""
         repo = AnswerRepository(session)
-        await repo.delete_of(invitation.id)
-        for answer in answers:
-            repo.add(
-                Answer(
-                    tenant_id=session_tenant(session),
-                    invitation_id=invitation.id,
-                    item_id=answer.item_id,
-                    rating=answer.rating,
-                    comment=answer.comment,
-                )
-            )
+        if had_draft:
+            await repo.delete_of(invitation.id)
+        await repo.insert_all(invitation.id, answers)
 
 
 response_service = ResponseService()
