@@ -1,6 +1,6 @@
 """The anchor for Strata's reads: the smallest honest FastAPI + SQLModel app serving the
 same read, one employee by `(tenant_id, id)`, from the same goals database and rows, with
-the same pool settings as Strata (`<APP>_DATABASE_POOL_SIZE` default: 32 + 32 overflow), served
+the same pool settings as Strata (`strata_kit.db.create_engine`: 10 + 10 overflow), served
 by uvicorn as Strata's applications are. The gap between it and scenario (b) is what
 Strata's own request path costs (auth, tenant scoping, middleware, serialisation).
 
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
 
-POOL_SIZE = 32  # Strata's `database_pool_size` default, with as many overflow connections
+POOL_SIZE = 10  # Strata's `database_pool_size` default, with as many overflow connections
 
 
 class Employee(SQLModel, table=True):
