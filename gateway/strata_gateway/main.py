@@ -60,14 +60,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         for client in app.state.upstreams.values():
             await client.aclose()
 
+    # Outermost first, inside the kit's request middleware. CORS only when origins are
+    # configured: without any it would answer nothing and cost a layer on every request.
+    cors = (
+        [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location"],
+            )
+        ]
+        if settings.cors_origins
+        else []
+    )
     middleware = [
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["ETag", "Retry-After", "X-Request-ID", "Location"],
-        ),
+        *cors,
         Middleware(EdgeMiddleware, settings=settings, authenticator=authenticator),
         Middleware(
             IdempotencyMiddleware,
@@ -83,7 +92,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         routers=[access_router, events_router, internal_events_router, webhooks_router],
         on_startup=[start],
         on_shutdown=[stop],
-        middleware=middleware if settings.cors_origins else middleware[1:],
+        middleware=middleware,
         verify_identity=False,
         openapi_url=None,
         log_redact_prefixes=settings.public_prefixes,

@@ -54,6 +54,10 @@ _HOP_BY_HOP = frozenset(
     }
 )
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_FORWARDED_RAW = frozenset(name.encode() for name in _FORWARDED)
+_HOP_BY_HOP_RAW = frozenset(name.encode() for name in _HOP_BY_HOP)
+_IDENTITY_RAW = IDENTITY_HEADER.lower().encode()
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode()
 
 
 class UpstreamClosed(AppError):
@@ -84,36 +88,49 @@ async def forward(request: Request, service: str) -> Response:
     upstream: httpx.AsyncClient | None = request.app.state.upstreams.get(service)
     if upstream is None:
         raise NotFound(f"There is no API named {service!r}.")
-    headers = {k: v for k, v in request.headers.items() if k in _FORWARDED}
-    headers[IDENTITY_HEADER] = request.scope["state"]["identity_token"]
-    headers[REQUEST_ID_HEADER] = current_request_id() or ""
+    scope = request.scope
+    # Raw header bytes in and out: no decoding into, and encoding out of, str mappings.
+    headers = [(k, v) for k, v in scope["headers"] if k in _FORWARDED_RAW]
+    headers.append((_IDENTITY_RAW, scope["state"]["identity_token"].encode("latin-1")))
+    headers.append((_REQUEST_ID_RAW, (current_request_id() or "").encode("latin-1")))
     body = await request.body()
     # The path exactly as the client sent it (percent-escapes kept): decoded, an escaped
     # slash became a separator and a control character made the outgoing URL invalid (500).
-    raw_path: bytes | None = request.scope.get("raw_path")
-    target = raw_path.decode("latin-1").partition("?")[0] if raw_path else request.url.path
-    if request.url.query:
-        target = f"{target}?{request.url.query}"
+    raw_path: bytes | None = scope.get("raw_path")
+    target = raw_path.decode("latin-1").partition("?")[0] if raw_path else scope["path"]
+    query: bytes = scope.get("query_string", b"")
+    if query:
+        target = f"{target}?{query.decode('latin-1')}"
     try:
         answer = await relay(upstream, request.method, target, content=body, headers=headers)
     except httpx.TransportError as exc:
         raise _transport_problem(service, request.method, exc) from exc
-    relayed = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP}
-    if "content-length" in answer.headers:
+    relayed = [
+        (name, value)
+        for name, value in ((k.lower(), v) for k, v in answer.headers.raw)
+        if name not in _HOP_BY_HOP_RAW
+    ]
+    if any(name == b"content-length" for name, _ in relayed):
         try:
             content = await answer.aread()
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
         finally:
             await answer.aclose()
-        return Response(content, status_code=answer.status_code, headers=relayed)
-    relayed.pop("content-length", None)
-    return StreamingResponse(
+        return _relayed(Response(content, status_code=answer.status_code), relayed)
+    streamed = StreamingResponse(
         answer.aiter_raw(),
         status_code=answer.status_code,
-        headers=relayed,
         background=BackgroundTask(answer.aclose),
     )
+    return _relayed(streamed, relayed)
+
+
+def _relayed(response: Response, headers: list[tuple[bytes, bytes]]) -> Response:
+    """`response` with exactly the service's headers (lower-cased names, repeated headers
+    kept apart, as ASGI wants them): the body is the service's, so are its length and type."""
+    response.raw_headers = headers
+    return response
 
 
 def _transport_problem(service: str, method: str, exc: httpx.TransportError) -> AppError:

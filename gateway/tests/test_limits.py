@@ -129,10 +129,36 @@ class TestRateLimit:
         ).status_code == 200
 
 
+def _layers(app) -> list[str]:  # type: ignore[no-untyped-def]
+    names, layer = [], app.build_middleware_stack()
+    while layer is not app.router and hasattr(layer, "app"):
+        names.append(type(layer).__name__)
+        layer = layer.app
+    return names
+
+
+class TestLayersWithoutCors:
+    def test_no_origins_means_no_cors_layer(self, app):
+        assert _layers(app) == [
+            "RequestContextMiddleware",
+            "ServerErrorMiddleware",
+            "ExceptionTelemetryMiddleware",
+            "AppBodyLimitMiddleware",
+            "EdgeMiddleware",
+            "IdempotencyMiddleware",
+            "ExceptionMiddleware",
+            "AsyncExitStackMiddleware",
+        ]
+
+
 class TestCors:
     @pytest.fixture
     def gateway_overrides(self):
         return {"cors_origins": "https://portal.example"}
+
+    def test_origins_put_cors_outside_authentication(self, app):
+        layers = _layers(app)
+        assert layers.index("CORSMiddleware") + 1 == layers.index("EdgeMiddleware")
 
     async def test_preflight_from_allowed_origin(self, client):
         response = await client.options(

@@ -99,6 +99,20 @@ class TestForwarding:
         assert response.headers[REQUEST_ID_HEADER.lower()] == "trace-123"
         assert response.json() == {"ok": True}
 
+    async def test_repeated_answer_headers_stay_apart(self, client, upstream, admin):
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(
+                200,
+                json=[],
+                headers=[("Link", '</a>; rel="next"'), ("Link", '</b>; rel="last"')],
+            )
+
+        upstream("goals", handler)
+        response = await client.get("/api/v1/goals/things", headers=admin)
+        assert response.headers.get_list("link") == ['</a>; rel="next"', '</b>; rel="last"']
+        assert response.headers["content-type"] == "application/json"
+        assert int(response.headers["content-length"]) == len(response.content)
+
     async def test_service_problem_details_pass_through_unchanged(self, client, upstream, admin):
         problem = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "closed"}
         upstream(

@@ -2,7 +2,6 @@
 such as recursive CTEs, that the ORM tenant guard does not rewrite), `IN` lists in chunks,
 and the one page ordering every list uses."""
 
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -11,19 +10,14 @@ from sqlalchemy import Select, bindparam
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.pagination import Page
-from strata_kit.db import NO_TENANT, TenantModel, utcnow
+from strata_kit.db import TenantModel, utcnow
+from strata_kit.db import session_tenant as session_tenant  # the kit's, fails closed
 from strata_kit.pagination import PageParams, paginate
 
 T = TypeVar("T")
 Item = TypeVar("Item", bound=BaseModel)
 IN_CHUNK = 5000
 """Values per `IN (...)` list: well under SQLite's and asyncpg's bound-parameter limits."""
-
-
-def session_tenant(session: AsyncSession) -> uuid.UUID:
-    tenant = session.info.get("tenant_id", NO_TENANT)
-    assert isinstance(tenant, uuid.UUID)
-    return tenant
 
 
 def chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:

@@ -1,15 +1,14 @@
 """The reviews service's table base: its own registry and metadata (its own database),
 plus the two tables every service declares once (audit trail and outbox)."""
 
-import uuid
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_kit.audit import AuditFields
-from strata_kit.db import NO_TENANT, TenantModel, new_registry
+from strata_kit.db import TenantModel, new_registry
+from strata_kit.db import session_tenant as session_tenant  # the kit's, fails closed
 from strata_kit.outbox import OutboxFields
 
 registry = new_registry()
@@ -44,11 +43,3 @@ def tenant_fk(columns: list[str], table: str, targets: list[str]) -> sa.ForeignK
     return sa.ForeignKeyConstraint(
         ["tenant_id", *columns], [f"{table}.tenant_id", *(f"{table}.{t}" for t in targets)]
     )
-
-
-def session_tenant(session: AsyncSession) -> uuid.UUID:
-    """The tenant `session` is bound to: new rows are written for it (and only it)."""
-    tenant = session.info.get("tenant_id")
-    if not isinstance(tenant, uuid.UUID) or tenant == NO_TENANT:
-        raise PermissionError("a tenant-owned row needs a tenant-bound session")
-    return tenant

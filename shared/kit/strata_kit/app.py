@@ -2,7 +2,8 @@
 
 `create_service_app` wires, in one place: settings, logging, the engine and session
 factory (made in `lifespan`, kept on `app.state`, disposed on shutdown), the request
-context and identity middlewares, problem-details handlers, `/healthz`, `/readyz`,
+middleware (correlation id, request log, metrics; `strata_kit.context`) and the identity
+middleware, problem-details handlers, `/healthz`, `/readyz`,
 `/api/v1/<service>/me`, and operation ids unique across the merged OpenAPI.
 """
 
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from strata_contracts.health import Health
 from strata_contracts.identity import IdentityClaims, IdentityRead
@@ -29,7 +30,7 @@ from strata_kit.http import create_upstream_client
 from strata_kit.identity import CurrentIdentity, IdentityMiddleware
 from strata_kit.jobs import JobRunner, JobSpec, jobs_router
 from strata_kit.logging import configure_logging, get_logger
-from strata_kit.metrics import METRICS_PATH, Metrics, MetricsMiddleware, metrics_endpoint, watch
+from strata_kit.metrics import METRICS_PATH, Metrics, metrics_endpoint, request_observer, watch
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.routing import MethodGuard
@@ -176,11 +177,10 @@ def create_service_app(
         )
     for entry in reversed(middleware):
         app.add_middleware(entry.cls, *entry.args, **entry.kwargs)
-    app.add_middleware(RequestContextMiddleware, redact_prefixes=tuple(log_redact_prefixes))
+    app.redact_prefixes = tuple(log_redact_prefixes)
     if settings.metrics:
         app.state.metrics = Metrics(service)
         watch(app, outbox=outbox, consumer=consumer, jobs=jobs)
-        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
         app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.include_router(health_router(service))
     if verify_identity:
@@ -205,45 +205,19 @@ async def _cancel(task: "asyncio.Task[None]") -> None:
         await task
 
 
-class AnsweredErrorGuard:
-    """Keep the connection open once an error has been answered.
-
-    Starlette's outermost middleware renders an unhandled exception as our 500 (or 503)
-    problem, sends it, and then raises the exception again "so the server can log it";
-    uvicorn, seeing an exception after the response started, closes the connection. The
-    client's keep-alive connection (and the gateway's pooled one) then failed the next,
-    unrelated request. The handler has already logged the error with its request id, so
-    an exception that arrives after a complete answer ends here; one that arrives
-    mid-answer (a broken stream) still reaches the server, which must close.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        answered = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal answered
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                answered = True
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            if not answered:
-                raise
-
-
 class _ServiceApp(FastAPI):
-    """FastAPI with `AnsweredErrorGuard` outside Starlette's server-error middleware."""
+    """FastAPI with the kit's request middleware (`strata_kit.context`) outermost, outside
+    Starlette's server-error middleware, so it sees (and answers for) every request."""
+
+    redact_prefixes: tuple[str, ...] = ()
 
     def build_middleware_stack(self) -> ASGIApp:
-        return AnsweredErrorGuard(super().build_middleware_stack())
+        metrics: Metrics | None = getattr(self.state, "metrics", None)
+        return RequestContextMiddleware(
+            super().build_middleware_stack(),
+            redact_prefixes=self.redact_prefixes,
+            observe=request_observer(metrics) if metrics is not None else None,
+        )
 
 
 def _document_problems_in_openapi(app: FastAPI) -> None:

@@ -7,22 +7,26 @@
 - Tenant guard: a session bound to a tenant adds `tenant_id = :tenant` to every ORM
   query on a `TenantModel` entity and stamps new rows with it, so no query can forget the
   tenant. A session with no tenant must say `cross_tenant=True` or it sees nothing.
+  The rewrite is one option made once per tenant (`tenant_criteria`); the compiled SQL is
+  cached per statement shape and shared by every tenant.
+- `session_tenant(session)`: the session's tenant for Core statements and raw queries;
+  raises `NoTenantError` when the session is bound to none (fails closed).
   Joined tables are kept inside the tenant by the schema: foreign keys are composite and
   lead with `tenant_id`, so a row can only reference rows of its own tenant.
 """
 
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, column, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, declared_attr, registry, with_loader_criteria
-from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import Field, Session, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -121,30 +125,35 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return  # the parent query was scoped already
     if state.session.info.get("cross_tenant"):
         return
-    tenant = state.session.info.get("tenant_id", NO_TENANT)
-    options = [
-        with_loader_criteria(entity, entity.tenant_id == tenant, include_aliases=True)
-        for entity in _tenant_entities(state)
-    ]
-    if options:
-        state.statement = state.statement.options(*options)
+    state.statement = state.statement.options(
+        tenant_criteria(state.session.info.get("tenant_id", NO_TENANT))
+    )
 
 
-def _tenant_entities(state: ORMExecuteState) -> set[type[TenantModel]]:
-    """Every tenant-owned entity the statement reads, not only those it returns:
-    `all_mappers` misses `select(func.count()).select_from(Employee)` and subqueries."""
-    mappers = [m for m in state.all_mappers if issubclass(m.class_, TenantModel)]
-    found = {m.class_ for m in mappers}
-    bind, statement = state.bind_mapper, state.statement
-    if bind is None or not isinstance(statement, ClauseElement):
-        return found
-    covered = {m.local_table for m in mappers}
-    others = {t for t in find_tables(statement) if t not in covered}
-    if others:
-        for mapper in bind.registry.mappers:
-            if issubclass(mapper.class_, TenantModel) and mapper.local_table in others:
-                found.add(mapper.class_)
-    return found
+@functools.lru_cache(maxsize=4096)
+def tenant_criteria(tenant: uuid.UUID) -> ORMOption:
+    """`tenant_id = :tenant` on every `TenantModel` entity a statement reads, wherever it
+    reads it: the entities it returns, `select_from`, joins, WHERE and subqueries (the ORM
+    applies the option at each SELECT it compiles), and ORM UPDATE/DELETE.
+
+    One option per tenant, made once: nothing is built or walked per execute. The lambda
+    makes `tenant` a bound parameter, so every tenant shares one cache key per statement
+    shape and the compiled SQL is cached."""
+    return with_loader_criteria(
+        TenantModel,
+        lambda entity: _tenant_column(entity) == tenant,
+        include_aliases=True,
+    )
+
+
+_ANY_TENANT_COLUMN = column("tenant_id", Uuid())
+
+
+def _tenant_column(entity: Any) -> Any:
+    """`entity.tenant_id`. SQLAlchemy first calls the criterion once with `TenantModel`
+    itself, to learn its shape; that class is not mapped, so it has no column yet, and a
+    stand-in of the same type serves."""
+    return getattr(entity, "tenant_id", _ANY_TENANT_COLUMN)
 
 
 @event.listens_for(TenantSession, "before_flush")
@@ -246,6 +255,22 @@ def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> AsyncSess
     """Scope `session` to one tenant (None: a session that sees no tenant's rows)."""
     session.info["tenant_id"] = tenant_id or NO_TENANT
     return session
+
+
+class NoTenantError(PermissionError):
+    """Code that needs the session's tenant ran in a session bound to none."""
+
+
+def session_tenant(session: AsyncSession | Session) -> uuid.UUID:
+    """The tenant `session` is bound to, for what the tenant guard does not rewrite (Core
+    statements, raw driver queries) and for rows written by hand. Fails closed: a session
+    bound to no tenant raises `NoTenantError` (a `PermissionError`) instead of answering a
+    tenant that matches nothing, and it is a real check, not an `assert` that `python -O`
+    strips."""
+    tenant = session.info.get("tenant_id")
+    if not isinstance(tenant, uuid.UUID) or tenant == NO_TENANT:
+        raise NoTenantError("this needs a tenant-bound session")
+    return tenant
 
 
 def allow_cross_tenant(session: AsyncSession) -> AsyncSession:

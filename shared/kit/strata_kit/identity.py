@@ -122,6 +122,9 @@ class IdentityMiddleware:
                     scope, receive, send, "The internal identity token is invalid or expired."
                 )
                 return
+            if claims.tenant_id is not None:
+                # Once per token, not once per request in `get_tenant_identity`.
+                claims = TenantIdentity.model_validate(claims.model_dump())
             self.cache.put(token, claims)
         scope.setdefault("state", {})["identity"] = claims
         await self.app(scope, receive, send)
@@ -159,6 +162,8 @@ async def get_tenant_identity(
     """The caller, who must act for a tenant (every data route needs one)."""
     if identity.tenant_id is None:
         raise Forbidden("This call needs a tenant-scoped identity.")
+    if isinstance(identity, TenantIdentity):
+        return identity  # made once per token by `IdentityMiddleware`
     return TenantIdentity.model_validate(identity.model_dump())
 
 

@@ -1,13 +1,14 @@
 """Prometheus metrics of one process, served at `/metrics` on the process's own port.
 
-Per request the cost is one timer and one histogram observation: `MetricsMiddleware` is a
-pure ASGI middleware that labels each request by method, route template (never the raw
-path, so ids do not explode the series) and status, and caches the labelled child so a
-request allocates nothing beyond the `send` wrapper. Everything else is a gauge computed
-when Prometheus scrapes: `Metrics.gauge(...)` registers an async callback (database pool
-use, outbox backlog and relay lag, the consumer's position, job queue depth, webhook
-delivery state) that `/metrics` awaits before rendering. Each app has its own registry,
-so several apps in one process (tests) never share series.
+Per request the cost is one histogram observation: `request_observer`, called by the kit's
+one request middleware (`strata_kit.context`, which times the request), labels each request
+by method, route template (never the raw path, so ids do not explode the series) and
+status, and caches the labelled child, so a request allocates nothing for its metrics.
+Everything else is a gauge computed when Prometheus scrapes: `Metrics.gauge(...)`
+registers an async callback (database pool use, outbox backlog and relay lag, the
+consumer's position, job queue depth, webhook delivery state) that `/metrics` awaits
+before rendering. Each app has its own registry, so several apps in one process (tests)
+never share series.
 
 The gateway does not route `/metrics` publicly: it only proxies `/api/v1/<service>/...`
 and `/scim/v2/...`, and the Kubernetes ingress only exposes the public paths; Prometheus
@@ -15,7 +16,6 @@ scrapes each pod's port directly (`deploy/k8s`, docs/operations.md "Metrics").
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from strata_kit.db import allow_cross_tenant, utcnow
 from strata_kit.logging import get_logger
@@ -125,18 +125,16 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-class MetricsMiddleware:
-    """Times every HTTP request and counts it by method, route template and status."""
+class RouteTemplates:
+    """The matched route's path template of a request, for its metric labels."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
+    def __init__(self) -> None:
         self._templates: dict[Any, str] = {}
 
-    def _template(self, scope: Scope) -> str:
-        """The matched route's path template. FastAPI routes leave themselves in
-        `scope["route"]`; plain Starlette routes (the gateway's proxy, added with
-        `add_route`) only their endpoint, looked up once in the app's routes."""
+    def __call__(self, scope: Scope) -> str:
+        """FastAPI routes leave themselves in `scope["route"]`; plain Starlette routes (the
+        gateway's proxy, added with `add_route`) only their endpoint, looked up once in the
+        app's routes."""
         path = getattr(scope.get("route"), "path", None)
         if path is not None:
             return str(path)
@@ -150,24 +148,16 @@ class MetricsMiddleware:
             template = self._templates[endpoint] = found[0] if len(found) == 1 else UNMATCHED
         return template
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+def request_observer(metrics: Metrics) -> Callable[[Scope, int, float], None]:
+    """What `RequestContextMiddleware` calls once per request: one observation in the
+    request histogram, labelled by method, route template and status."""
+    template = RouteTemplates()
 
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            elapsed = time.perf_counter() - started
-            self.metrics.observe(scope["method"], self._template(scope), status, elapsed)
+    def observe(scope: Scope, status: int, seconds: float) -> None:
+        metrics.observe(scope["method"], template(scope), status, seconds)
+
+    return observe
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -33,6 +33,11 @@ class _Template:
     rank: tuple[int, ...]  # per segment: 0 literal, 1 parameter
     catch_all: bool  # a `{name:path}` parameter: the route answers the rest itself
 
+    def matches(self, path: str, segments: int) -> bool:
+        # A parameter other than `:path` never spans a "/", so a template matches only
+        # paths of its own number of segments: counting first spares most regexes.
+        return (self.catch_all or len(self.rank) == segments) and bool(self.regex.match(path))
+
 
 def _segments(path: str) -> list[str]:
     return path.strip("/").split("/")
@@ -69,10 +74,11 @@ class RouteTable:
         or if a catch-all template matching it takes `method` (it answers for itself, as
         SCIM's does with its own 405)."""
         parts = _segments(path)
+        count = len(parts)
         found: list[_Template] = []
-        for length in range(min(len(parts), _INDEX_DEPTH) + 1):
+        for length in range(min(count, _INDEX_DEPTH) + 1):
             for template in self._index.get(tuple(parts[:length]), ()):
-                if template.regex.match(path):
+                if template.matches(path, count):
                     found.append(template)
         if not found or any(t.catch_all and method in t.methods for t in found):
             return None

@@ -7,10 +7,14 @@ import jwt
 import pytest
 
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
+from strata_kit.errors import Forbidden
 from strata_kit.identity import (
     AUDIENCE,
     ISSUER,
+    IdentityMiddleware,
     InvalidIdentity,
+    TenantIdentity,
+    get_tenant_identity,
     mint_identity_token,
     verify_identity_token,
 )
@@ -169,3 +173,33 @@ class TestTenantRoutes:
         response = await client.get("/api/v1/kittest/me", headers=platform_headers)
         assert response.status_code == 200
         assert response.json()["tenant_id"] is None
+
+
+class TestTenantIdentityOncePerToken:
+    """A tenant caller's identity is built once per token, not once per request."""
+
+    async def test_the_middleware_hands_the_same_tenant_identity_to_each_request(self):
+        seen: list[object] = []
+
+        async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+            seen.append(scope["state"]["identity"])
+
+        middleware = IdentityMiddleware(app, secret=TEST_SECRET)
+        claims = IdentityClaims(subject="s", tenant_id=uuid.uuid4(), roles=frozenset({Role.HR}))
+        token = mint_identity_token(claims, TEST_SECRET)
+        for _ in range(2):
+            scope = {
+                "type": "http",
+                "path": "/api/v1/x",
+                "headers": [(IDENTITY_HEADER.lower().encode(), token.encode())],
+            }
+            await middleware(scope, None, None)  # type: ignore[arg-type]
+        assert isinstance(seen[0], TenantIdentity)
+        assert seen[0] is seen[1]
+        assert (seen[0].tenant_id, seen[0].roles) == (claims.tenant_id, claims.roles)
+        assert await get_tenant_identity(seen[0]) is seen[0]  # type: ignore[arg-type]
+
+    async def test_an_identity_without_a_tenant_stays_plain_and_is_refused(self):
+        claims = IdentityClaims(subject="s", roles=frozenset({Role.ADMIN}))
+        with pytest.raises(Forbidden):
+            await get_tenant_identity(claims)

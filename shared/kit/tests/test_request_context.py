@@ -110,3 +110,43 @@ class TestRequestIdInLogs:
         response = await client.get("/api/v1/kittest/widgets")
         [request] = logs.events("http.request")
         assert request["request_id"] == response.headers["x-request-id"]
+
+
+def layers(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The middleware classes a request passes through, outermost first, to the router."""
+    names = []
+    layer = app.build_middleware_stack()
+    while layer is not app.router and hasattr(layer, "app"):
+        names.append(type(layer).__name__)
+        layer = layer.app
+    return names
+
+
+class TestOneRequestLayer:
+    """Correlation id, request log, metrics and the answered-error guard are one pure ASGI
+    layer: each layer is resumed on every await of a request."""
+
+    def test_the_kit_adds_one_layer_outside_the_framework_and_one_for_identity(self, app):
+        assert layers(app) == [
+            "RequestContextMiddleware",
+            "ServerErrorMiddleware",
+            "ExceptionTelemetryMiddleware",
+            "AppBodyLimitMiddleware",
+            "IdentityMiddleware",
+            "ExceptionMiddleware",
+            "AsyncExitStackMiddleware",
+        ]
+
+    def test_no_layer_is_a_base_http_middleware(self, app):
+        from starlette.middleware.base import BaseHTTPMiddleware
+
+        layer = app.build_middleware_stack()
+        while layer is not app.router and hasattr(layer, "app"):
+            assert not isinstance(layer, BaseHTTPMiddleware)
+            layer = layer.app
+
+    async def test_an_unhandled_error_is_timed_as_a_500(self, app, client, identity_headers):
+        response = await client.get("/api/v1/kittest/boom", headers=identity_headers())
+        assert response.status_code == 500
+        metrics = await client.get("/metrics")
+        assert 'route="/api/v1/kittest/boom",status="500"' in metrics.text

@@ -1,12 +1,18 @@
 """The tenant guard: a session bound to a tenant reads and writes that tenant's rows only."""
 
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from kittest_service import Part, Widget, create_widget
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, event, exists, func, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 from sqlmodel import select
+
+from strata_kit.db import NoTenantError, session_tenant, tenant_criteria
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -121,6 +127,67 @@ class TestTenantReads:
         assert response.json() == {"count": 2}
 
 
+class TestTenantReadsOfEveryShape:
+    """Reads the ORM builds in other shapes than a plain entity select: each one scoped."""
+
+    async def test_an_aliased_entity_sees_only_the_sessions_tenant(
+        self, open_session, tenant_id, widgets
+    ):
+        other = aliased(Widget)
+        async with open_session(tenant_id) as session:
+            names = (await session.exec(select(other.name))).all()
+        assert sorted(names) == ["mine-1", "mine-2"]
+
+    async def test_a_subquery_in_from_reads_only_the_sessions_tenant(
+        self, open_session, tenant_id, widgets
+    ):
+        inner = select(Widget.name).subquery()
+        async with open_session(tenant_id) as session:
+            total = (await session.exec(select(func.count()).select_from(inner))).one()
+        assert total == 2
+
+    async def test_an_exists_reads_only_the_sessions_tenant(self, open_session, tenant_id, widgets):
+        async with open_session(tenant_id) as session:
+            found = (await session.exec(select(exists().where(Widget.name == "theirs")))).one()
+        assert found is False
+
+    async def test_a_count_of_a_column_counts_only_the_sessions_tenant(
+        self, open_session, tenant_id, widgets
+    ):
+        async with open_session(tenant_id) as session:
+            total = (await session.exec(select(func.count(Widget.id)))).one()
+        assert total == 2
+
+
+class TestTenantScopeCost:
+    """The scope is one option made once per tenant, and the SQL it yields is compiled
+    once per statement shape, whichever tenant runs it."""
+
+    def test_the_criterion_of_a_tenant_is_made_once(self, tenant_id, other_tenant):
+        assert tenant_criteria(tenant_id) is tenant_criteria(tenant_id)
+        assert tenant_criteria(tenant_id) is not tenant_criteria(other_tenant)
+
+    async def test_another_tenant_reuses_the_compiled_read(
+        self, app, open_session, tenant_id, other_tenant, widgets
+    ):
+        hits: list[bool] = []
+
+        def note(conn: Connection, cursor, statement, params, context, executemany) -> None:
+            if "widget" in statement and statement.lstrip().upper().startswith("SELECT"):
+                hits.append(context.cache_hit is context.dialect.CACHE_HIT)
+
+        engine = app.state.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            for tenant in (tenant_id, other_tenant):
+                async with open_session(tenant) as session:
+                    rows = (await session.exec(select(Widget).where(Widget.quantity >= 0))).all()
+                    assert {w.tenant_id for w in rows} == {tenant}
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert hits[-1] is True
+
+
 class TestTenantWrites:
     async def test_a_row_of_another_tenant_cannot_be_added(
         self, open_session, tenant_id, other_tenant
@@ -204,6 +271,45 @@ class TestSessionWithoutTenant:
         async with open_session(None, cross_tenant=True) as session:
             rows = (await session.exec(select(Widget))).all()
         assert sorted(w.name for w in rows) == ["mine-1", "mine-2", "theirs"]
+
+
+class TestSessionTenant:
+    """The one accessor for the session's tenant fails closed."""
+
+    async def test_a_session_bound_to_no_tenant_raises(self, open_session):
+        async with open_session(None) as session:
+            with pytest.raises(NoTenantError, match="tenant-bound session"):
+                session_tenant(session)
+
+    async def test_a_cross_tenant_session_has_no_tenant_to_give(self, open_session):
+        async with open_session(None, cross_tenant=True) as session:
+            with pytest.raises(PermissionError):
+                session_tenant(session)
+
+    async def test_a_session_that_was_never_bound_raises(self, app):
+        async with app.state.sessionmaker() as session:
+            with pytest.raises(NoTenantError):
+                session_tenant(session)
+
+    async def test_a_bound_session_gives_its_tenant(self, open_session, tenant_id):
+        async with open_session(tenant_id) as session:
+            assert session_tenant(session) == tenant_id
+
+    def test_it_holds_under_python_optimisations(self, tmp_path):
+        """`python -O` strips asserts: the check must not be one."""
+        script = (
+            "import uuid\n"
+            "from sqlmodel import Session\n"
+            "from strata_kit.db import NoTenantError, session_tenant\n"
+            "try:\n"
+            "    session_tenant(Session())\n"
+            "except NoTenantError:\n"
+            "    print('refused')\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-O", "-c", script], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == "refused"
 
 
 class TestUpdatedAt:

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.projections.models import CampaignView, RatingFact
-from strata_kit.db import NO_TENANT
+from strata_kit.db import session_tenant
 
 log = structlog.get_logger()
 
@@ -94,7 +94,7 @@ class FairnessRepository:
     ) -> RatingColumns:
         """Every rating of the campaign and/or cycle, as columns (self-ratings included)."""
         # Both paths run below the ORM, so the tenant guard does not apply: filter here.
-        tenant = self.session.info.get("tenant_id", NO_TENANT)
+        tenant = session_tenant(self.session)
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
             raw = await connection.get_raw_connection()
