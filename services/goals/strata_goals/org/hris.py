@@ -1,0 +1,394 @@
+"""HRIS bulk upsert of employees by external id: every reference resolved and checked for
+the whole batch in a few set-based reads, then written all or nothing."""
+
+import uuid
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from strata_contracts.goals.events import EmployeeUpserted
+from strata_contracts.goals.org import BulkUpsertResult, EmployeeBulkUpsert, EmployeeUpsert
+from strata_contracts.identity import IdentityClaims
+from strata_contracts.problem import FieldProblem
+from strata_goals.models import AuditRecord, OutboxEvent
+from strata_goals.org.models import Employee, EmployeePlacement, OrgUnit, Position
+from strata_goals.org.repository import (
+    BulkRows,
+    EmployeeRepository,
+    OrgUnitRepository,
+    PositionRepository,
+)
+from strata_goals.org.rules import (
+    EMPLOYEE_UPSERTED,
+    PLACEMENT,
+    NewId,
+    differs,
+    employee_read,
+    index_unique,
+    looping,
+    manager_field,
+    placement_change,
+    random_id,
+    today,
+    topological_order,
+)
+from strata_goals.queries import session_tenant, update_rows
+from strata_kit.audit import snapshot
+from strata_kit.db import utcnow
+from strata_kit.errors import InvalidInput, field
+
+
+@dataclass
+class References:
+    """What the batch's items point at, read in one query per kind."""
+
+    existing: dict[str, Employee]
+    units: dict[str, OrgUnit]
+    units_by_id: dict[uuid.UUID, OrgUnit]
+    positions: dict[str, Position]
+    positions_by_id: dict[uuid.UUID, Position]
+    managers_by_id: dict[uuid.UUID, Employee]
+    managers: dict[uuid.UUID, uuid.UUID | None]
+    """Every stored employee's manager, with the batch's changes applied (for loops)."""
+
+
+@dataclass
+class Batch:
+    """A checked batch: each external id's Strata id and the row it should become."""
+
+    ids: dict[str, uuid.UUID]
+    """Each key's Strata id (the stored one, or the new row's)."""
+    stored: dict[str, Employee]
+    """The keys that name a stored employee, and that row."""
+    rows: dict[str, dict[str, Any]] = dataclass_field(default_factory=dict)
+    """Each key's columns as they should become (external_id included)."""
+    new_only: bool = False
+    """Every row is new: a plain INSERT, so an external id taken meanwhile fails the batch
+    (IntegrityError) instead of updating the row that holds it."""
+
+    @property
+    def key_of_id(self) -> dict[uuid.UUID, str]:
+        return {v: k for k, v in self.ids.items()}
+
+
+async def _references(session: AsyncSession, items: list[EmployeeUpsert]) -> References:
+    repo = EmployeeRepository(session)
+    units_repo = OrgUnitRepository(session)
+    positions_repo = PositionRepository(session)
+    return References(
+        existing=await repo.by_external_ids(
+            {i.external_id for i in items}
+            | {i.manager_external_id for i in items if i.manager_external_id}
+        ),
+        units=await units_repo.by_external_ids(
+            {i.org_unit_external_id for i in items if i.org_unit_external_id}
+        ),
+        units_by_id=await units_repo.by_ids({i.org_unit_id for i in items if i.org_unit_id}),
+        positions=await positions_repo.by_external_ids(
+            {i.position_external_id for i in items if i.position_external_id}
+        ),
+        positions_by_id=await positions_repo.by_ids(
+            {i.position_id for i in items if i.position_id}
+        ),
+        managers_by_id=await repo.by_ids({i.manager_id for i in items if i.manager_id}),
+        managers=await repo.manager_map(),
+    )
+
+
+def _place(
+    i: int, item: EmployeeUpsert, refs: References, problems: list[FieldProblem]
+) -> tuple[OrgUnit | None, Position | None]:
+    """The item's unit and position, each named as a problem when it is not the tenant's,
+    and the position when it belongs to another unit."""
+    unit = (
+        refs.units.get(item.org_unit_external_id)
+        if item.org_unit_external_id is not None
+        else refs.units_by_id.get(item.org_unit_id)  # type: ignore[arg-type]
+    )
+    if unit is None:
+        pointer = "org_unit_external_id" if item.org_unit_external_id else "org_unit_id"
+        problems.append(field(f"items/{i}/{pointer}", "no such org unit in this tenant"))
+    position: Position | None = None
+    position_pointer = "position_external_id" if item.position_external_id else "position_id"
+    if item.position_external_id is not None:
+        position = refs.positions.get(item.position_external_id)
+    elif item.position_id is not None:
+        position = refs.positions_by_id.get(item.position_id)
+    if (item.position_external_id or item.position_id) and position is None:
+        problems.append(field(f"items/{i}/{position_pointer}", "no such position in this tenant"))
+    if position is not None and unit is not None and position.org_unit_id != unit.id:
+        problems.append(
+            field(f"items/{i}/{position_pointer}", "the position belongs to another org unit")
+        )
+    return unit, position
+
+
+def _manager(
+    i: int,
+    item: EmployeeUpsert,
+    refs: References,
+    ids: dict[str, uuid.UUID],
+    problems: list[FieldProblem],
+) -> uuid.UUID | None:
+    """The item's manager: by HRIS key (in the batch or stored) or by Strata id."""
+    if item.manager_external_id is not None:
+        key = item.manager_external_id
+        manager_id = ids.get(key) or (refs.existing[key].id if key in refs.existing else None)
+        if manager_id is None:
+            problems.append(manager_field(f"items/{i}/manager_external_id"))
+        return manager_id
+    if item.manager_id is not None:
+        if item.manager_id not in refs.managers_by_id and item.manager_id not in ids.values():
+            problems.append(manager_field(f"items/{i}/manager_id"))
+        return item.manager_id
+    return None
+
+
+async def check_batch(session: AsyncSession, data: EmployeeBulkUpsert, new_id: NewId) -> Batch:
+    """Resolve and check every item; all the problems at once (422, nothing stored)."""
+    items = data.items
+    problems: list[FieldProblem] = []
+    by_key = index_unique(items, lambda item: item.external_id, problems)
+    refs = await _references(session, items)
+    ids = {key: refs.existing[key].id if key in refs.existing else new_id(key) for key in by_key}
+    stored = {key: refs.existing[key] for key in by_key if key in refs.existing}
+    batch = Batch(ids=ids, stored=stored)
+    for key, i in by_key.items():
+        item = items[i]
+        unit, position = _place(i, item, refs, problems)
+        manager_id = _manager(i, item, refs, ids, problems)
+        refs.managers[ids[key]] = manager_id
+        batch.rows[key] = {
+            "external_id": key,
+            "name": item.name,
+            "email": item.email,
+            "org_unit_id": unit.id if unit else None,
+            "position_id": position.id if position else None,
+            "manager_id": manager_id,
+            "status": item.status,
+            "hire_date": item.hire_date,
+        }
+    key_of_id = {v: k for k, v in ids.items()}
+    for employee_id in looping(ids.values(), refs.managers) & set(key_of_id):
+        i = by_key[key_of_id[employee_id]]
+        pointer = "manager_external_id" if items[i].manager_external_id else "manager_id"
+        problems.append(field(f"items/{i}/{pointer}", "the reporting line would form a loop"))
+    if problems:
+        raise InvalidInput("Some employees cannot be stored; nothing was.", errors=problems)
+    return batch
+
+
+@dataclass
+class Change:
+    """One employee created or updated: the row as written and, for an update, before."""
+
+    employee: Employee
+    before: dict[str, Any] | None
+
+    @property
+    def action(self) -> Literal["created", "updated"]:
+        return "created" if self.before is None else "updated"
+
+
+class HrisUpsert:
+    async def bulk_upsert_employees(
+        self,
+        session: AsyncSession,
+        identity: IdentityClaims,
+        data: EmployeeBulkUpsert,
+        new_id: NewId = random_id,
+    ) -> BulkUpsertResult:
+        """Create or update employees by HRIS key in a few set-based queries; all or nothing."""
+        batch = await check_batch(session, data, new_id)
+        counts = await self.write(session, identity, batch)
+        return BulkUpsertResult(**counts, ids=batch.ids)
+
+    async def write(
+        self, session: AsyncSession, identity: IdentityClaims, batch: Batch
+    ) -> dict[str, int]:
+        """Write a checked batch in a constant number of statements (employees, placements,
+        audit records, events: one executemany each) and count what it did."""
+        tenant, now = session_tenant(session), utcnow()
+        changes = _changes(tenant, batch, now)
+        moved = [c for c in changes if c.before is not None and _moved(c)]
+        current = (
+            await EmployeeRepository(session).current_placements([c.employee.id for c in moved])
+            if moved
+            else {}
+        )
+        writer = BulkRows(session)
+        employees = [_employee_row(c.employee) for c in changes]
+        if batch.new_only:
+            await writer.insert(Employee, employees)
+        else:
+            await writer.upsert_employees(employees)
+        opened, closed = _placements(tenant, changes, current, today(), now)
+        await writer.insert(EmployeePlacement, opened)
+        await update_rows(session, EmployeePlacement, closed)
+        await writer.insert(AuditRecord, _audit_rows(tenant, identity, changes, now))
+        await writer.insert(OutboxEvent, _event_rows(tenant, changes, now))
+        if changes:
+            session.info["events_recorded"] = True
+        for change in changes:
+            if change.before is not None:
+                _refresh(batch.stored[_key_of(batch, change.employee.id)], change.employee)
+        created = sum(1 for c in changes if c.before is None)
+        updated = len(changes) - created
+        return {"created": created, "updated": updated, "unchanged": len(batch.rows) - len(changes)}
+
+
+def _key_of(batch: Batch, employee_id: uuid.UUID) -> str:
+    return batch.key_of_id[employee_id]
+
+
+def _changes(tenant: uuid.UUID, batch: Batch, now: datetime) -> list[Change]:
+    """The rows that change, managers before their reports (so each manager row is written
+    before the rows that reference it), each as it will be stored."""
+    rows = batch.rows
+
+    def manager_key(key: str) -> str | None:
+        manager_id = rows[key]["manager_id"]
+        return batch.key_of_id.get(manager_id) if manager_id is not None else None
+
+    changes: list[Change] = []
+    for key in topological_order(list(rows), manager_key):
+        values = rows[key]
+        stored = batch.stored.get(key)
+        if stored is None:
+            employee = Employee(
+                tenant_id=tenant,
+                id=batch.ids[key],
+                created_at=now,
+                updated_at=now,
+                version=1,
+                **values,
+            )
+            changes.append(Change(employee, None))
+        elif differs(stored, values):
+            employee = Employee(
+                tenant_id=tenant,
+                id=stored.id,
+                created_at=stored.created_at,
+                updated_at=now,
+                version=stored.version + 1,
+                **values,
+            )
+            before = snapshot(stored)
+            assert before is not None
+            changes.append(Change(employee, before))
+    return changes
+
+
+def _moved(change: Change) -> bool:
+    before = change.before or {}
+    return any(str(getattr(change.employee, n) or "") != str(before[n] or "") for n in PLACEMENT)
+
+
+_EMPLOYEE_COLUMNS = [c.name for c in Employee.__table__.c]  # type: ignore[attr-defined]
+
+
+def _employee_row(employee: Employee) -> dict[str, Any]:
+    return {name: getattr(employee, name) for name in _EMPLOYEE_COLUMNS}
+
+
+def _new_row(tenant: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """The columns every new tenant row has."""
+    return {
+        "tenant_id": tenant,
+        "id": uuid.uuid4(),
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def _placements(
+    tenant: uuid.UUID,
+    changes: list[Change],
+    current: dict[uuid.UUID, EmployeePlacement],
+    effective: date,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The placement rows to insert (a hire's first, a move's next) and the updates of the
+    current ones a move closes or corrects."""
+    opened: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+
+    def open_from(employee: Employee, valid_from: date) -> None:
+        opened.append(
+            _new_row(tenant, now)
+            | {
+                "employee_id": employee.id,
+                "org_unit_id": employee.org_unit_id,
+                "position_id": employee.position_id,
+                "manager_id": employee.manager_id,
+                "valid_from": valid_from,
+                "valid_to": None,
+            }
+        )
+
+    for change in changes:
+        employee = change.employee
+        if change.before is None:
+            open_from(employee, employee.hire_date or effective)
+        elif _moved(change):
+            update, opens = placement_change(employee, current.get(employee.id), effective)
+            if update is not None:
+                updates.append(update)
+            if opens:
+                open_from(employee, effective)
+    return opened, updates
+
+
+def _audit_rows(
+    tenant: uuid.UUID, identity: IdentityClaims, changes: list[Change], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        _new_row(tenant, now)
+        | {
+            "entity_type": "employee",
+            "entity_id": change.employee.id,
+            "action": change.action,
+            "actor": identity.subject,
+            "actor_employee_id": identity.employee_id,
+            "reason": None,
+            "before": change.before,
+            "after": snapshot(change.employee),
+            "occurred_at": now,
+        }
+        for change in changes
+    ]
+
+
+def _event_rows(tenant: uuid.UUID, changes: list[Change], now: datetime) -> list[dict[str, Any]]:
+    return [
+        _new_row(tenant, now)
+        | {
+            "type": EMPLOYEE_UPSERTED,
+            "schema_version": 1,
+            "subject": f"employee/{change.employee.id}",
+            "occurred_at": now,
+            "data": EmployeeUpserted(
+                change=change.action, employee=employee_read(change.employee)
+            ).model_dump(mode="json"),
+            "published_at": None,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "last_error": None,
+        }
+        for change in changes
+    ]
+
+
+def _refresh(stored: Employee, written: Employee) -> None:
+    """Bring a loaded row up to what the statement wrote, without marking it changed (an ORM
+    flush of it would send a second UPDATE against a stale version)."""
+    for name in _EMPLOYEE_COLUMNS:
+        set_committed_value(stored, name, getattr(written, name))
+
+
+hris_upsert = HrisUpsert()
