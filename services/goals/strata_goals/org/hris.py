@@ -132,6 +132,7 @@ def _manager(
     item: EmployeeUpsert,
     refs: References,
     ids: dict[str, uuid.UUID],
+    in_batch: set[uuid.UUID],
     problems: list[FieldProblem],
 ) -> uuid.UUID | None:
     """The item's manager: by HRIS key (in the batch or stored) or by Strata id."""
@@ -142,7 +143,7 @@ def _manager(
             problems.append(manager_field(f"items/{i}/manager_external_id"))
         return manager_id
     if item.manager_id is not None:
-        if item.manager_id not in refs.managers_by_id and item.manager_id not in ids.values():
+        if item.manager_id not in refs.managers_by_id and item.manager_id not in in_batch:
             problems.append(manager_field(f"items/{i}/manager_id"))
         return item.manager_id
     return None
@@ -157,10 +158,11 @@ async def check_batch(session: AsyncSession, data: EmployeeBulkUpsert, new_id: N
     ids = {key: refs.existing[key].id if key in refs.existing else new_id(key) for key in by_key}
     stored = {key: refs.existing[key] for key in by_key if key in refs.existing}
     batch = Batch(ids=ids, stored=stored)
+    in_batch = set(ids.values())
     for key, i in by_key.items():
         item = items[i]
         unit, position = _place(i, item, refs, problems)
-        manager_id = _manager(i, item, refs, ids, problems)
+        manager_id = _manager(i, item, refs, ids, in_batch, problems)
         refs.managers[ids[key]] = manager_id
         batch.rows[key] = {
             "external_id": key,
