@@ -5,13 +5,18 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from strata_contracts.goals.events import EmployeeUpserted
-from strata_contracts.goals.org import BulkUpsertResult, EmployeeBulkUpsert, EmployeeUpsert
+from strata_contracts.goals.org import (
+    BulkUpsertResult,
+    EmployeeBulkUpsert,
+    EmployeeRead,
+    EmployeeUpsert,
+)
 from strata_contracts.identity import IdentityClaims
 from strata_contracts.problem import FieldProblem
 from strata_goals.models import AuditRecord, OutboxEvent
@@ -27,7 +32,6 @@ from strata_goals.org.rules import (
     PLACEMENT,
     NewId,
     differs,
-    employee_read,
     index_unique,
     looping,
     manager_field,
@@ -70,7 +74,7 @@ class Batch:
     """Every row is new: a plain INSERT, so an external id taken meanwhile fails the batch
     (IntegrityError) instead of updating the row that holds it."""
 
-    @property
+    @cached_property
     def key_of_id(self) -> dict[uuid.UUID, str]:
         return {v: k for k, v in self.ids.items()}
 
@@ -186,10 +190,17 @@ async def check_batch(session: AsyncSession, data: EmployeeBulkUpsert, new_id: N
 
 @dataclass
 class Change:
-    """One employee created or updated: the row as written and, for an update, before."""
+    """One employee created or updated: the row as written (its wire shape, built without
+    validation from checked values, and its version) and, for an update, before."""
 
-    employee: Employee
+    employee: EmployeeRead
+    version: int
     before: dict[str, Any] | None
+
+    @cached_property
+    def after(self) -> dict[str, Any]:
+        """The row as `snapshot` shows it (JSON-safe, no tenant)."""
+        return self.employee.model_dump(mode="json") | {"version": self.version}
 
     @property
     def action(self) -> Literal["created", "updated"]:
@@ -215,7 +226,7 @@ class HrisUpsert:
         """Write a checked batch in a constant number of statements (employees, placements,
         audit records, events: one executemany each) and count what it did."""
         tenant, now = session_tenant(session), utcnow()
-        changes = _changes(tenant, batch, now)
+        changes = _changes(batch, now)
         moved = [c for c in changes if c.before is not None and _moved(c)]
         current = (
             await EmployeeRepository(session).current_placements([c.employee.id for c in moved])
@@ -223,7 +234,7 @@ class HrisUpsert:
             else {}
         )
         writer = BulkRows(session)
-        employees = [_employee_row(c.employee) for c in changes]
+        employees = [_employee_row(tenant, c) for c in changes]
         if batch.new_only:
             await writer.insert(Employee, employees)
         else:
@@ -237,64 +248,48 @@ class HrisUpsert:
             session.info["events_recorded"] = True
         for change in changes:
             if change.before is not None:
-                _refresh(batch.stored[_key_of(batch, change.employee.id)], change.employee)
+                _refresh(batch.stored[batch.key_of_id[change.employee.id]], change)
         created = sum(1 for c in changes if c.before is None)
         updated = len(changes) - created
         return {"created": created, "updated": updated, "unchanged": len(batch.rows) - len(changes)}
 
 
-def _key_of(batch: Batch, employee_id: uuid.UUID) -> str:
-    return batch.key_of_id[employee_id]
-
-
-def _changes(tenant: uuid.UUID, batch: Batch, now: datetime) -> list[Change]:
+def _changes(batch: Batch, now: datetime) -> list[Change]:
     """The rows that change, managers before their reports (so each manager row is written
     before the rows that reference it), each as it will be stored."""
-    rows = batch.rows
+    rows, key_of_id = batch.rows, batch.key_of_id
 
     def manager_key(key: str) -> str | None:
         manager_id = rows[key]["manager_id"]
-        return batch.key_of_id.get(manager_id) if manager_id is not None else None
+        return key_of_id.get(manager_id) if manager_id is not None else None
 
     changes: list[Change] = []
     for key in topological_order(list(rows), manager_key):
         values = rows[key]
         stored = batch.stored.get(key)
         if stored is None:
-            employee = Employee(
-                tenant_id=tenant,
-                id=batch.ids[key],
-                created_at=now,
-                updated_at=now,
-                version=1,
-                **values,
+            read = EmployeeRead.model_construct(
+                id=batch.ids[key], created_at=now, updated_at=now, **values
             )
-            changes.append(Change(employee, None))
+            changes.append(Change(read, 1, None))
         elif differs(stored, values):
-            employee = Employee(
-                tenant_id=tenant,
-                id=stored.id,
-                created_at=stored.created_at,
-                updated_at=now,
-                version=stored.version + 1,
-                **values,
+            read = EmployeeRead.model_construct(
+                id=stored.id, created_at=stored.created_at, updated_at=now, **values
             )
-            before = snapshot(stored)
-            assert before is not None
-            changes.append(Change(employee, before))
+            changes.append(Change(read, stored.version + 1, snapshot(stored)))
     return changes
 
 
 def _moved(change: Change) -> bool:
     before = change.before or {}
-    return any(str(getattr(change.employee, n) or "") != str(before[n] or "") for n in PLACEMENT)
+    return any(change.after[n] != before[n] for n in PLACEMENT)
 
 
 _EMPLOYEE_COLUMNS = [c.name for c in Employee.__table__.c]  # type: ignore[attr-defined]
 
 
-def _employee_row(employee: Employee) -> dict[str, Any]:
-    return {name: getattr(employee, name) for name in _EMPLOYEE_COLUMNS}
+def _employee_row(tenant: uuid.UUID, change: Change) -> dict[str, Any]:
+    return {"tenant_id": tenant, "version": change.version, **dict(change.employee)}
 
 
 def _new_row(tenant: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -320,7 +315,7 @@ def _placements(
     opened: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
 
-    def open_from(employee: Employee, valid_from: date) -> None:
+    def open_from(employee: EmployeeRead, valid_from: date) -> None:
         opened.append(
             _new_row(tenant, now)
             | {
@@ -359,7 +354,7 @@ def _audit_rows(
             "actor_employee_id": identity.employee_id,
             "reason": None,
             "before": change.before,
-            "after": snapshot(change.employee),
+            "after": change.after,
             "occurred_at": now,
         }
         for change in changes
@@ -374,9 +369,8 @@ def _event_rows(tenant: uuid.UUID, changes: list[Change], now: datetime) -> list
             "schema_version": 1,
             "subject": f"employee/{change.employee.id}",
             "occurred_at": now,
-            "data": EmployeeUpserted(
-                change=change.action, employee=employee_read(change.employee)
-            ).model_dump(mode="json"),
+            # EmployeeUpserted(change=…, employee=…) as JSON, from the row's JSON
+            "data": {"change": change.action, "employee": _wire(change.after)},
             "published_at": None,
             "attempts": 0,
             "next_attempt_at": None,
@@ -386,11 +380,16 @@ def _event_rows(tenant: uuid.UUID, changes: list[Change], now: datetime) -> list
     ]
 
 
-def _refresh(stored: Employee, written: Employee) -> None:
+def _wire(after: dict[str, Any]) -> dict[str, Any]:
+    return {name: after[name] for name in EmployeeRead.model_fields}
+
+
+def _refresh(stored: Employee, written: Change) -> None:
     """Bring a loaded row up to what the statement wrote, without marking it changed (an ORM
     flush of it would send a second UPDATE against a stale version)."""
-    for name in _EMPLOYEE_COLUMNS:
-        set_committed_value(stored, name, getattr(written, name))
+    for name, value in written.employee:
+        set_committed_value(stored, name, value)
+    set_committed_value(stored, "version", written.version)
 
 
 hris_upsert = HrisUpsert()

@@ -253,14 +253,13 @@ async def _create_together(
             done.fail(operation, error_of(outcome) or await on_unexpected(outcome))
         else:
             assert operation.bulk_id is not None
-            assert outcome.meta is not None
             done.ids[operation.bulk_id] = str(planned[operation.bulk_id])
             done.answers[operation.index] = {
                 "method": "POST",
                 "bulkId": operation.bulk_id,
                 "status": "201",
-                "location": outcome.meta.location,
-                "version": outcome.meta.version,
+                "location": outcome.location,
+                "version": outcome.version,
             }
     return stopped
 

@@ -22,7 +22,7 @@ from strata_contracts.goals.org import EmployeeCreate
 from strata_contracts.goals.vocabulary import EmployeeStatus
 from strata_contracts.identity import IdentityClaims
 from strata_goals.org.hris import Batch, hris_upsert
-from strata_goals.org.models import Employee, OrgUnit, Position
+from strata_goals.org.models import OrgUnit, Position
 from strata_goals.org.repository import BulkRows
 from strata_goals.org.rules import topological_order
 from strata_goals.queries import session_tenant
@@ -30,7 +30,7 @@ from strata_goals.scim.exceptions import BodyNotJson, InvalidUserValue, UserName
 from strata_goals.scim.models import ScimResource, name_key
 from strata_goals.scim.repository import USER, ScimRepository
 from strata_goals.scim.resources import UserIntent, stored_attributes, user_intent
-from strata_goals.scim.schemas import POLICY, ScimUser
+from strata_goals.scim.schemas import POLICY, ScimUser, location
 from strata_goals.scim.service import Place, Work, _check_user, _valid, parse_id, scim_service
 from strata_kit.db import utcnow
 
@@ -45,11 +45,19 @@ class NewUser:
     data: Any
 
 
+@dataclass(frozen=True)
+class Created:
+    """A User created: where it is and its version, as the operation's answer gives them."""
+
+    location: str
+    version: str
+
+
 class ManagerFailed(Exception):
     """The manager is a User of the same request whose operation failed."""
 
 
-Outcome = ScimUser | Exception | None
+Outcome = Created | Exception | None
 """A created User, the error of its operation, or None: not done here (run it alone)."""
 
 
@@ -340,39 +348,27 @@ async def _write(
     )
     await hris_upsert.write(session, identity, batch)
     tenant = session_tenant(session)
-    resources = {
-        i: ScimResource(
-            tenant_id=tenant,
-            id=c.user.resource_id,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            resource_type=USER,
-            target_id=c.user.resource_id,
-            name=c.intent.user_name,
-            name_key=name_key(c.intent.user_name),
-            external_id=c.intent.external_id,
-            attributes=stored_attributes(c.resource),
-        )
-        for i, (c, _) in rows.items()
-    }
-    columns = [c.name for c in ScimResource.__table__.c]  # type: ignore[attr-defined]
     await BulkRows(session).insert(
-        ScimResource, [{n: getattr(r, n) for n in columns} for r in resources.values()]
+        ScimResource,
+        [
+            {
+                "tenant_id": tenant,
+                "id": c.user.resource_id,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "resource_type": USER,
+                "target_id": c.user.resource_id,
+                "name": c.intent.user_name,
+                "name_key": name_key(c.intent.user_name),
+                "external_id": c.intent.external_id,
+                "attributes": stored_attributes(c.resource),
+            }
+            for c, _ in rows.values()
+        ],
     )
-    employees = {
-        i: Employee(
-            tenant_id=tenant,
-            id=c.user.resource_id,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            **values,
-        )
-        for i, (c, values) in rows.items()
+    # What the answer of each operation says (RFC 7644 §3.7.3): a new resource and a new
+    # employee are both at version 1 (`resources.user_version`).
+    return {
+        i: Created(location("Users", c.user.resource_id), 'W/"1-1"') for i, (c, _) in rows.items()
     }
-    order = list(rows)
-    rendered = await scim_service._users(
-        ScimRepository(session), [(resources[i], employees[i]) for i in order]
-    )
-    return dict(zip(order, rendered, strict=True))
