@@ -56,8 +56,6 @@ class References:
     positions: dict[str, Position]
     positions_by_id: dict[uuid.UUID, Position]
     managers_by_id: dict[uuid.UUID, Employee]
-    managers: dict[uuid.UUID, uuid.UUID | None]
-    """Every stored employee's manager, with the batch's changes applied (for loops)."""
 
 
 @dataclass
@@ -99,7 +97,6 @@ async def _references(session: AsyncSession, items: list[EmployeeUpsert]) -> Ref
             {i.position_id for i in items if i.position_id}
         ),
         managers_by_id=await repo.by_ids({i.manager_id for i in items if i.manager_id}),
-        managers=await repo.manager_map(),
     )
 
 
@@ -167,7 +164,6 @@ async def check_batch(session: AsyncSession, data: EmployeeBulkUpsert, new_id: N
         item = items[i]
         unit, position = _place(i, item, refs, problems)
         manager_id = _manager(i, item, refs, ids, in_batch, problems)
-        refs.managers[ids[key]] = manager_id
         batch.rows[key] = {
             "external_id": key,
             "name": item.name,
@@ -178,8 +174,9 @@ async def check_batch(session: AsyncSession, data: EmployeeBulkUpsert, new_id: N
             "status": item.status,
             "hire_date": item.hire_date,
         }
-    key_of_id = {v: k for k, v in ids.items()}
-    for employee_id in looping(ids.values(), refs.managers) & set(key_of_id):
+    managers = await _reporting_lines(session, batch)
+    key_of_id = batch.key_of_id
+    for employee_id in looping(ids.values(), managers) & set(key_of_id):
         i = by_key[key_of_id[employee_id]]
         pointer = "manager_external_id" if items[i].manager_external_id else "manager_id"
         problems.append(field(f"items/{i}/{pointer}", "the reporting line would form a loop"))
@@ -205,6 +202,21 @@ class Change:
     @property
     def action(self) -> Literal["created", "updated"]:
         return "created" if self.before is None else "updated"
+
+
+async def _reporting_lines(
+    session: AsyncSession, batch: Batch
+) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Each employee's manager as the batch would leave it, to look for loops. Only a stored
+    employee given a new manager can close a loop through rows outside the batch (no stored
+    row points at a new one); otherwise the batch's own lines are the whole question, and the
+    tenant's reporting lines are not read."""
+    moved = any(
+        row.manager_id != batch.rows[key]["manager_id"] for key, row in batch.stored.items()
+    )
+    lines = await EmployeeRepository(session).manager_map() if moved else {}
+    lines.update({batch.ids[key]: row["manager_id"] for key, row in batch.rows.items()})
+    return lines
 
 
 class HrisUpsert:
