@@ -31,10 +31,13 @@ from strata_goals.org.rules import (
     EMPLOYEE_UPSERTED,
     PLACEMENT,
     NewId,
+    audit_row,
     differs,
+    event_row,
     index_unique,
     looping,
     manager_field,
+    new_row,
     placement_change,
     random_id,
     today,
@@ -304,17 +307,6 @@ def _employee_row(tenant: uuid.UUID, change: Change) -> dict[str, Any]:
     return {"tenant_id": tenant, "version": change.version, **dict(change.employee)}
 
 
-def _new_row(tenant: uuid.UUID, now: datetime) -> dict[str, Any]:
-    """The columns every new tenant row has."""
-    return {
-        "tenant_id": tenant,
-        "id": uuid.uuid4(),
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-    }
-
-
 def _placements(
     tenant: uuid.UUID,
     changes: list[Change],
@@ -329,7 +321,7 @@ def _placements(
 
     def open_from(employee: EmployeeRead, valid_from: date) -> None:
         opened.append(
-            _new_row(tenant, now)
+            new_row(tenant, now)
             | {
                 "employee_id": employee.id,
                 "org_unit_id": employee.org_unit_id,
@@ -357,37 +349,30 @@ def _audit_rows(
     tenant: uuid.UUID, identity: IdentityClaims, changes: list[Change], now: datetime
 ) -> list[dict[str, Any]]:
     return [
-        _new_row(tenant, now)
-        | {
-            "entity_type": "employee",
-            "entity_id": change.employee.id,
-            "action": change.action,
-            "actor": identity.subject,
-            "actor_employee_id": identity.employee_id,
-            "reason": None,
-            "before": change.before,
-            "after": change.after,
-            "occurred_at": now,
-        }
+        audit_row(
+            tenant,
+            identity,
+            now,
+            entity_type="employee",
+            entity_id=change.employee.id,
+            action=change.action,
+            before=change.before,
+            after=change.after,
+        )
         for change in changes
     ]
 
 
 def _event_rows(tenant: uuid.UUID, changes: list[Change], now: datetime) -> list[dict[str, Any]]:
     return [
-        _new_row(tenant, now)
-        | {
-            "type": EMPLOYEE_UPSERTED,
-            "schema_version": 1,
-            "subject": f"employee/{change.employee.id}",
-            "occurred_at": now,
+        event_row(
+            tenant,
+            now,
+            type=EMPLOYEE_UPSERTED,
+            subject=f"employee/{change.employee.id}",
             # EmployeeUpserted(change=…, employee=…) as JSON, from the row's JSON
-            "data": {"change": change.action, "employee": _wire(change.after)},
-            "published_at": None,
-            "attempts": 0,
-            "next_attempt_at": None,
-            "last_error": None,
-        }
+            data={"change": change.action, "employee": _wire(change.after)},
+        )
         for change in changes
     ]
 

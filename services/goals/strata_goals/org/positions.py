@@ -1,6 +1,7 @@
 """Positions (posts) in org units, where the post-level KPIs hang; bulk upserts by HRIS key."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,21 +20,25 @@ from strata_contracts.problem import FieldProblem
 from strata_goals.audit.service import audit_service
 from strata_goals.changes import ensure_unique, patch_changes
 from strata_goals.events import emit
+from strata_goals.models import AuditRecord, OutboxEvent
 from strata_goals.org.exceptions import PositionNotFound
 from strata_goals.org.models import Position
-from strata_goals.org.repository import OrgUnitRepository, PositionRepository
+from strata_goals.org.repository import BulkRows, OrgUnitRepository, PositionRepository
 from strata_goals.org.rules import (
     POSITION_CHANGED,
     NewId,
+    audit_row,
     differs,
+    event_row,
     index_unique,
     position_read,
     random_id,
     unique_codes,
 )
 from strata_goals.org.units import org_unit_service
-from strata_goals.queries import add_row, page_of
+from strata_goals.queries import add_row, page_of, session_tenant
 from strata_kit.audit import snapshot
+from strata_kit.db import utcnow
 from strata_kit.errors import InvalidInput, field
 from strata_kit.pagination import PageParams
 
@@ -129,19 +134,27 @@ class PositionService:
         existing = await repo.by_external_ids(set(by_key))
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         ids: dict[str, uuid.UUID] = {}
+        hired: list[PositionRead] = []
+        now = utcnow()
         for key, index in by_key.items():
             item = data.items[index]
-            values = {
+            values: dict[str, Any] = {
                 "title": item.title,
                 "code": item.code,
                 "org_unit_id": units[item.org_unit_external_id].id,
+                "external_id": key,
             }
             position = existing.get(key)
             if position is None:
-                position = add_row(session, Position, id=new_id(key), external_id=key, **values)
-                await self._position_changed(session, identity, position, None, "created")
+                ids[key] = new_id(key)
+                hired.append(
+                    PositionRead.model_construct(
+                        id=ids[key], created_at=now, updated_at=now, **values
+                    )
+                )
                 counts["created"] += 1
-            elif differs(position, values):
+                continue
+            if differs(position, values):
                 before = snapshot(position)
                 for name, value in values.items():
                     setattr(position, name, value)
@@ -152,6 +165,7 @@ class PositionService:
                 counts["unchanged"] += 1
             ids[key] = position.id
         await session.flush()
+        await _insert_new(session, identity, hired, now)
         return BulkUpsertResult(**counts, ids=ids)
 
     async def _position_changed(
@@ -177,6 +191,53 @@ class PositionService:
             f"position/{position.id}",
             PositionChanged(change=action, position=position_read(position)),
         )
+
+
+async def _insert_new(
+    session: AsyncSession, identity: IdentityClaims, created: list[PositionRead], now: datetime
+) -> None:
+    """The new positions of a bulk upsert, their audit records and events: one statement
+    each, as the ORM would have written them row by row."""
+    if not created:
+        return
+    tenant = session_tenant(session)
+    after = [p.model_dump(mode="json") | {"version": 1} for p in created]
+    writer = BulkRows(session)
+    await writer.insert(
+        Position,
+        [{"tenant_id": tenant, "version": 1, **dict(p)} for p in created],
+    )
+    await writer.insert(
+        AuditRecord,
+        [
+            audit_row(
+                tenant,
+                identity,
+                now,
+                entity_type="position",
+                entity_id=p.id,
+                action="created",
+                before=None,
+                after=a,
+            )
+            for p, a in zip(created, after, strict=True)
+        ],
+    )
+    fields = list(PositionRead.model_fields)
+    await writer.insert(
+        OutboxEvent,
+        [
+            event_row(
+                tenant,
+                now,
+                type=POSITION_CHANGED,
+                subject=f"position/{p.id}",
+                data={"change": "created", "position": {n: a[n] for n in fields}},
+            )
+            for p, a in zip(created, after, strict=True)
+        ],
+    )
+    session.info["events_recorded"] = True
 
 
 position_service = PositionService()

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from strata_contracts.goals.org import EmployeeRead, OrgUnitRead, PositionRead
 from strata_contracts.goals.vocabulary import Level
+from strata_contracts.identity import IdentityClaims
 from strata_contracts.problem import FieldProblem
 from strata_goals.org.models import Employee, EmployeePlacement, OrgUnit, Position
 from strata_kit.errors import InvalidInput, field
@@ -147,3 +148,59 @@ def manager_outside_org(pointer: str) -> InvalidInput:
     return InvalidInput(
         "The manager is not an employee of this organisation.", errors=[manager_field(pointer)]
     )
+
+
+# --- rows written by statement (bulk upserts): what record_audit / record_event would add --
+
+
+def new_row(tenant: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """The columns every new tenant row has."""
+    return {
+        "tenant_id": tenant,
+        "id": uuid.uuid4(),
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def audit_row(
+    tenant: uuid.UUID,
+    identity: IdentityClaims,
+    now: datetime,
+    *,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An audit record's row, as `strata_kit.audit.record_audit` would write it."""
+    return new_row(tenant, now) | {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "actor": identity.subject,
+        "actor_employee_id": identity.employee_id,
+        "reason": None,
+        "before": before,
+        "after": after,
+        "occurred_at": now,
+    }
+
+
+def event_row(
+    tenant: uuid.UUID, now: datetime, *, type: str, subject: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """An outbox row, as `strata_kit.outbox.record_event` would write it (`data` as JSON)."""
+    return new_row(tenant, now) | {
+        "type": type,
+        "schema_version": 1,
+        "subject": subject,
+        "occurred_at": now,
+        "data": data,
+        "published_at": None,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_error": None,
+    }

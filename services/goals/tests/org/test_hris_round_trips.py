@@ -100,3 +100,47 @@ class TestRoundTrips:
         again, trips = await upsert(api, app, people("a", 100))
         assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 100)
         assert writes(trips) == ["BEGIN", "COMMIT"], trips.log
+
+
+class TestPositionRoundTrips:
+    async def test_five_hundred_new_positions_cost_what_five_cost(self, api, app, db_session):
+        await api.call("POST", "/org-units/bulk-upsert", UNITS, expect=200)
+
+        def posts(prefix: str, count: int) -> dict:
+            return {
+                "items": [
+                    {
+                        "external_id": f"{prefix}{i}",
+                        "title": f"Post {i}",
+                        "org_unit_external_id": "ops",
+                    }
+                    for i in range(count)
+                ]
+            }
+
+        with RoundTrips(app.state.engine) as few:
+            five = await api.call("POST", "/positions/bulk-upsert", posts("a", 5), expect=200)
+        with RoundTrips(app.state.engine) as many:
+            more = await api.call("POST", "/positions/bulk-upsert", posts("b", 500), expect=200)
+        assert (five["created"], more["created"]) == (5, 500)
+        assert many.count == few.count, (few.log, many.log)
+        assert writes(many) == [
+            "BEGIN",
+            "INSERT INTO position",
+            "INSERT INTO audit_record",
+            "INSERT INTO outbox_event",
+            "COMMIT",
+        ], many.log
+        audited = (
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.entity_type == "position", AuditRecord.action == "created")
+        )
+        assert (await db_session.exec(audited)).one() == 505
+        events = select(OutboxEvent).where(OutboxEvent.subject == f"position/{more['ids']['b7']}")
+        event = (await db_session.exec(events)).one()
+        assert event.data["position"]["title"] == "Post 7"
+        assert event.data["change"] == "created"
+        again = await api.call("POST", "/positions/bulk-upsert", posts("b", 500), expect=200)
+        assert (again["created"], again["unchanged"]) == (0, 500)
+        assert again["ids"] == more["ids"]
