@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench import analytics_scale, report, tenant, wrk
+from bench import analytics_scale, provision, report, tenant, wrk
 from bench.stack import READ_TIMEOUT_SECONDS, BenchStack, postgres_reachable
 from strata_contracts.identity import IDENTITY_HEADER, IdentityClaims, Role
 from strata_kit.identity import mint_identity_token
@@ -40,6 +40,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--backend", choices=["auto", "postgres", "sqlite"], default="auto")
+    parser.add_argument(
+        "--only",
+        choices=["provision"],
+        help="run one scenario alone on a fresh stack: (g) provisioning 10,000 people",
+    )
     args = parser.parse_args()
 
     wrk.wrk_binary()
@@ -55,6 +60,9 @@ def main() -> None:
 
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     load_before = os.getloadavg()[0]
+    if args.only == "provision":
+        only_provision(backend, args.employees)
+        return
     with tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp:
         stack = BenchStack(Path(tmp), backend)
         stack.create_databases()
@@ -78,6 +86,7 @@ def main() -> None:
             time.sleep(SETTLE_SECONDS)
             idle = stack.memory()
             scenarios = run_scenarios(stack, world, args)
+            provisioned = provision.run(stack, args.employees)
             end = stack.memory()
         finally:
             stack.stop()
@@ -108,6 +117,7 @@ def main() -> None:
             "timings": world.timings,
         },
         "scenarios": scenarios,
+        "provision": provisioned,
         "memory": {"idle": idle, "end": end},
     }
     result["ratios"] = report.ratios(scenarios)
@@ -115,6 +125,22 @@ def main() -> None:
     json_path, md_path = report.write(result)
     print(report.markdown(result))
     print(f"bench: wrote {json_path} and {md_path} (and latest.*)")
+
+
+def only_provision(backend: str, people: int) -> None:
+    """(g) alone: a fresh stack, the two provisioning runs, their table and targets."""
+    with tempfile.TemporaryDirectory(prefix="strata-bench-") as tmp:
+        stack = BenchStack(Path(tmp), backend)
+        stack.create_databases()
+        try:
+            stack.start()
+            result = provision.run(stack, people)
+        finally:
+            stack.stop()
+            stack.drop_databases()
+    print("\n".join(report.provision_markdown(result)))
+    for check in report.provision_targets(result):
+        print(f"- {check['target']}: {check['measured']} ({'met' if check['met'] else 'NOT met'})")
 
 
 def run_scenarios(stack: BenchStack, world: tenant.Tenant, args: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, union
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -277,3 +278,47 @@ class EmployeeRepository:
             )
             found.update({row.employee_id: row for row in await self.session.exec(stmt)})
         return found
+
+
+# --- set-based writes (bulk upserts) ---------------------------------------------------------
+
+_EMPLOYEE_UPSERTED_COLUMNS = (
+    "name",
+    "email",
+    "org_unit_id",
+    "position_id",
+    "manager_id",
+    "status",
+    "hire_date",
+    "updated_at",
+)
+
+
+class BulkRows:
+    """Many rows in one statement each: an executemany, which the driver sends as one
+    round trip (asyncpg pipelines the rows; sqlite3 loops in C), whatever the row count.
+    The rows carry their tenant; the tenant guard does not see Core statements."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert(self, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+        """INSERT rows of a table (every column given in every row)."""
+        if rows:
+            await self.session.exec(model.__table__.insert(), params=list(rows))
+
+    async def upsert_employees(self, rows: Sequence[dict[str, Any]]) -> None:
+        """INSERT … ON CONFLICT (tenant_id, external_id) DO UPDATE: new people are inserted,
+        known ones updated in the same statement, their version moved on. The rows come
+        managers first, so each manager row exists before the rows that reference it."""
+        if not rows:
+            return
+        dialect = self.session.sync_session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(_EMPLOYEE)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_EMPLOYEE.c.tenant_id, _EMPLOYEE.c.external_id],
+            set_={name: stmt.excluded[name] for name in _EMPLOYEE_UPSERTED_COLUMNS}
+            | {"version": _EMPLOYEE.c.version + 1},
+        )
+        await self.session.exec(stmt, params=list(rows))

@@ -16,18 +16,17 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import Context, Error, PatchOp
 
 from strata_contracts.identity import IdentityClaims
 from strata_goals.org.models import Employee, OrgUnit
+from strata_goals.scim.bulk_users import ManagerFailed, NewUser, create_users, validated
 from strata_goals.scim.exceptions import BodyNotJson, InvalidUserValue
 from strata_goals.scim.repository import GROUP, USER, ScimRepository
 from strata_goals.scim.schemas import (
     BASE_PATH,
     BULK_MAX_OPERATIONS,
     BULK_MAX_PAYLOAD,
-    POLICY,
     ScimGroup,
     ScimUser,
 )
@@ -160,6 +159,23 @@ def _resolved(value: Any, ids: dict[str, str]) -> Any:
 ErrorOf = Callable[[Exception], Error | None]
 
 
+@dataclass
+class Progress:
+    """What the operations have done so far: the ids their bulkIds got, those that failed,
+    each operation's answer and the count of errors."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    failed_ids: set[str] = field(default_factory=set)
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    errors: int = 0
+
+    def fail(self, operation: Operation, error: Error) -> None:
+        self.answers[operation.index] = _failed(operation, error)
+        self.errors += 1
+        if operation.bulk_id:
+            self.failed_ids.add(operation.bulk_id)
+
+
 async def run_bulk(
     work: Work,
     identity: IdentityClaims,
@@ -168,59 +184,134 @@ async def run_bulk(
     error_of: ErrorOf,
     on_unexpected: Callable[[Exception], Coroutine[Any, Any, Error]],
 ) -> list[dict[str, Any]]:
-    """Run the operations, those a bulkId refers to first; each answer as RFC 7644 §3.7.3."""
+    """Run the operations: the Users the request creates together first (set-based), then
+    the rest one by one, those a bulkId refers to first; each answer as RFC 7644 §3.7.3."""
     repo = ScimRepository(work.session)
     await _preload(repo, operations)
-    ids: dict[str, str] = {}
-    failed_ids: set[str] = set()
-    answers: dict[int, dict[str, Any]] = {}
-    errors = 0
-    pending = list(operations)
-    while pending and (fail_on_errors is None or errors < fail_on_errors):
-        ready = [o for o in pending if o.needs <= ids.keys() or o.needs & failed_ids]
+    done = Progress()
+    together = _together(operations)
+    stopped: set[int] = set()
+    if together:
+        stopped = await _create_together(
+            work, identity, together, fail_on_errors, done, error_of, on_unexpected
+        )
+    pending = [o for o in operations if o.index not in done.answers and o.index not in stopped]
+    await _one_by_one(work, identity, pending, fail_on_errors, done, error_of, on_unexpected)
+    return [done.answers[i] for i in sorted(done.answers)]
+
+
+def _together(operations: list[Operation]) -> list[Operation]:
+    """The POST /Users whose bulkId references all name other such POSTs, without a circle:
+    these are created together."""
+    candidates = [o for o in operations if o.method == "POST" and o.resource == "Users"]
+    changed = True
+    while changed:
+        posted = {o.bulk_id for o in candidates}
+        kept = [o for o in candidates if o.needs <= posted]
+        changed, candidates = len(kept) != len(candidates), kept
+    resolved: set[str] = set()
+    ordered: list[Operation] = []
+    while True:
+        ready = [o for o in candidates if o not in ordered and o.needs <= resolved]
+        if not ready:
+            break
+        ordered.extend(ready)
+        resolved.update(o.bulk_id for o in ready if o.bulk_id)
+    return sorted(ordered, key=lambda o: o.index)
+
+
+async def _create_together(
+    work: Work,
+    identity: IdentityClaims,
+    together: list[Operation],
+    fail_on_errors: int | None,
+    done: Progress,
+    error_of: ErrorOf,
+    on_unexpected: Callable[[Exception], Coroutine[Any, Any, Error]],
+) -> set[int]:
+    """Create the Users of `together` at once; answer each. Returns the operations left
+    unprocessed because failOnErrors was reached."""
+    planned = {o.bulk_id: uuid.uuid4() for o in together if o.bulk_id}
+    names = {k: str(v) for k, v in planned.items()}
+    users = [
+        NewUser(o.index, planned[o.bulk_id], _resolved(o.data, names))
+        for o in together
+        if o.bulk_id
+    ]
+    outcomes = await create_users(work, identity, users, fail_on_errors)
+    stopped: set[int] = set()
+    for operation in together:
+        if operation.index not in outcomes:
+            stopped.add(operation.index)
+            continue
+        outcome = outcomes[operation.index]
+        if outcome is None:
+            continue  # run alone, below
+        if isinstance(outcome, ManagerFailed):
+            done.fail(operation, _refers_to_failed())
+        elif isinstance(outcome, Exception):
+            done.fail(operation, error_of(outcome) or await on_unexpected(outcome))
+        else:
+            assert operation.bulk_id is not None
+            done.ids[operation.bulk_id] = str(planned[operation.bulk_id])
+            done.answers[operation.index] = {
+                "method": "POST",
+                "bulkId": operation.bulk_id,
+                "status": "201",
+                "location": outcome.location,
+                "version": outcome.version,
+            }
+    return stopped
+
+
+def _refers_to_failed() -> Error:
+    return Error(
+        status=409,
+        scim_type="invalidValue",
+        detail="It refers to the bulkId of an operation that failed.",
+    )
+
+
+async def _one_by_one(
+    work: Work,
+    identity: IdentityClaims,
+    pending: list[Operation],
+    fail_on_errors: int | None,
+    done: Progress,
+    error_of: ErrorOf,
+    on_unexpected: Callable[[Exception], Coroutine[Any, Any, Error]],
+) -> None:
+    """Each operation in its own savepoint, those a bulkId refers to first."""
+    while pending and (fail_on_errors is None or done.errors < fail_on_errors):
+        ids = done.ids
+        ready = [o for o in pending if o.needs <= ids.keys() or o.needs & done.failed_ids]
         if not ready:  # circular references
             for operation in pending:
-                answers[operation.index] = _failed(
+                done.fail(
                     operation,
                     Error(
                         status=409, scim_type="invalidValue", detail="Circular bulkId references."
                     ),
                 )
-                errors += 1
             break
         for operation in ready:
-            if fail_on_errors is not None and errors >= fail_on_errors:
+            if fail_on_errors is not None and done.errors >= fail_on_errors:
                 break
             pending.remove(operation)
-            if operation.needs & failed_ids:
-                answers[operation.index] = _failed(
-                    operation,
-                    Error(
-                        status=409,
-                        scim_type="invalidValue",
-                        detail="It refers to the bulkId of an operation that failed.",
-                    ),
-                )
-                errors += 1
-                if operation.bulk_id:
-                    failed_ids.add(operation.bulk_id)
+            if operation.needs & done.failed_ids:
+                done.fail(operation, _refers_to_failed())
                 continue
             savepoint = await work.session.begin_nested()
             try:
                 answer = await _apply(work, identity, operation, ids)
             except Exception as exc:  # every failure is this operation's answer
                 await savepoint.rollback()
-                error = error_of(exc) or await on_unexpected(exc)
-                answers[operation.index] = _failed(operation, error)
-                errors += 1
-                if operation.bulk_id:
-                    failed_ids.add(operation.bulk_id)
+                done.fail(operation, error_of(exc) or await on_unexpected(exc))
                 continue
             await savepoint.commit()
-            answers[operation.index] = answer
+            done.answers[operation.index] = answer
             if operation.bulk_id and operation.method == "POST":
                 ids[operation.bulk_id] = answer["location"].rsplit("/", 1)[-1]
-    return [answers[i] for i in sorted(answers)]
 
 
 async def _apply(
@@ -231,7 +322,7 @@ async def _apply(
     model: Any = ScimUser if operation.resource == "Users" else ScimGroup
     result: ScimUser | ScimGroup | None
     if operation.method == "POST":
-        resource = _validated(model, data, Context.RESOURCE_CREATION_REQUEST)
+        resource = validated(model, data, Context.RESOURCE_CREATION_REQUEST)
         if model is ScimUser:
             result = await scim_service.create_user(work, identity, resource)
         else:
@@ -239,7 +330,7 @@ async def _apply(
         status = 201
     elif operation.method == "PUT":
         assert target is not None
-        resource = _validated(model, data, Context.RESOURCE_REPLACEMENT_REQUEST)
+        resource = validated(model, data, Context.RESOURCE_REPLACEMENT_REQUEST)
         replace = scim_service.replace_user if model is ScimUser else scim_service.replace_group
         result = await replace(work, identity, target, resource, operation.version)
         status = 200
@@ -248,7 +339,7 @@ async def _apply(
         from strata_goals.scim.endpoints import entra_patch_body
 
         body = entra_patch_body(data, model)
-        patch = _validated(PatchOp[model], body, Context.RESOURCE_PATCH_REQUEST)
+        patch = validated(PatchOp[model], body, Context.RESOURCE_PATCH_REQUEST)
         apply = scim_service.patch_user if model is ScimUser else scim_service.patch_group
         result = await apply(work, identity, target, patch, operation.version)
         status = 200
@@ -266,15 +357,6 @@ async def _apply(
     elif target is not None:
         answer["location"] = f"{BASE_PATH}/{operation.resource}/{target}"
     return answer
-
-
-def _validated(model: Any, data: Any, context: Context) -> Any:
-    try:
-        return model.model_validate(data, scim_ctx=context, scim_policy=POLICY)
-    except ValidationError:
-        raise
-    except RecursionError as exc:
-        raise BodyNotJson(detail="The data nests too deeply.") from exc
 
 
 def _failed(operation: Operation, error: Error) -> dict[str, Any]:

@@ -7,6 +7,7 @@ message rather than as problem details (`ScimRoute`).
 """
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -243,27 +244,23 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
 def _depth(raw: bytes) -> int:
-    """The deepest bracket nesting of a JSON text, outside strings (no recursion)."""
+    """The deepest bracket nesting of a JSON text, outside strings (no recursion; the
+    strings are cut out by one regular expression, so a 1 MB /Bulk body costs a scan of its
+    brackets, not a Python loop over every byte)."""
     depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+    for match in _BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        if match.group() in (b"[", b"{"):
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest > MAX_DEPTH:
                     return deepest
-        elif byte in (0x5D, 0x7D):
+        else:
             depth -= 1
     return deepest
 

@@ -396,6 +396,23 @@ class ScimRepository:
             found.setdefault(unit.id, (unit, position))
         return list(found.values())
 
+    async def all_units(self) -> Sequence[OrgUnit]:
+        """Every unit of the tenant, oldest first (a /Bulk request places its people from
+        them in memory)."""
+        stmt = select(OrgUnit).order_by(col(OrgUnit.created_at), col(OrgUnit.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def positions_titled(self, titles: Collection[str]) -> Sequence[Position]:
+        """The positions of these titles (case-insensitive) in any unit, oldest first."""
+        if not titles:
+            return []
+        stmt = (
+            select(Position)
+            .where(func.lower(Position.title).in_(sorted({t.lower() for t in titles})))
+            .order_by(col(Position.created_at), col(Position.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def units_named(
         self, name: str, *, other_than: uuid.UUID | None = None
     ) -> Sequence[OrgUnit]:
