@@ -181,6 +181,8 @@ def run_scenarios(stack: BenchStack, world: tenant.Tenant, args: Any) -> dict[st
         measured["single_call_ms"] = check["ms"]
         results[scenario.name] = measured
         print(f"bench: {scenario.name}: {measured}", flush=True)
+        if scenario.name == "anchor_read":
+            stack.stop_anchor()  # 32 + 32 connections of its own, on a server of 100
     # (f) The fairness statistics over the whole cycle (every rating loaded), one client at
     # a time, beside pandas and DuckDB on the same rows of the same database: 32 concurrent
     # multi-million-row computations measure the queue, not the computation.

@@ -23,7 +23,10 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
 
-POOL_SIZE = 10  # Strata's `database_pool_size` default, with as many overflow connections
+from strata_kit.settings import KitSettings
+
+# Strata's `database_pool_size` default, with as many overflow connections: the same pool.
+POOL_SIZE: int = KitSettings.model_fields["database_pool_size"].default
 
 
 class Employee(SQLModel, table=True):

@@ -207,6 +207,13 @@ class BenchStack:
         self._spawn("ceiling", [sys.executable, "-m", "bench.ceiling", str(self.ceiling_port)])
         self.wait_ready()
 
+    def stop_anchor(self) -> None:
+        """The anchor gone once measured: its pool's connections back to the server."""
+        process = self.processes.pop("anchor", None)
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=60)
+
     def restart(self, app: str) -> None:
         """Stop and start one application (to measure it idle and fresh)."""
         process = self.processes.pop(app)
