@@ -144,7 +144,8 @@ def demo(settings: GatewaySettings) -> dict[str, Any]:
     return saved
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The commands and their arguments, as the module's docstring lists them."""
     parser = argparse.ArgumentParser(
         prog="strata", description=__doc__.splitlines()[0] if __doc__ else None
     )
@@ -184,13 +185,15 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     demo_cmd = commands.add_parser("demo", help="create the demo tenant once and load demo data")
     demo_cmd.add_argument("--quiet", action="store_true")
+    return parser
 
-    args = parser.parse_args(argv)
-    configure_logging(service="strata", json=False)  # on stderr: stdout is for the JSON
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise
+
+def load_settings() -> GatewaySettings:
+    """The gateway's settings from the environment and the local env file, or an exit
+    that names what is missing and where it looked."""
     env_file = load_env_file()
     try:
-        settings = GatewaySettings()
+        return GatewaySettings()
     except ValidationError as exc:
         prefix = "STRATA_" if exc.title == "PlatformSettings" else "GATEWAY_"
         missing = ", ".join(
@@ -202,37 +205,71 @@ def main(argv: Sequence[str] | None = None) -> None:
             "Run `make migrate` in the repository (it writes var/strata.env), run strata "
             f"from the repository's directory, or set {ENV_FILE_VARIABLE}."
         ) from None
-    if args.command == "migrate":
-        migrate_all()
-    elif args.command == "tenant" and args.action == "create":
-        created: TenantCreated = _run(
-            settings, lambda s: access_service.create_tenant(s, args.name, args.language)
+
+
+def _migrate(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    migrate_all()
+
+
+def _tenant_create(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    created: TenantCreated = _run(
+        settings, lambda s: access_service.create_tenant(s, args.name, args.language)
+    )
+    _print(created)
+
+
+def _tenant_list(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    _print(_run(settings, access_service.list_tenants))
+
+
+def _key_create(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    body = ApiKeyCreate(
+        name=args.name, roles=[Role(r) for r in args.role], employee_id=args.employee_id
+    )
+    _print(_run(settings, lambda s: access_service.create_key(s, args.tenant, body), args.tenant))
+
+
+def _key_list(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    _print(_run(settings, access_service.list_all_keys, args.tenant))
+
+
+def _key_revoke(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    _print(_run(settings, lambda s: access_service.revoke_key(s, args.key_id), args.tenant))
+
+
+def _demo(settings: GatewaySettings, args: argparse.Namespace) -> None:
+    saved = demo(settings)
+    if not args.quiet:
+        base = f"http://{settings.host}:{settings.port}"
+        print(
+            f"\nStrata: docs at {base}/docs\n"
+            f"Demo tenant {saved['tenant_id']}\n"
+            f"Demo admin key (development only): {saved['admin_key']}\n"
+            f'Try: curl -H "Authorization: Bearer {saved["admin_key"]}" '
+            f"{base}/api/v1/goals/me\n"
         )
-        _print(created)
-    elif args.command == "tenant":
-        _print(_run(settings, access_service.list_tenants))
-    elif args.command == "key" and args.action == "create":
-        body = ApiKeyCreate(
-            name=args.name, roles=[Role(r) for r in args.role], employee_id=args.employee_id
-        )
-        _print(
-            _run(settings, lambda s: access_service.create_key(s, args.tenant, body), args.tenant)
-        )
-    elif args.command == "key" and args.action == "list":
-        _print(_run(settings, access_service.list_all_keys, args.tenant))
-    elif args.command == "key":
-        _print(_run(settings, lambda s: access_service.revoke_key(s, args.key_id), args.tenant))
-    elif args.command == "demo":
-        saved = demo(settings)
-        if not args.quiet:
-            base = f"http://{settings.host}:{settings.port}"
-            print(
-                f"\nStrata: docs at {base}/docs\n"
-                f"Demo tenant {saved['tenant_id']}\n"
-                f"Demo admin key (development only): {saved['admin_key']}\n"
-                f'Try: curl -H "Authorization: Bearer {saved["admin_key"]}" '
-                f"{base}/api/v1/goals/me\n"
-            )
+
+
+Command = Callable[[GatewaySettings, argparse.Namespace], None]
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("migrate", None): _migrate,
+    ("tenant", "create"): _tenant_create,
+    ("tenant", "list"): _tenant_list,
+    ("key", "create"): _key_create,
+    ("key", "list"): _key_list,
+    ("key", "revoke"): _key_revoke,
+    ("demo", None): _demo,
+}
+"""What each (command, action) runs; the parser admits no other pair."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    configure_logging(service="strata", json=False)  # on stderr: stdout is for the JSON
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision otherwise
+    settings = load_settings()
+    COMMANDS[(args.command, getattr(args, "action", None))](settings, args)
 
 
 if __name__ == "__main__":

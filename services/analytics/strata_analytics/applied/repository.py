@@ -5,7 +5,6 @@ import uuid
 from typing import Any
 
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.applied.models import (
     Compensation,
@@ -18,11 +17,14 @@ from strata_analytics.applied.models import (
 )
 from strata_analytics.projections.models import CampaignView, RatingFact
 from strata_analytics.results.models import OverallResult
+from strata_kit.repository import Repository
 
 
-class AppliedRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class AppliedRepository(Repository[RecommendationRun]):
+    """The runs (the aggregate root: `get`, `get_many`, `add` from the base) and the rows
+    they are computed from and propose."""
+
+    model = RecommendationRun
 
     # --- compensation -----------------------------------------------------------------
 
@@ -54,11 +56,7 @@ class AppliedRepository:
     # --- runs and recommendations -----------------------------------------------------
 
     async def run(self, run_id: uuid.UUID) -> RecommendationRun | None:
-        return (
-            await self.session.exec(
-                select(RecommendationRun).where(col(RecommendationRun.id) == run_id)
-            )
-        ).first()
+        return await self.get(run_id)
 
     def runs_statement(self, kind: str | None, cycle_id: uuid.UUID | None) -> Any:
         statement = select(RecommendationRun)

@@ -3,24 +3,20 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.ingest.models import IngestedEvent
 from strata_analytics.models import ConsumerCursor, Job
 from strata_contracts.analytics.ingest import IngestedEventRead
 from strata_contracts.pagination import Page
 from strata_kit.pagination import PageParams, paginate
+from strata_kit.repository import Repository
 
 
-class IngestRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class IngestRepository(Repository[IngestedEvent]):
+    model = IngestedEvent
 
     async def exists(self, tenant_id: uuid.UUID, event_id: uuid.UUID) -> bool:
         return await self.session.get(IngestedEvent, (tenant_id, event_id)) is not None
-
-    def add(self, row: IngestedEvent) -> None:
-        self.session.add(row)
 
     async def per_source(self) -> list[tuple[str, int, datetime | None, datetime | None]]:
         statement = select(
@@ -58,7 +54,7 @@ class IngestRepository:
     async def cursor(self, name: str) -> ConsumerCursor | None:
         return await self.session.get(ConsumerCursor, name)
 
-    async def page(self, params: PageParams, types: list[str]) -> Page[IngestedEventRead]:
+    async def events_page(self, params: PageParams, types: list[str]) -> Page[IngestedEventRead]:
         statement = select(IngestedEvent)
         if types:
             statement = statement.where(col(IngestedEvent.type).in_(types))

@@ -73,7 +73,7 @@ class IngestService:
     async def events(
         self, session: AsyncSession, params: PageParams, types: list[str]
     ) -> Page[IngestedEventRead]:
-        return await IngestRepository(session).page(params, types)
+        return await IngestRepository(session).events_page(params, types)
 
 
 ingest_service = IngestService()

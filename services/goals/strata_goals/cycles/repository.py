@@ -7,19 +7,14 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.vocabulary import Cadence, CyclePhase
 from strata_goals.cycles.models import Cycle, CyclePhaseChange
-from strata_goals.queries import session_tenant
+from strata_kit.repository import Repository
 
 
-class CycleRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, cycle_id: uuid.UUID) -> Cycle | None:
-        return await self.session.get(Cycle, (session_tenant(self.session), cycle_id))
+class CycleRepository(Repository[Cycle]):
+    model = Cycle
 
     def list_statement(self, *, phase: CyclePhase | None) -> Select[Any]:
         stmt = select(Cycle)

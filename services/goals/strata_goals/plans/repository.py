@@ -8,21 +8,19 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.plans import PlanStatus
 from strata_goals.plans.models import Actual, CheckIn, Plan, PlanItem, PlanSignature, PlanVersion
-from strata_goals.queries import chunks, session_tenant
+from strata_goals.queries import chunks
+from strata_kit.repository import Repository
 
 
-class PlanRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class PlanRepository(Repository[Plan]):
+    """Plans (`get`, `get_many`, `add` from the base) and what only a plan owns."""
+
+    model = Plan
 
     # --- plans ---------------------------------------------------------------------------
-
-    async def get(self, plan_id: uuid.UUID) -> Plan | None:
-        return await self.session.get(Plan, (session_tenant(self.session), plan_id))
 
     async def get_for(self, employee_id: uuid.UUID, cycle_id: uuid.UUID) -> Plan | None:
         stmt = select(Plan).where(Plan.employee_id == employee_id, Plan.cycle_id == cycle_id)

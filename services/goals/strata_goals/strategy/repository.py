@@ -7,19 +7,15 @@ from typing import Any
 
 from sqlalchemy import Select, delete
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_contracts.goals.vocabulary import Level
-from strata_goals.queries import chunks, session_tenant
+from strata_goals.queries import chunks
 from strata_goals.strategy.models import Indicator, IndicatorLink, IndicatorTemplate, Objective
+from strata_kit.repository import Repository
 
 
-class ObjectiveRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, objective_id: uuid.UUID) -> Objective | None:
-        return await self.session.get(Objective, (session_tenant(self.session), objective_id))
+class ObjectiveRepository(Repository[Objective]):
+    model = Objective
 
     async def find_by(self, **values: Any) -> Objective | None:
         return (await self.session.exec(select(Objective).filter_by(**values))).first()
@@ -42,12 +38,8 @@ class ObjectiveRepository:
         return stmt
 
 
-class IndicatorRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, indicator_id: uuid.UUID) -> Indicator | None:
-        return await self.session.get(Indicator, (session_tenant(self.session), indicator_id))
+class IndicatorRepository(Repository[Indicator]):
+    model = Indicator
 
     async def find_by(self, **values: Any) -> Indicator | None:
         return (await self.session.exec(select(Indicator).filter_by(**values))).first()
@@ -144,14 +136,8 @@ class IndicatorRepository:
         )
 
 
-class TemplateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, template_id: uuid.UUID) -> IndicatorTemplate | None:
-        return await self.session.get(
-            IndicatorTemplate, (session_tenant(self.session), template_id)
-        )
+class TemplateRepository(Repository[IndicatorTemplate]):
+    model = IndicatorTemplate
 
     async def find_by(self, **values: Any) -> IndicatorTemplate | None:
         return (await self.session.exec(select(IndicatorTemplate).filter_by(**values))).first()
