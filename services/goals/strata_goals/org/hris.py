@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,7 +47,7 @@ from strata_goals.org.rules import (
 from strata_goals.queries import session_tenant, update_rows
 from strata_kit.audit import snapshot
 from strata_kit.db import utcnow
-from strata_kit.errors import InvalidInput, field
+from strata_kit.errors import Conflict, InvalidInput, field
 
 
 @dataclass
@@ -250,12 +251,20 @@ class HrisUpsert:
         )
         writer = BulkRows(session)
         employees = [_employee_row(tenant, c) for c in changes]
-        if batch.new_only:
-            await writer.insert(Employee, employees)
-        else:
-            await writer.upsert_employees(employees)
         opened, closed = _placements(tenant, changes, current, today(), now)
-        await writer.insert(EmployeePlacement, opened)
+        try:
+            if batch.new_only:
+                await writer.insert(Employee, employees)
+            else:
+                await writer.upsert_employees(employees)
+            await writer.insert(EmployeePlacement, opened)
+        except IntegrityError as exc:
+            # Another request created one of these people after the batch was checked (its
+            # external id taken, or its row kept under the other request's id).
+            raise Conflict(
+                "Another request created some of these employees at the same time; "
+                "nothing of this batch was stored. Send the batch again."
+            ) from exc
         await update_rows(session, EmployeePlacement, closed)
         await writer.insert(AuditRecord, _audit_rows(tenant, identity, changes, now))
         await writer.insert(OutboxEvent, _event_rows(tenant, changes, now))

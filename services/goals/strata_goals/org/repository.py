@@ -320,5 +320,8 @@ class BulkRows:
             index_elements=[_EMPLOYEE.c.tenant_id, _EMPLOYEE.c.external_id],
             set_={name: stmt.excluded[name] for name in _EMPLOYEE_UPSERTED_COLUMNS}
             | {"version": _EMPLOYEE.c.version + 1},
+            # Only the row the batch checked: one another request created meanwhile under
+            # the same external id keeps its values (the batch then fails as a conflict).
+            where=_EMPLOYEE.c.id == stmt.excluded.id,
         )
         await self.session.exec(stmt, params=list(rows))

@@ -2,6 +2,7 @@
 of people: 1,000 cost what 10 cost (issue 13.3)."""
 
 import uuid
+from typing import Any
 
 from sqlmodel import func, select
 
@@ -144,3 +145,47 @@ class TestPositionRoundTrips:
         again = await api.call("POST", "/positions/bulk-upsert", posts("b", 500), expect=200)
         assert (again["created"], again["unchanged"]) == (0, 500)
         assert again["ids"] == more["ids"]
+
+
+class TestBatchesAtTheSameTime:
+    """Another request creates one of the batch's new people between the batch's check and
+    its write: the batch is refused as a conflict (409, retry), not a 500, and stores
+    nothing; the other request's row is kept as it wrote it."""
+
+    async def race(self, api, monkeypatch, batch: list[dict]) -> Any:
+        from strata_goals.org import hris
+
+        checked = hris.check_batch
+        raced: list[bool] = []
+
+        async def check_then_race(session, data, new_id):
+            result = await checked(session, data, new_id)
+            if not raced:
+                raced.append(True)
+                other = [{**people("r", 1)[0], "name": "Written meanwhile"}]
+                await api.call("POST", "/employees/bulk-upsert", {"items": other}, expect=200)
+            return result
+
+        monkeypatch.setattr(hris, "check_batch", check_then_race)
+        return await api.client.post(
+            "/api/v1/goals/employees/bulk-upsert", json={"items": batch}, headers=api.headers
+        )
+
+    async def stored(self, db_session) -> dict[str, str]:
+        rows = (await db_session.exec(select(Employee))).all()
+        return {e.external_id: e.name for e in rows}
+
+    async def test_a_batch_of_new_people(self, api, monkeypatch, db_session):
+        await api.call("POST", "/org-units/bulk-upsert", UNITS, expect=200)
+        response = await self.race(api, monkeypatch, people("r", 3))
+        assert response.status_code == 409, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert await self.stored(db_session) == {"r0": "Written meanwhile"}
+
+    async def test_a_batch_that_also_updates(self, api, monkeypatch, db_session):
+        await api.call("POST", "/org-units/bulk-upsert", UNITS, expect=200)
+        await api.call("POST", "/employees/bulk-upsert", {"items": people("k", 1)}, expect=200)
+        batch = [*people("r", 3), {**people("k", 1)[0], "name": "Renamed"}]
+        response = await self.race(api, monkeypatch, batch)
+        assert response.status_code == 409, response.text
+        assert await self.stored(db_session) == {"k0": "Person 0", "r0": "Written meanwhile"}
