@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel
 
 from strata_analytics.fairness.repository import RatingColumns
 from strata_analytics.ratings.anonymity import (
@@ -82,7 +81,7 @@ class Scope:
     row_group: npt.NDArray[np.int32]
     """Per row of `rows`: its group (an index into `groups`)."""
     scale: Scale | None
-    reports: dict[tuple[object, ...], BaseModel] = field(default_factory=dict, compare=False)
+    reports: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False)
     """Reports computed from this scope, kept with it in the cache (same version)."""
 
     @property

@@ -5,10 +5,8 @@
 import time
 import uuid
 from collections.abc import Callable
-from typing import cast
 
 import structlog
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from strata_analytics.fairness.compute import (
@@ -20,22 +18,13 @@ from strata_analytics.fairness.compute import (
 )
 from strata_analytics.fairness.exceptions import CampaignNotFound
 from strata_analytics.fairness.repository import FairnessRepository
+from strata_analytics.fairness.wire import Served
 from strata_analytics.ratings.cache import RatingsCache, generation, ratings_cache
-from strata_contracts.analytics.fairness import (
-    RaterBiasReport,
-    ReliabilityReport,
-    StandardisedReport,
-)
 from strata_contracts.problem import FieldProblem
 from strata_kit.db import NO_TENANT
 from strata_kit.errors import InvalidInput
 
 log = structlog.get_logger()
-
-
-REPORT_BYTES_PER_ROW = 1500
-"""What one row of a kept report costs in memory (a pydantic model of ~20 fields), for the
-cache's budget; measured with tracemalloc on a cycle's raters."""
 
 
 class FairnessService:
@@ -91,50 +80,54 @@ class FairnessService:
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None,
         name: tuple[object, ...],
-        compute: Callable[[Scope], BaseModel],
-    ) -> BaseModel:
-        """A report of the scope, computed once per version of its ratings."""
+        compute: Callable[[Scope], Served],
+    ) -> Served:
+        """A report of the scope, computed once per version of its ratings and kept with
+        the scope as JSON (`fairness.wire`)."""
         scope = await self._scope(session, campaign_id, cycle_id)
-        report = scope.reports.get(name)
-        if report is None:
-            report = compute(scope)
-            scope.reports[name] = report
-            rows = getattr(report, "raters", None) or getattr(report, "groups", [])
+        served = scope.reports.get(name)
+        if not isinstance(served, Served):
+            started = time.perf_counter()
+            served = compute(scope)
+            scope.reports[name] = served
             tenant = session.info.get("tenant_id", NO_TENANT)
-            self.cache.grow(
-                ("fairness", tenant, campaign_id, cycle_id), REPORT_BYTES_PER_ROW * len(rows)
+            self.cache.grow(("fairness", tenant, campaign_id, cycle_id), served.nbytes)
+            log.info(
+                "fairness.report",
+                report=name[0],
+                rows=len(served.rows),
+                compute_s=round(time.perf_counter() - started, 3),
             )
-        return report
+        return served
 
     async def bias(
-        self,
-        session: AsyncSession,
-        campaign_id: uuid.UUID | None,
-        cycle_id: uuid.UUID | None,
-    ) -> RaterBiasReport:
-        report = await self._report(
+        self, session: AsyncSession, campaign_id: uuid.UUID | None, cycle_id: uuid.UUID | None
+    ) -> Served:
+        """Rater bias, kept as JSON rows sorted by `rater_key`."""
+        return await self._report(
             session,
             campaign_id,
             cycle_id,
             ("raters",),
-            lambda scope: bias_report(scope, campaign_id, cycle_id),
+            lambda scope: Served.of(bias_report(scope, campaign_id, cycle_id), "raters", RATER),
         )
-        return cast(RaterBiasReport, report)
 
     async def standardised(
         self,
         session: AsyncSession,
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None = None,
-    ) -> StandardisedReport:
-        report = await self._report(
+    ) -> Served:
+        """Standardised group means, kept as JSON rows sorted by campaign, ratee, group."""
+        return await self._report(
             session,
             campaign_id,
             cycle_id,
             ("standardised",),
-            lambda scope: standardised_report(scope, campaign_id, cycle_id),
+            lambda scope: Served.of(
+                standardised_report(scope, campaign_id, cycle_id), "groups", GROUP
+            ),
         )
-        return cast(StandardisedReport, report)
 
     async def reliability(
         self,
@@ -142,20 +135,25 @@ class FairnessService:
         campaign_id: uuid.UUID | None,
         target: float,
         cycle_id: uuid.UUID | None = None,
-    ) -> ReliabilityReport:
+    ) -> Served:
         if not 0 < target < 1:
             raise InvalidInput(
                 "The target reliability is a fraction.",
                 errors=[FieldProblem(pointer="/query/target", detail="must be in (0, 1)")],
             )
-        report = await self._report(
+        return await self._report(
             session,
             campaign_id,
             cycle_id,
             ("reliability", target),
-            lambda scope: reliability_report(scope, campaign_id, cycle_id, target),
+            lambda scope: Served.of(
+                reliability_report(scope, campaign_id, cycle_id, target), "groups", GROUP
+            ),
         )
-        return cast(ReliabilityReport, report)
+
+
+RATER = ("rater_key",)
+GROUP = ("campaign_id", "ratee_id", "relationship")
 
 
 fairness_service = FairnessService()

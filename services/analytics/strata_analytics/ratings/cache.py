@@ -217,8 +217,15 @@ class RatingsCache:
         return len(self._entries)
 
 
-DEFAULT_BUDGET_BYTES = 256 << 20
-DEFAULT_IDLE_SECONDS = 300.0
+DEFAULT_BUDGET_BYTES = 192 << 20
+DEFAULT_IDLE_SECONDS = 120.0
 
 ratings_cache = RatingsCache(DEFAULT_BUDGET_BYTES, DEFAULT_IDLE_SECONDS)
 """The process's cache; `main.create_app` sets its budget from the settings."""
+
+
+async def sweep(cache: RatingsCache, every_seconds: float) -> None:
+    """Forget idle entries even when no request comes (an idle replica shrinks back)."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        cache.forget_idle()
