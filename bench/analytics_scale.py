@@ -84,22 +84,9 @@ def run(
     token: dict[str, str],
     repeat: int = 3,
 ) -> dict[str, Any]:
-    strata: dict[str, Any] = {}
-    answers: dict[str, Any] = {}
     memory_before = stack.memory()["analytics"]
     started = time.monotonic()
-    paths = {name: f"/api/v1/analytics/fairness/{name}?cycle_id={cycle_id}" for name in ENDPOINTS}
-    cold = {name: _timed(stack.url("analytics") + paths[name], token, 1) for name in ENDPOINTS}
-    for name in ENDPOINTS:
-        direct = _timed(stack.url("analytics") + paths[name], token, repeat)
-        gateway = _timed(stack.url() + paths[name], api_key, repeat)
-        answers[name] = direct.pop("body")
-        gateway.pop("body")
-        first = cold[name]
-        if first.pop("body") != answers[name]:
-            raise SystemExit(f"bench: {name} answered differently cold and warm")
-        strata[name] = {"cold": first, "direct": direct, "gateway": gateway}
-        print(f"bench: fairness {name}: {strata[name]}", flush=True)
+    strata, answers = _strata(stack, cycle_id, api_key, token, repeat)
     memory_after = stack.memory()["analytics"]
 
     load_s, (frame, labels) = _best(repeat, lambda: _load(stack, tenant_id, cycle_id))
@@ -172,6 +159,27 @@ def _targets(ratios: dict[str, float], memory: dict[str, Any]) -> list[dict[str,
     for target, measured, met in rows:
         print(f"bench: target {target}: {measured} {'met' if met else 'NOT met'}", flush=True)
     return [{"target": t, "measured": m, "met": ok} for t, m, ok in rows]
+
+
+def _strata(
+    stack: BenchStack, cycle_id: str, api_key: dict[str, str], token: dict[str, str], repeat: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each endpoint cold (first calls, in order), then warm direct and through the gateway."""
+    strata: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    paths = {name: f"/api/v1/analytics/fairness/{name}?cycle_id={cycle_id}" for name in ENDPOINTS}
+    cold = {name: _timed(stack.url("analytics") + paths[name], token, 1) for name in ENDPOINTS}
+    for name in ENDPOINTS:
+        direct = _timed(stack.url("analytics") + paths[name], token, repeat)
+        gateway = _timed(stack.url() + paths[name], api_key, repeat)
+        answers[name] = direct.pop("body")
+        gateway.pop("body")
+        first = cold[name]
+        if first.pop("body") != answers[name]:
+            raise SystemExit(f"bench: {name} answered differently cold and warm")
+        strata[name] = {"cold": first, "direct": direct, "gateway": gateway}
+        print(f"bench: fairness {name}: {strata[name]}", flush=True)
+    return strata, answers
 
 
 def _timed(url: str, headers: dict[str, str], repeat: int) -> dict[str, Any]:

@@ -27,6 +27,10 @@ from strata_analytics.ratings.anonymity import (
     publishable_mask,
 )
 from strata_analytics.stats import (
+    Icc,
+    Population,
+    RaterBias,
+    RaterNorms,
     Scale,
     group_summary,
     icc,
@@ -210,6 +214,25 @@ def bias_report(
     bias = rater_bias(sums)
     norms = rater_norms(sums)
     pop = population(sums)
+    raters = _rater_rows(rows, bias, norms, scope.relationship_code(SUPERVISOR))
+    # Codes follow the sorted rater keys, so the raters come out sorted by key. Rows are
+    # plain dicts validated in one pass (tens of thousands of them for a cycle).
+    return RaterBiasReport.model_validate(
+        dict(empty)
+        | {
+            "scale_min": int(scale.low),
+            "scale_max": int(scale.high),
+            "population": _population(pop),
+            "shrinkage_k": num(norms.k),
+            "raters": raters,
+        }
+    )
+
+
+def _rater_rows(
+    rows: RatingColumns, bias: RaterBias, norms: RaterNorms, supervisor: int
+) -> list[dict[str, object]]:
+    """One plain dict per rater (validated with the report in one pass)."""
     # Which relationships each rater rated in (a raters x relationships table).
     width = max(len(rows.relationships), 1)
     rated_as = (
@@ -217,7 +240,6 @@ def bias_report(
         .reshape(-1, width)
         .astype(bool)
     )
-    supervisor = scope.relationship_code(SUPERVISOR)
     codes = bias.rater.tolist()
     columns = {
         name: nums(getattr(bias, name))
@@ -269,26 +291,19 @@ def bias_report(
                 shrunk_sd=shrunk_sd[i],
             )
         )
-    # Codes follow the sorted rater keys, so the raters come out sorted by key. Rows are
-    # plain dicts validated in one pass (tens of thousands of them for a cycle).
-    return RaterBiasReport.model_validate(
-        dict(empty)
-        | {
-            "scale_min": int(scale.low),
-            "scale_max": int(scale.high),
-            "population": PopulationRead(
-                raters=pop.raters,
-                ratings=pop.ratings,
-                mean=num(pop.mean),
-                sd=num(pop.sd),
-                pair_mean=num(pop.pair_mean),
-                pair_sd=num(pop.pair_sd),
-                midpoint_share=num(pop.midpoint_share),
-                halo_sd=num(pop.halo_sd),
-            ),
-            "shrinkage_k": num(norms.k),
-            "raters": raters,
-        }
+    return raters
+
+
+def _population(pop: Population) -> PopulationRead:
+    return PopulationRead(
+        raters=pop.raters,
+        ratings=pop.ratings,
+        mean=num(pop.mean),
+        sd=num(pop.sd),
+        pair_mean=num(pop.pair_mean),
+        pair_sd=num(pop.pair_sd),
+        midpoint_share=num(pop.midpoint_share),
+        halo_sd=num(pop.halo_sd),
     )
 
 
@@ -389,23 +404,7 @@ def reliability_report(
             # Each rater's mean of a ratee is one score; ratees are the groups.
             pairs = pair_scores(rater, group, scores)
             result = icc(pairs.ratee, pairs.score, anonymity_threshold=group_k)
-            needed = (
-                raters_needed(result.icc1, target)
-                if result.icc1 is not None and result.icc1 <= 1
-                else None
-            )
-            relationships.append(
-                IccRead(
-                    relationship=rows.relationships[relationship],
-                    icc1=num(result.icc1),
-                    icc2=num(result.icc2),
-                    ratees=result.groups,
-                    excluded_ratees=result.excluded_groups,
-                    raters_needed=needed.raters if needed else None,
-                    raters_needed_exact=num(needed.exact) if needed else None,
-                    reason=str(result.reason) if result.reason else None,
-                )
-            )
+            relationships.append(_icc_read(rows.relationships[relationship], result, target))
             item = rows.item[subset]
             agreement = rwg(
                 group, rater, scores, scale=scale, anonymity_threshold=group_k, item=item
@@ -423,8 +422,46 @@ def reliability_report(
                     group, item, scores, level=level, anonymity_threshold=group_k
                 )
                 out[alpha.group] = alpha.alpha
-    fallback = _group_reasons(groups)
     stats = (nums(rwg_j), nums(alpha_interval), nums(alpha_ordinal))
+    out_groups = _reliability_rows(labels, groups, reached, reason, (raters, items), stats)
+    return ReliabilityReport.model_validate(
+        {
+            "campaign_id": campaign_id,
+            "cycle_id": cycle_id,
+            "anonymity_threshold": k if scope.ratings else None,
+            "target": target,
+            "relationships": relationships,
+            "groups": out_groups,
+        }
+    )
+
+
+def _icc_read(relationship: str, result: Icc, target: float) -> IccRead:
+    needed = (
+        raters_needed(result.icc1, target) if result.icc1 is not None and result.icc1 <= 1 else None
+    )
+    return IccRead(
+        relationship=relationship,
+        icc1=num(result.icc1),
+        icc2=num(result.icc2),
+        ratees=result.groups,
+        excluded_ratees=result.excluded_groups,
+        raters_needed=needed.raters if needed else None,
+        raters_needed_exact=num(needed.exact) if needed else None,
+        reason=str(result.reason) if result.reason else None,
+    )
+
+
+def _reliability_rows(
+    labels: RatingColumns,
+    groups: GroupColumns,
+    reached: npt.NDArray[np.bool_],
+    reason: npt.NDArray[np.object_],
+    counts: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    stats: tuple[list[float | None], list[float | None], list[float | None]],
+) -> list[dict[str, object]]:
+    """One plain dict per group: its agreement figures, or why it is withheld."""
+    fallback = _group_reasons(groups)
     out_groups = []
     for i, (campaign, ratee, relationship, shown, why, n_raters, n_items) in enumerate(
         zip(
@@ -433,8 +470,8 @@ def reliability_report(
             groups.relationship.tolist(),
             reached.tolist(),
             reason.tolist(),
-            raters.tolist(),
-            items.tolist(),
+            counts[0].tolist(),
+            counts[1].tolist(),
             strict=True,
         )
     ):
@@ -452,13 +489,4 @@ def reliability_report(
                 alpha_ordinal=stats[2][i] if shown else None,
             )
         )
-    return ReliabilityReport.model_validate(
-        {
-            "campaign_id": campaign_id,
-            "cycle_id": cycle_id,
-            "anonymity_threshold": k if scope.ratings else None,
-            "target": target,
-            "relationships": relationships,
-            "groups": out_groups,
-        }
-    )
+    return out_groups
