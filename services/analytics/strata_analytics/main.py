@@ -1,7 +1,9 @@
 import asyncio
 import contextlib
+import gc
 
 from fastapi import FastAPI
+from sqlalchemy.orm import configure_mappers
 
 import strata_analytics
 from strata_analytics.applied.amend import REPROPOSE, Repropose
@@ -9,6 +11,7 @@ from strata_analytics.applied.endpoints import router as applied_router
 from strata_analytics.audit.endpoints import router as audit_router
 from strata_analytics.calibration.endpoints import router as calibration_router
 from strata_analytics.exports.endpoints import router as exports_router
+from strata_analytics.fairness.compute import warm_up
 from strata_analytics.fairness.endpoints import router as fairness_router
 from strata_analytics.groups.endpoints import router as groups_router
 from strata_analytics.ingest.endpoints import router as ingest_router
@@ -46,6 +49,12 @@ def _ratings_cache(settings: AnalyticsSettings) -> tuple[Hook, Hook]:
     ratings_cache.configure(budget_bytes=settings.ratings_cache_bytes, idle_seconds=idle)
 
     async def start(app: FastAPI) -> None:
+        # Paid once here rather than by the first request: mapper configuration and the
+        # statistics' first calls; then the start-up objects leave the garbage collector's
+        # scans (a report of thousands of rows otherwise triggers full collections of them).
+        configure_mappers()
+        warm_up()
+        gc.freeze()
         app.state.ratings_cache_sweep = asyncio.create_task(sweep(ratings_cache, idle / 4))
 
     async def stop(app: FastAPI) -> None:
