@@ -19,7 +19,7 @@ from strata_analytics.ingest.rebuild import KIND as REBUILD
 from strata_analytics.ingest.rebuild import Rebuild
 from strata_analytics.ingest.service import CONSUMER, ingest_service
 from strata_analytics.models import ConsumerCursor, Job, OutboxEvent
-from strata_analytics.ratings.cache import ratings_cache, sweep
+from strata_analytics.ratings.cache import configure_allocator, ratings_cache, sweep
 from strata_analytics.ratings.pull import KIND as PULL_RATINGS
 from strata_analytics.ratings.pull import PullRatings
 from strata_analytics.reports.endpoints import router as reports_router
@@ -52,6 +52,7 @@ def _ratings_cache(settings: AnalyticsSettings) -> tuple[Hook, Hook]:
         # Paid once here rather than by the first request: mapper configuration and the
         # statistics' first calls; then the start-up objects leave the garbage collector's
         # scans (a report of thousands of rows otherwise triggers full collections of them).
+        configure_allocator()
         configure_mappers()
         warm_up()
         gc.freeze()

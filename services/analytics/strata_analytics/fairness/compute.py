@@ -13,7 +13,7 @@ service keeps a scope in the ratings cache and computes each report from it once
 import math
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -97,9 +97,12 @@ class Scope:
         return self.rows.nbytes + int(self.row_group.nbytes) + group_arrays
 
     @property
-    def target(self) -> npt.NDArray[np.int64]:
-        """Per row: the rater's target, a ratee within one campaign."""
-        return self.rows.campaign * np.int64(max(len(self.rows.ratees), 1)) + self.rows.ratee
+    def target(self) -> npt.NDArray[np.signedinteger[Any]]:
+        """Per row: the rater's target, a ratee within one campaign (32-bit when it fits)."""
+        width = max(len(self.rows.ratees), 1)
+        if (len(self.rows.campaigns) + 1) * width < 1 << 31:
+            return self.rows.campaign * np.int32(width) + self.rows.ratee
+        return self.rows.campaign * np.int64(width) + self.rows.ratee
 
     def relationship_code(self, name: str) -> int:
         labels = self.rows.relationships
@@ -146,11 +149,18 @@ def build_scope(everything: RatingColumns) -> Scope:
             index = index[key == key[chosen]]
         else:
             index = index[:0]
+    rows = everything.take(index)
+    if scale is not None:  # one scale left: a constant, kept as a view of one value
+        rows = replace(
+            rows,
+            scale_min=np.broadcast_to(np.int32(scale.low), (rows.size,)),
+            scale_max=np.broadcast_to(np.int32(scale.high), (rows.size,)),
+        )
     return Scope(
         ratings=everything.size,
         threshold=int(everything.threshold.max()) if everything.size else 1,
         groups=_compact(groups),
-        rows=everything.take(index),
+        rows=rows,
         row_group=groups.row_group[index].astype(np.int32),
         scale=scale,
     )
@@ -189,18 +199,17 @@ def bias_report(
     # Raters with fewer than k ratees would be singled out by their row: they enter no
     # rater-level figure (not even the population, which minus the rows shown would
     # give them back), and are only counted.
+    target = scope.target
     linkable = linkable_raters(
         rows.rater,
-        scope.target,
+        target,
         rows.threshold,
         rows.relationship != scope.relationship_code(SUPERVISOR),
     )
     withheld = int(np.unique(rows.rater[linkable]).size)
     if linkable.any():
         rows = rows.take(np.flatnonzero(~linkable))
-        target = scope.target[~linkable]
-    else:
-        target = scope.target
+        target = target[~linkable]
     empty = empty.model_copy(update={"withheld_raters": withheld})
     if not rows.size:
         return empty
@@ -211,6 +220,7 @@ def bias_report(
         dimension=rows.competency,
         scale=scale,
     )
+    del target, linkable
     bias = rater_bias(sums)
     norms = rater_norms(sums)
     pop = population(sums)

@@ -62,7 +62,12 @@ class RatingColumns:
     @property
     def nbytes(self) -> int:
         """Bytes held by the arrays and (roughly) the labels, for the cache's budget."""
-        arrays = sum(int(getattr(self, name).nbytes) for name in _ARRAYS)
+        # A constant column is a broadcast view (stride 0): it holds one value.
+        arrays = sum(
+            int(getattr(self, name).nbytes)
+            for name in _ARRAYS
+            if getattr(self, name).strides != (0,)
+        )
         labels = 100 * (len(self.campaigns) + len(self.ratees) + len(self.raters))
         return arrays + labels + 200 * len(self.supervisor_employee)
 
@@ -339,6 +344,7 @@ class _Codes:
         rank = np.empty(self.code.size, dtype=np.int32)
         rank[self.code] = np.arange(self.code.size, dtype=np.int32)
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.int32)
+        self.parts.clear()  # the chunks are in `codes` now
         keys = list(zip(self.hi.tolist(), self.lo.tolist(), strict=True))
         return keys, rank[codes]
 

@@ -89,14 +89,33 @@ def _watch_end(session: Session) -> None:
         _bump()
 
 
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    return None if name is None else ctypes.CDLL(name)
+
+
 def _release_memory() -> None:
     """Give freed heap back to the system (glibc keeps large freed blocks otherwise)."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None)
+    trim = getattr(_libc(), "malloc_trim", None)
     if trim is not None:
         trim(0)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD_BYTES = 1 << 20
+
+
+def configure_allocator() -> None:
+    """Large blocks (a column of a scope, a statistic's temporary) get their own mapping,
+    returned to the system the moment they are freed. glibc's default raises that
+    threshold after the first free of a large block, so the next million-row temporaries
+    land in the heap, where freed space is reused badly and is not returned: resident
+    memory then climbs above what is live. A fixed threshold (glibc only; elsewhere a
+    no-op) keeps the peak and the idle size close to the live data."""
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_BYTES)
 
 
 @dataclass
