@@ -244,11 +244,13 @@ def assert_close(got: Any, want: Any, tolerance: float, where: str = "") -> None
     if isinstance(want, float) and isinstance(got, float):
         assert abs(got - want) <= tolerance, (where, got, want)
     elif isinstance(want, dict):
-        assert isinstance(got, dict) and got.keys() == want.keys(), where
+        assert isinstance(got, dict), where
+        assert got.keys() == want.keys(), where
         for key in want:
             assert_close(got[key], want[key], tolerance, f"{where}/{key}")
     elif isinstance(want, list):
-        assert isinstance(got, list) and len(got) == len(want), where
+        assert isinstance(got, list), where
+        assert len(got) == len(want), where
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             assert_close(g, w, tolerance, f"{where}/{i}")
     else:
@@ -301,11 +303,15 @@ class TestSameAnswersAsBefore:
         hr = identity_headers(Role.HR)
         checked = 0
         for campaign in campaigns:
-            for path, expected in (
-                (f"raters?campaign_id={campaign}", await reference_service.bias(db_session, campaign, None)),
-                (f"standardised?campaign_id={campaign}", await reference_service.standardised(db_session, campaign)),
-                (f"reliability?campaign_id={campaign}&target=0.8", await reference_service.reliability(db_session, campaign, 0.8)),
-            ):  # fmt: skip
+            answers = (
+                ("raters", await reference_service.bias(db_session, campaign, None)),
+                ("standardised", await reference_service.standardised(db_session, campaign)),
+                ("reliability", await reference_service.reliability(db_session, campaign, 0.8)),
+            )
+            for name, expected in answers:
+                path = f"{name}?campaign_id={campaign}" + (
+                    "&target=0.8" if name == "reliability" else ""
+                )
                 body = (await client.get(f"{F}/{path}", headers=hr)).json()
                 assert_close(body, expected.model_dump(mode="json"), 1e-9, path)
                 assert rounded(body, 9) != rounded(body, 4) or not body  # not rounded on the wire
