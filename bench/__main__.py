@@ -3,6 +3,7 @@ scenario with wrk at a fixed concurrency, and write the report under bench/resul
 
     python -m bench [--employees 10000] [--ratings 2000000] [--invitations 5000]
                     [--concurrency 32] [--seconds 20] [--backend auto|postgres|sqlite]
+                    [--only fairness]
 
 PostgreSQL is used when a server answers at STRATA_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres): fresh databases, dropped afterwards.
@@ -42,12 +43,15 @@ def main() -> None:
     parser.add_argument("--backend", choices=["auto", "postgres", "sqlite"], default="auto")
     parser.add_argument(
         "--only",
-        choices=["provision"],
-        help="run one scenario alone on a fresh stack: (g) provisioning 10,000 people",
+        choices=["provision", "fairness"],
+        default=None,
+        help="run one scenario alone: provision is (g), 10,000 people provisioned on a fresh "
+        "stack; fairness is (f), without the wrk scenarios (a)-(e)",
     )
     args = parser.parse_args()
 
-    wrk.wrk_binary()
+    if args.only is None:
+        wrk.wrk_binary()
     note = ""
     backend = args.backend
     if backend == "auto":
@@ -86,7 +90,7 @@ def main() -> None:
             time.sleep(SETTLE_SECONDS)
             idle = stack.memory()
             scenarios = run_scenarios(stack, world, args)
-            provisioned = provision.run(stack, args.employees)
+            provisioned = provision.run(stack, args.employees) if args.only is None else None
             end = stack.memory()
         finally:
             stack.stop()
@@ -120,6 +124,13 @@ def main() -> None:
         "provision": provisioned,
         "memory": {"idle": idle, "end": end},
     }
+    if args.only is not None:
+        # One scenario is not a report to compare runs by: printed and written apart.
+        path = Path(tempfile.gettempdir()) / f"strata-bench-{args.only}-{started_at}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in scenarios["fairness"].items() if k != "checks"}))
+        print(f"bench: wrote {path}")
+        return
     result["ratios"] = report.ratios(scenarios)
     result["targets"] = report.targets(result)
     json_path, md_path = report.write(result)
@@ -153,7 +164,8 @@ def run_scenarios(stack: BenchStack, world: tenant.Tenant, args: Any) -> dict[st
     employee = world.employee_ids[len(world.employee_ids) // 2]
     read = f"/api/v1/goals/employees/{employee}"
     answers = json.dumps({"answers": world.answers})
-    stack.start_anchor(world.tenant_id, employee)
+    if args.only is None:
+        stack.start_anchor(world.tenant_id, employee)
     plan: list[wrk.Scenario] = [
         wrk.Scenario("ceiling", "(a) bare FastAPI constant (ceiling)", stack.ceiling_url,
                      path="/constant"),
@@ -169,7 +181,7 @@ def run_scenarios(stack: BenchStack, world: tenant.Tenant, args: Any) -> dict[st
                      stack.url(), path="/api/v1/goals/employees?limit=100", headers=api_key),
     ]  # fmt: skip
     results: dict[str, Any] = {}
-    for scenario in plan:
+    for scenario in plan if args.only is None else []:
         check = _one_call(scenario)
         print(f"bench: {scenario.name}: one call {check['status']} in {check['ms']} ms", flush=True)
         if scenario.name != "submit_360" and check["status"] != 200:

@@ -20,6 +20,19 @@ class AnalyticsSettings(KitSettings):
         "by the gateway; default: derived from `REVIEWS_PORT`).",
     )
 
+    ratings_cache_bytes: int = Field(
+        default=192 << 20,
+        ge=0,
+        description="Byte budget of the ratings cache: the columns of closed campaigns and "
+        "cycles and the reports computed from them, least recently used dropped first "
+        "(0: no cache, every call reads its ratings; docs/performance.md).",
+    )
+    ratings_cache_idle_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A cached scope unused this long is dropped and its memory returned.",
+    )
+
     def required_upstreams(self) -> dict[str, tuple[str, str]]:
         return {
             **super().required_upstreams(),

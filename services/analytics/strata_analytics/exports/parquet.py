@@ -19,13 +19,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, String, TypeDecorator, Uuid
 
 from strata_analytics.exports.service import ExportTable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow is imported where a Parquet file is written (about 40 MiB resident): a replica
+# that never exports does not carry it (issue 14, idle memory).
 
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
 ROW_GROUP = 1000
@@ -38,7 +42,9 @@ class Field:
     nullable: bool
 
 
-def arrow_type(column_type: Any) -> pa.DataType:
+def arrow_type(column_type: Any) -> "pa.DataType":
+    import pyarrow as pa
+
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
     if isinstance(column_type, Uuid):
@@ -60,7 +66,9 @@ def arrow_type(column_type: Any) -> pa.DataType:
     raise TypeError(f"no Parquet type for {column_type!r}")
 
 
-def arrow_schema(table: ExportTable) -> pa.Schema:
+def arrow_schema(table: ExportTable) -> "pa.Schema":
+    import pyarrow as pa
+
     columns = table.model.__table__.columns  # type: ignore[attr-defined]
     return pa.schema(
         [
@@ -88,6 +96,9 @@ def _typed(value: Any) -> Any:
 async def parquet_bytes(table: ExportTable, objects: AsyncIterator[Any]) -> bytes:
     """The rows (model objects, in export order) as one Parquet file, written a row group
     at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     schema = arrow_schema(table)
     sink = io.BytesIO()
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:

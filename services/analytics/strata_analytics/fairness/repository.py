@@ -26,7 +26,9 @@ from strata_kit.db import session_tenant
 
 log = structlog.get_logger()
 
-Codes = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int32]
+"""Codes and small integers (values, scale bounds, k) are exact in 32 bits: half the memory
+of int64 for a cached scope of millions of ratings (ADR 0009)."""
 
 
 @dataclass(frozen=True)
@@ -57,28 +59,40 @@ class RatingColumns:
     def size(self) -> int:
         return int(self.value.size)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays and (roughly) the labels, for the cache's budget."""
+        # A constant column is a broadcast view (stride 0): it holds one value.
+        arrays = sum(
+            int(getattr(self, name).nbytes)
+            for name in _ARRAYS
+            if getattr(self, name).strides != (0,)
+        )
+        labels = 100 * (len(self.campaigns) + len(self.ratees) + len(self.raters))
+        return arrays + labels + 200 * len(self.supervisor_employee)
+
     def take(self, rows: npt.NDArray[np.int64]) -> "RatingColumns":
         """The same labels, only `rows` (indices, in order)."""
         if rows.size == self.size:  # every row, in order: nothing to copy
             return self
         return replace(
             self,
-            **{
-                name: getattr(self, name)[rows]
-                for name in (
-                    "campaign",
-                    "ratee",
-                    "relationship",
-                    "rater",
-                    "competency",
-                    "item",
-                    "value",
-                    "scale_min",
-                    "scale_max",
-                    "threshold",
-                )
-            },
+            **{name: getattr(self, name)[rows] for name in _ARRAYS},
         )
+
+
+_ARRAYS = (
+    "campaign",
+    "ratee",
+    "relationship",
+    "rater",
+    "competency",
+    "item",
+    "value",
+    "scale_min",
+    "scale_max",
+    "threshold",
+)
 
 
 class FairnessRepository:
@@ -88,6 +102,19 @@ class FairnessRepository:
     async def campaign(self, campaign_id: uuid.UUID) -> CampaignView | None:
         statement = select(CampaignView).where(col(CampaignView.id) == campaign_id)
         return (await self.session.exec(statement)).first()
+
+    async def version(
+        self, *, campaign_id: uuid.UUID | None, cycle_id: uuid.UUID | None
+    ) -> tuple[tuple[Any, ...], ...]:
+        """What a pull changes when it replaces a campaign's ratings, for every campaign in
+        scope: id, row version, when and how many ratings were pulled (`ratings.cache`)."""
+        statement = select(CampaignView)
+        if campaign_id is not None:
+            statement = statement.where(col(CampaignView.id) == campaign_id)
+        if cycle_id is not None:
+            statement = statement.where(col(CampaignView.cycle_id) == cycle_id)
+        rows = (await self.session.exec(statement.order_by(col(CampaignView.id)))).all()
+        return tuple((c.id, c.version, c.updated_at, c.ratings_pulled_at, c.ratings) for c in rows)
 
     async def columns(
         self, *, campaign_id: uuid.UUID | None, cycle_id: uuid.UUID | None
@@ -152,10 +179,10 @@ class FairnessRepository:
             rater=rater_code,
             competency=_factorise_objects(competency)[1],
             item=_factorise_objects(item)[1],
-            value=np.asarray(value, dtype=np.int64),
-            scale_min=np.asarray(low, dtype=np.int64),
-            scale_max=np.asarray(high, dtype=np.int64),
-            threshold=np.asarray(k, dtype=np.int64),
+            value=np.asarray(value, dtype=np.int32),
+            scale_min=np.asarray(low, dtype=np.int32),
+            scale_max=np.asarray(high, dtype=np.int32),
+            threshold=np.asarray(k, dtype=np.int32),
             campaigns=campaigns,
             ratees=ratees,
             relationships=relationships,
@@ -165,7 +192,7 @@ class FairnessRepository:
 
 
 def _empty() -> RatingColumns:
-    none = np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int32)
     return RatingColumns(
         campaign=none,
         ratee=none,
@@ -190,7 +217,7 @@ def _factorise_objects(values: Sequence[Any]) -> tuple[list[Any], Codes]:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     labels, codes = np.unique(array, return_inverse=True)
-    return list(labels), codes.reshape(-1).astype(np.int64)
+    return list(labels), codes.reshape(-1).astype(np.int32)
 
 
 # --- PostgreSQL: one binary COPY of fixed-width rows ---------------------------------------
@@ -255,7 +282,7 @@ _CHUNK = 4 << 20
 
 def _unique_pairs(
     hi: npt.NDArray[np.uint64], lo: npt.NDArray[np.uint64]
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], Codes]:
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Distinct (hi, lo) pairs in sorted order and each row's position among them."""
     distinct, inverse = np.unique(hi, return_inverse=True)
     inverse = inverse.reshape(-1).astype(np.int64)
@@ -314,9 +341,10 @@ class _Codes:
 
     def sorted_codes(self) -> tuple[list[tuple[int, int]], Codes]:
         """Keys in sorted order, and every row's code among them."""
-        rank = np.empty(self.code.size, dtype=np.int64)
-        rank[self.code] = np.arange(self.code.size, dtype=np.int64)
+        rank = np.empty(self.code.size, dtype=np.int32)
+        rank[self.code] = np.arange(self.code.size, dtype=np.int32)
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.int32)
+        self.parts.clear()  # the chunks are in `codes` now
         keys = list(zip(self.hi.tolist(), self.lo.tolist(), strict=True))
         return keys, rank[codes]
 
@@ -360,7 +388,7 @@ async def _postgres_columns(
 
     hashes, campaigns, ratees, competencies, items = (_Codes() for _ in range(5))
     packed: list[npt.NDArray[np.int64]] = []
-    thresholds: list[npt.NDArray[np.int64]] = []
+    thresholds: list[npt.NDArray[np.int32]] = []
     received: list[bytes] = []
     waiting = 0
     header = True
@@ -393,7 +421,7 @@ async def _postgres_columns(
                     chunk[f"{name}_hi"].astype(np.uint64), chunk[f"{name}_lo"].astype(np.uint64)
                 )
             packed.append(chunk["packed"].astype(np.int64))
-            thresholds.append(chunk["threshold"].astype(np.int64))
+            thresholds.append(chunk["threshold"].astype(np.int32))
         rest = data[end:]
         if final:
             if rest != b"\xff\xff":
@@ -418,9 +446,10 @@ async def _postgres_columns(
     if missing:
         log.warning("fairness.columns.portable", reason="ratings changed during the read")
         return None
-    to_rater = np.asarray([by_hash[h] for h in hash_of], dtype=np.int64)
+    to_rater = np.asarray([by_hash[h] for h in hash_of], dtype=np.int32)
     word = np.concatenate(packed) if packed else np.zeros(0, dtype=np.int64)
-    relationship = (word >> 48) - 1
+    packed.clear()
+    relationship = ((word >> 48) - 1).astype(np.int32)
     if (relationship < 0).any():
         log.warning("fairness.columns.portable", reason="ratings changed during the read")
         return None
@@ -433,16 +462,21 @@ async def _postgres_columns(
         rater=to_rater[hash_code],
         competency=competencies.sorted_codes()[1],
         item=items.sorted_codes()[1],
-        value=((word >> 32) & 0xFFFF) - 32768,
-        scale_min=((word >> 16) & 0xFFFF) - 32768,
-        scale_max=(word & 0xFFFF) - 32768,
-        threshold=np.concatenate(thresholds) if thresholds else np.zeros(0, dtype=np.int64),
+        value=_small(word >> 32),
+        scale_min=_small(word >> 16),
+        scale_max=_small(word),
+        threshold=np.concatenate(thresholds) if thresholds else np.zeros(0, dtype=np.int32),
         campaigns=[_uuid(hi, lo) for hi, lo in campaign_labels],
         ratees=[_uuid(hi, lo) for hi, lo in ratee_labels],
         relationships=relationships,
         raters=raters,
         supervisor_employee=named,
     )
+
+
+def _small(word: npt.NDArray[np.int64]) -> Codes:
+    """The 16-bit field in the low bits of `word`, unshifted from its +32768 offset."""
+    return ((word & 0xFFFF) - 32768).astype(np.int32)
 
 
 def _uuid(hi: int, lo: int) -> uuid.UUID:

@@ -1,165 +1,44 @@
-"""Rater bias, standardised scores and reliability, computed with `strata_analytics.stats`
-from publishable ratings only (`ratings.anonymity`): a suppressed group's ratings never
-reach a statistic, and the statistics' own k checks apply on top.
+"""The fairness reports of a campaign or a cycle: one read of its ratings (kept in
+`ratings.cache` while they are unchanged), each report computed once from it
+(`fairness.compute`)."""
 
-The ratings arrive as columns of integer codes (`FairnessRepository.columns`), are filtered
-with `publishable_mask` (the vectorised twin of `publishable`), and every figure is computed
-over all groups at once; Python loops run over raters and groups to build the answer, never
-over ratings. A scope is a campaign or a whole cycle; a rater's target, like a group, is a
-ratee within one campaign (a ratee is rated once per campaign).
-"""
-
-import math
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
 
-import numpy as np
-import numpy.typing as npt
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from strata_analytics.fairness.compute import (
+    Scope,
+    bias_report,
+    build_scope,
+    reliability_report,
+    standardised_report,
+)
 from strata_analytics.fairness.exceptions import CampaignNotFound
-from strata_analytics.fairness.repository import FairnessRepository, RatingColumns
-from strata_analytics.ratings.anonymity import (
-    SUPERVISOR,
-    GroupColumns,
-    Withheld,
-    group_columns,
-    publishable_mask,
-)
-from strata_analytics.stats import (
-    Scale,
-    group_summary,
-    icc,
-    krippendorff_alpha_by_group,
-    linkable_raters,
-    pair_scores,
-    population,
-    rater_bias,
-    rater_norms,
-    rater_sums,
-    raters_needed,
-    rwg,
-    standardise,
-)
-from strata_contracts.analytics.fairness import (
-    IccRead,
-    PopulationRead,
-    RaterBiasReport,
-    ReliabilityReport,
-    StandardisedReport,
-)
+from strata_analytics.fairness.repository import FairnessRepository
+from strata_analytics.fairness.wire import Served
+from strata_analytics.ratings.cache import RatingsCache, generation, ratings_cache
 from strata_contracts.problem import FieldProblem
+from strata_kit.db import NO_TENANT
 from strata_kit.errors import InvalidInput
 
-FloatArray = npt.NDArray[np.float64]
 log = structlog.get_logger()
 
 
-def num(value: float | np.floating | None) -> float | None:
-    """A statistic for the wire: None for NaN or infinity, 4 places."""
-    if value is None:
-        return None
-    number = float(value)
-    return round(number, 4) if math.isfinite(number) else None
-
-
-def nums(values: npt.ArrayLike) -> list[float | None]:
-    """`num` of every element (one list comprehension, no numpy scalar per element)."""
-    return [
-        round(v, 4) if math.isfinite(v) else None
-        for v in np.asarray(values, dtype=np.float64).tolist()
-    ]
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Every rating in scope, its groups' verdicts, and the rows a figure may use."""
-
-    everything: RatingColumns
-    groups: GroupColumns
-    rows: RatingColumns
-    """Publishable ratings on the scope's most used scale."""
-    row_group: npt.NDArray[np.int64]
-    """Per row of `rows`: its group (an index into `groups`)."""
-    scale: Scale | None
-
-    @property
-    def target(self) -> npt.NDArray[np.int64]:
-        """Per row: the rater's target, a ratee within one campaign."""
-        return self.rows.campaign * np.int64(max(len(self.rows.ratees), 1)) + self.rows.ratee
-
-    def relationship_code(self, name: str) -> int:
-        labels = self.rows.relationships
-        return labels.index(name) if name in labels else -1
-
-
-def _scope(everything: RatingColumns) -> _Scope:
-    groups = group_columns(
-        campaign=everything.campaign,
-        ratee=everything.ratee,
-        relationship=everything.relationship,
-        relationships=everything.relationships,
-        rater=everything.rater,
-        threshold=everything.threshold,
-    )
-    keep = publishable_mask(
-        campaign=everything.campaign,
-        ratee=everything.ratee,
-        relationship=everything.relationship,
-        relationships=everything.relationships,
-        rater=everything.rater,
-        item=everything.item,
-        threshold=everything.threshold,
-        groups=groups,
-    )
-    index = np.flatnonzero(keep)
-    scale: Scale | None = None
-    if index.size:
-        # The statistics compare like with like: the most used scale (ties: the first seen).
-        low, high = everything.scale_min[index], everything.scale_max[index]
-        span = np.int64(int(high.max()) - int(high.min()) + 1)
-        key = (low - low.min()) * span + (high - high.min())
-        if int(key.max()) <= 1 << 20:
-            count = np.bincount(key)
-            tied = np.flatnonzero(count == count.max())
-        else:  # scales far apart: sort instead of counting in a huge array
-            keys, counted = np.unique(key, return_counts=True)
-            tied = keys[counted == counted.max()]
-        firsts = [int(np.argmax(key == candidate)) for candidate in tied.tolist()]
-        chosen = min(firsts)
-        scale_low, scale_high = int(low[chosen]), int(high[chosen])
-        if scale_high > scale_low:
-            scale = Scale(scale_low, scale_high)
-            index = index[key == key[chosen]]
-        else:
-            index = index[:0]
-    return _Scope(
-        everything=everything,
-        groups=groups,
-        rows=everything.take(index),
-        row_group=groups.row_group[index],
-        scale=scale,
-    )
-
-
-def _group_reasons(groups: GroupColumns) -> list[str]:
-    """Why a group has no figure when the statistics did not reach it: below k, or every
-    item of it below k (or off the scope's scale)."""
-    below = Withheld.BELOW_THRESHOLD.value
-    items = Withheld.ITEM_BELOW_THRESHOLD.value
-    return [items if shown else below for shown in groups.shown.tolist()]
-
-
 class FairnessService:
+    def __init__(self, cache: RatingsCache = ratings_cache) -> None:
+        self.cache = cache
+
     async def _scope(
         self,
         session: AsyncSession,
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None,
-    ) -> _Scope:
+    ) -> Scope:
+        """The scope's publishable columns: from the cache while the ratings are unchanged,
+        else read once (one COPY) and kept for every statistic (`ratings.cache`)."""
         repo = FairnessRepository(session)
         if campaign_id is None and cycle_id is None:
             raise InvalidInput(
@@ -168,147 +47,69 @@ class FairnessService:
                     FieldProblem(pointer="/query/campaign_id", detail="campaign_id or cycle_id")
                 ],
             )
-        if campaign_id is not None and await repo.campaign(campaign_id) is None:
+        written = generation()  # before the version: a write after it is seen next time
+        campaigns = await repo.version(campaign_id=campaign_id, cycle_id=cycle_id)
+        if campaign_id is not None and not campaigns:
             raise CampaignNotFound(f"No closed campaign {campaign_id} in analytics.")
-        started = time.perf_counter()
-        columns = await repo.columns(campaign_id=campaign_id, cycle_id=cycle_id)
-        read = time.perf_counter()
-        scope = _scope(columns)
-        log.info(
-            "fairness.scope",
-            ratings=columns.size,
-            publishable=scope.rows.size,
-            read_s=round(read - started, 3),
-            filter_s=round(time.perf_counter() - read, 3),
+        tenant = session.info.get("tenant_id", NO_TENANT)
+
+        async def build() -> Scope:
+            started = time.perf_counter()
+            columns = await repo.columns(campaign_id=campaign_id, cycle_id=cycle_id)
+            read = time.perf_counter()
+            scope = build_scope(columns)
+            log.info(
+                "fairness.scope",
+                ratings=columns.size,
+                publishable=scope.rows.size,
+                read_s=round(read - started, 3),
+                filter_s=round(time.perf_counter() - read, 3),
+                cached_bytes=scope.nbytes,
+            )
+            return scope
+
+        key = ("fairness", tenant, campaign_id, cycle_id)
+        scope: Scope = await self.cache.get_or_build(
+            key, (written, campaigns), build, lambda built: built.nbytes
         )
         return scope
 
-    async def bias(
+    async def _report(
         self,
         session: AsyncSession,
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None,
-    ) -> RaterBiasReport:
+        name: tuple[object, ...],
+        compute: Callable[[Scope], Served],
+    ) -> Served:
+        """A report of the scope, computed once per version of its ratings and kept with
+        the scope as JSON (`fairness.wire`)."""
         scope = await self._scope(session, campaign_id, cycle_id)
-        rows, scale = scope.rows, scope.scale
-        empty = RaterBiasReport(
-            cycle_id=cycle_id,
-            campaign_id=campaign_id,
-            scale_min=None,
-            scale_max=None,
-            population=None,
-            shrinkage_k=None,
-            raters=[],
-        )
-        if not rows.size or scale is None:
-            return empty
-        # Raters with fewer than k ratees would be singled out by their row: they enter no
-        # rater-level figure (not even the population, which minus the rows shown would
-        # give them back), and are only counted.
-        linkable = linkable_raters(
-            rows.rater,
-            scope.target,
-            rows.threshold,
-            rows.relationship != scope.relationship_code(SUPERVISOR),
-        )
-        withheld = int(np.unique(rows.rater[linkable]).size)
-        if linkable.any():
-            rows = rows.take(np.flatnonzero(~linkable))
-            target = scope.target[~linkable]
-        else:
-            target = scope.target
-        empty = empty.model_copy(update={"withheld_raters": withheld})
-        if not rows.size:
-            return empty
-        sums = rater_sums(
-            rows.rater,
-            target,
-            rows.value.astype(np.float64),
-            dimension=rows.competency,
-            scale=scale,
-        )
-        bias = rater_bias(sums)
-        norms = rater_norms(sums)
-        pop = population(sums)
-        # Which relationships each rater rated in (a raters x relationships table).
-        width = max(len(rows.relationships), 1)
-        rated_as = (
-            np.bincount(rows.rater * width + rows.relationship, minlength=len(rows.raters) * width)
-            .reshape(-1, width)
-            .astype(bool)
-        )
-        supervisor = scope.relationship_code(SUPERVISOR)
-        codes = bias.rater.tolist()
-        columns = {
-            name: nums(getattr(bias, name))
-            for name in (
-                "mean",
-                "leniency_z",
-                "leniency_d",
-                "sd",
-                "spread_ratio",
-                "midpoint_share",
-                "halo_sd",
-                "halo_ratio",
+        served = scope.reports.get(name)
+        if not isinstance(served, Served):
+            started = time.perf_counter()
+            served = compute(scope)
+            scope.reports[name] = served
+            tenant = session.info.get("tenant_id", NO_TENANT)
+            self.cache.grow(("fairness", tenant, campaign_id, cycle_id), served.nbytes)
+            log.info(
+                "fairness.report",
+                report=name[0],
+                rows=len(served.rows),
+                compute_s=round(time.perf_counter() - started, 3),
             )
-        }
-        weight, shrunk_mean, shrunk_sd = (
-            nums(norms.weight),
-            nums(norms.shrunk_mean),
-            nums(norms.shrunk_sd),
-        )
-        ratees, ratings = bias.ratees.tolist(), bias.ratings.tolist()
-        flags = [bias.lenient.tolist(), bias.severe.tolist(), bias.central_tendency.tolist()]
-        halo = bias.halo.tolist()
-        raters = []
-        for i, code in enumerate(codes):
-            roles = np.flatnonzero(rated_as[code]).tolist()
-            raters.append(
-                dict(
-                    rater_key=rows.raters[code],
-                    supervisor_employee_id=(
-                        rows.supervisor_employee.get(code) if roles == [supervisor] else None
-                    ),
-                    relationships=[rows.relationships[r] for r in roles],
-                    ratees=ratees[i],
-                    ratings=ratings[i],
-                    mean=columns["mean"][i],
-                    leniency_z=columns["leniency_z"][i],
-                    leniency_d=columns["leniency_d"][i],
-                    sd=columns["sd"][i],
-                    spread_ratio=columns["spread_ratio"][i],
-                    midpoint_share=columns["midpoint_share"][i],
-                    halo_sd=columns["halo_sd"][i],
-                    halo_ratio=columns["halo_ratio"][i],
-                    lenient=flags[0][i],
-                    severe=flags[1][i],
-                    central_tendency=flags[2][i],
-                    halo=halo[i],
-                    shrinkage_weight=weight[i],
-                    shrunk_mean=shrunk_mean[i],
-                    shrunk_sd=shrunk_sd[i],
-                )
-            )
-        # Codes follow the sorted rater keys, so the raters come out sorted by key. Rows are
-        # plain dicts validated in one pass (tens of thousands of them for a cycle).
-        return RaterBiasReport.model_validate(
-            dict(empty)
-            | {
-                "scale_min": int(scale.low),
-                "scale_max": int(scale.high),
-                "population": PopulationRead(
-                    raters=pop.raters,
-                    ratings=pop.ratings,
-                    mean=num(pop.mean),
-                    sd=num(pop.sd),
-                    pair_mean=num(pop.pair_mean),
-                    pair_sd=num(pop.pair_sd),
-                    midpoint_share=num(pop.midpoint_share),
-                    halo_sd=num(pop.halo_sd),
-                ),
-                "shrinkage_k": num(norms.k),
-                "raters": raters,
-            }
+        return served
+
+    async def bias(
+        self, session: AsyncSession, campaign_id: uuid.UUID | None, cycle_id: uuid.UUID | None
+    ) -> Served:
+        """Rater bias, kept as JSON rows sorted by `rater_key`."""
+        return await self._report(
+            session,
+            campaign_id,
+            cycle_id,
+            ("raters",),
+            lambda scope: Served.of(bias_report(scope, campaign_id, cycle_id), "raters", RATER),
         )
 
     async def standardised(
@@ -316,75 +117,16 @@ class FairnessService:
         session: AsyncSession,
         campaign_id: uuid.UUID | None,
         cycle_id: uuid.UUID | None = None,
-    ) -> StandardisedReport:
-        scope = await self._scope(session, campaign_id, cycle_id)
-        rows, scale, groups = scope.rows, scope.scale, scope.groups
-        size = groups.shown.size
-        reached = np.zeros(size, dtype=bool)
-        reason = np.full(size, None, dtype=object)
-        raters = np.zeros(size, dtype=np.int64)
-        ratings = np.zeros(size, dtype=np.int64)
-        raw_mean, standardised_mean, mean_z = (np.full(size, np.nan) for _ in range(3))
-        if rows.size and scale is not None:
-            value = rows.value.astype(np.float64)
-            # Norms need neither halo nor midpoint sums: no dimension, no scale.
-            sums = rater_sums(rows.rater, scope.target, value)
-            standard = standardise(rater_norms(sums), rows.rater, value)
-            k = int(rows.threshold.max())
-            is_supervisor = rows.relationship == scope.relationship_code(SUPERVISOR)
-            # The supervisor group is one rater and never anonymous: summarise it with k=1.
-            for relationship_k, subset in ((1, is_supervisor), (k, ~is_supervisor)):
-                if not subset.any():
-                    continue
-                group, rater = scope.row_group[subset], rows.rater[subset]
-                raw = group_summary(group, rater, value[subset], anonymity_threshold=relationship_k)
-                adjusted = group_summary(
-                    group, rater, standard.adjusted[subset], anonymity_threshold=relationship_k
-                )
-                zs = group_summary(
-                    group, rater, standard.z[subset], anonymity_threshold=relationship_k
-                )
-                at = raw.group
-                reached[at] = True
-                reason[at] = raw.reason
-                raters[at], ratings[at] = raw.raters, raw.ratings
-                raw_mean[at], standardised_mean[at], mean_z[at] = raw.mean, adjusted.mean, zs.mean
-        withheld = ~reached | (reason != None)  # noqa: E711 (elementwise)
-        fallback = _group_reasons(groups)
-        reasons = [
-            None if not hidden else (str(why) if why is not None else fallback[i])
-            for i, (hidden, why) in enumerate(zip(withheld.tolist(), reason.tolist(), strict=True))
-        ]
-        out = []
-        labels = scope.everything
-        means = (nums(raw_mean), nums(standardised_mean), nums(mean_z))
-        for i, (campaign, ratee, relationship, hidden, n_raters, n_ratings) in enumerate(
-            zip(
-                groups.campaign.tolist(),
-                groups.ratee.tolist(),
-                groups.relationship.tolist(),
-                withheld.tolist(),
-                raters.tolist(),
-                ratings.tolist(),
-                strict=True,
-            )
-        ):
-            out.append(
-                dict(
-                    campaign_id=labels.campaigns[campaign],
-                    ratee_id=labels.ratees[ratee],
-                    relationship=labels.relationships[relationship],
-                    status="withheld" if hidden else "shown",
-                    reason=reasons[i],
-                    raters=None if hidden else n_raters,
-                    ratings=None if hidden else n_ratings,
-                    raw_mean=means[0][i],
-                    standardised_mean=means[1][i],
-                    mean_z=means[2][i],
-                )
-            )
-        return StandardisedReport.model_validate(
-            {"campaign_id": campaign_id, "cycle_id": cycle_id, "groups": out}
+    ) -> Served:
+        """Standardised group means, kept as JSON rows sorted by campaign, ratee, group."""
+        return await self._report(
+            session,
+            campaign_id,
+            cycle_id,
+            ("standardised",),
+            lambda scope: Served.of(
+                standardised_report(scope, campaign_id, cycle_id), "groups", GROUP
+            ),
         )
 
     async def reliability(
@@ -393,107 +135,25 @@ class FairnessService:
         campaign_id: uuid.UUID | None,
         target: float,
         cycle_id: uuid.UUID | None = None,
-    ) -> ReliabilityReport:
+    ) -> Served:
         if not 0 < target < 1:
             raise InvalidInput(
                 "The target reliability is a fraction.",
                 errors=[FieldProblem(pointer="/query/target", detail="must be in (0, 1)")],
             )
-        scope = await self._scope(session, campaign_id, cycle_id)
-        rows, scale, groups = scope.rows, scope.scale, scope.groups
-        everything = scope.everything
-        k = int(everything.threshold.max()) if everything.size else 1
-        size = groups.shown.size
-        reached = np.zeros(size, dtype=bool)
-        reason = np.full(size, None, dtype=object)
-        raters = np.zeros(size, dtype=np.int64)
-        items = np.zeros(size, dtype=np.int64)
-        rwg_j, alpha_interval, alpha_ordinal = (np.full(size, np.nan) for _ in range(3))
-        relationships: list[IccRead] = []
-        if rows.size and scale is not None:
-            supervisor = scope.relationship_code(SUPERVISOR)
-            value = rows.value.astype(np.float64)
-            for relationship in np.unique(rows.relationship).tolist():
-                subset = rows.relationship == relationship
-                group_k = 1 if relationship == supervisor else k
-                group, rater = scope.row_group[subset], rows.rater[subset]
-                scores = value[subset]
-                # Each rater's mean of a ratee is one score; ratees are the groups.
-                pairs = pair_scores(rater, group, scores)
-                result = icc(pairs.ratee, pairs.score, anonymity_threshold=group_k)
-                needed = (
-                    raters_needed(result.icc1, target)
-                    if result.icc1 is not None and result.icc1 <= 1
-                    else None
-                )
-                relationships.append(
-                    IccRead(
-                        relationship=rows.relationships[relationship],
-                        icc1=num(result.icc1),
-                        icc2=num(result.icc2),
-                        ratees=result.groups,
-                        excluded_ratees=result.excluded_groups,
-                        raters_needed=needed.raters if needed else None,
-                        raters_needed_exact=num(needed.exact) if needed else None,
-                        reason=str(result.reason) if result.reason else None,
-                    )
-                )
-                item = rows.item[subset]
-                agreement = rwg(
-                    group, rater, scores, scale=scale, anonymity_threshold=group_k, item=item
-                )
-                at = agreement.group
-                reached[at] = True
-                reason[at] = agreement.reason
-                raters[at], items[at], rwg_j[at] = agreement.raters, agreement.items, agreement.rwg
-                levels: tuple[tuple[Literal["interval", "ordinal"], FloatArray], ...] = (
-                    ("interval", alpha_interval),
-                    ("ordinal", alpha_ordinal),
-                )
-                for level, out in levels:
-                    alpha = krippendorff_alpha_by_group(
-                        group, item, scores, level=level, anonymity_threshold=group_k
-                    )
-                    out[alpha.group] = alpha.alpha
-        fallback = _group_reasons(groups)
-        stats = (nums(rwg_j), nums(alpha_interval), nums(alpha_ordinal))
-        out_groups = []
-        for i, (campaign, ratee, relationship, shown, why, n_raters, n_items) in enumerate(
-            zip(
-                groups.campaign.tolist(),
-                groups.ratee.tolist(),
-                groups.relationship.tolist(),
-                reached.tolist(),
-                reason.tolist(),
-                raters.tolist(),
-                items.tolist(),
-                strict=True,
-            )
-        ):
-            out_groups.append(
-                dict(
-                    campaign_id=everything.campaigns[campaign],
-                    ratee_id=everything.ratees[ratee],
-                    relationship=everything.relationships[relationship],
-                    status="shown" if shown else "withheld",
-                    reason=(str(why) if why is not None else None) if shown else fallback[i],
-                    raters=n_raters if shown else None,
-                    items=n_items if shown else None,
-                    rwg_j=stats[0][i] if shown else None,
-                    alpha_interval=stats[1][i] if shown else None,
-                    alpha_ordinal=stats[2][i] if shown else None,
-                )
-            )
-        return ReliabilityReport.model_validate(
-            {
-                "campaign_id": campaign_id,
-                "cycle_id": cycle_id,
-                "anonymity_threshold": k if everything.size else None,
-                "target": target,
-                "relationships": relationships,
-                "groups": out_groups,
-            }
+        return await self._report(
+            session,
+            campaign_id,
+            cycle_id,
+            ("reliability", target),
+            lambda scope: Served.of(
+                reliability_report(scope, campaign_id, cycle_id, target), "groups", GROUP
+            ),
         )
+
+
+RATER = ("rater_key",)
+GROUP = ("campaign_id", "ratee_id", "relationship")
 
 
 fairness_service = FairnessService()

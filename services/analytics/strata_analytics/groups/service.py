@@ -105,8 +105,8 @@ def impact_view(
                 status="shown",
                 total=rate.total,
                 favourable=rate.favourable,
-                rate=None if rate.rate is None else round(rate.rate, 6),
-                impact_ratio=None if rate.impact_ratio is None else round(rate.impact_ratio, 6),
+                rate=rate.rate,
+                impact_ratio=rate.impact_ratio,
                 adverse=rate.adverse,
                 distribution=[
                     BandCount(band=b, count=int(table[index[group], j]))
@@ -122,10 +122,10 @@ def impact_view(
         chi_square=None
         if test is None
         else ChiSquareTest(
-            statistic=round(test.statistic, 6),
+            statistic=test.statistic,
             df=test.df,
-            p_value=round(test.p_value, 6),
-            min_expected=round(test.min_expected, 6),
+            p_value=test.p_value,
+            min_expected=test.min_expected,
             small_expected=test.min_expected < 5,
         ),
         reason="insufficient_data" if stats.reason is not None else None,

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import numpy as np
@@ -124,6 +124,14 @@ class GroupColumns:
     shown: npt.NDArray[np.bool_]
 
 
+def _codes(values: npt.ArrayLike) -> npt.NDArray[np.signedinteger[Any]]:
+    """Integer codes as they are (no copy of an int32 column into int64)."""
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.signedinteger):
+        array = array.astype(np.int64)
+    return array
+
+
 def _dense_codes(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Sorted distinct keys and each row's position among them (O(n) for compact keys)."""
     if key.size and int(key.max()) < 4 * key.size + 1024 and int(key.min()) >= 0:
@@ -135,13 +143,15 @@ def _dense_codes(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt
 
 
 def _distinct_per_group(
-    group: npt.NDArray[np.int64], member: npt.NDArray[np.int64], size: int
+    group: npt.NDArray[np.int64], member: npt.NDArray[np.signedinteger[Any]], size: int
 ) -> npt.NDArray[np.int64]:
     """How many distinct `member` codes each group has (one sort of the pair keys)."""
     if group.size == 0:
         return np.zeros(size, dtype=np.int64)
     width = np.int64(int(member.max()) + 1)
-    pairs = np.sort(group * width + member)
+    pairs = group * width
+    pairs += member
+    pairs.sort()
     first = np.empty(pairs.size, dtype=bool)
     first[0] = True
     np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
@@ -160,23 +170,35 @@ def group_columns(
     """Rules 2 and 3 over aligned arrays of non-negative integer codes (`relationship` codes
     index `relationships`); the same verdicts as `verdicts` on the same rows in the same
     order, without a Python loop over rows."""
-    c, t, rel, who = (np.asarray(a, dtype=np.int64) for a in (campaign, ratee, relationship, rater))
-    k = np.asarray(threshold, dtype=np.int64)
+    # Codes stay in the caller's integer type (int32 for a cached scope); only the group
+    # key is 64-bit, built in place: a few arrays of the scope's size, not one per column.
+    c, t, rel, who = (_codes(a) for a in (campaign, ratee, relationship, rater))
+    k = _codes(threshold)
     labels = list(relationships)
     self_code = labels.index(SELF) if SELF in labels else -1
     supervisor_code = labels.index(SUPERVISOR) if SUPERVISOR in labels else -1
-    counted = np.flatnonzero(rel != self_code)
+    counted_rows = np.flatnonzero(rel != self_code)
+    # No self-rating: every row, without an index array (nor a copy per column).
+    counted = slice(None) if counted_rows.size == c.size else counted_rows
+    del counted_rows
     width_t = np.int64(int(t.max()) + 1 if t.size else 1)
     width_r = np.int64(max(len(labels), 1))
-    key = (c[counted] * width_t + t[counted]) * width_r + rel[counted]
+    key = c[counted].astype(np.int64)
+    key *= width_t
+    key += t[counted]
+    key *= width_r
+    key += rel[counted]
     keys, code = _dense_codes(key)
+    del key
     size = keys.size
     row_group = np.full(c.size, -1, dtype=np.int64)
     row_group[counted] = code
     responded = _distinct_per_group(code, who[counted], size)
     last = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(last, code, counted)
-    group_k = k[last] if size else np.zeros(0, dtype=np.int64)
+    rows = np.arange(c.size, dtype=np.int64)[counted]
+    np.maximum.at(last, code, rows)
+    del rows, code
+    group_k = k[last].astype(np.int64) if size else np.zeros(0, dtype=np.int64)
     group_rel = keys % width_r
     shown = (group_rel == supervisor_code) | (responded >= group_k)
     return GroupColumns(
@@ -213,10 +235,7 @@ def publishable_mask(
             rater=rater,
             threshold=threshold,
         )
-    rel = np.asarray(relationship, dtype=np.int64)
-    who = np.asarray(rater, dtype=np.int64)
-    what = np.asarray(item, dtype=np.int64)
-    k = np.asarray(threshold, dtype=np.int64)
+    rel, who, what, k = (_codes(a) for a in (relationship, rater, item, threshold))
     labels = list(relationships)
     supervisor_code = labels.index(SUPERVISOR) if SUPERVISOR in labels else -1
     counted = groups.row_group >= 0
@@ -227,8 +246,11 @@ def publishable_mask(
     anonymous = np.flatnonzero(keep & (rel != supervisor_code))
     if anonymous.size:
         width_i = np.int64(int(what.max()) + 1)
-        cell_key = groups.row_group[anonymous] * width_i + what[anonymous]
+        cell_key = groups.row_group[anonymous]
+        cell_key *= width_i
+        cell_key += what[anonymous]
         cells, cell = _dense_codes(cell_key)
+        del cell_key
         raters = _distinct_per_group(cell, who[anonymous], cells.size)
         keep[anonymous] = raters[cell] >= k[anonymous]
     return keep

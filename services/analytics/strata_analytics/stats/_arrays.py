@@ -44,7 +44,12 @@ def factorize(values: AnyArray) -> tuple[AnyArray, IntArray]:
         low = int(values.min())
         span = int(values.max()) - low + 1
         if span <= 4 * values.size + 1024:
-            shifted = values.astype(np.int64, copy=False) - low
+            # 32-bit codes stay 32-bit (half the memory of a million-row temporary).
+            shifted: npt.NDArray[np.signedinteger[Any]]
+            if values.dtype == np.int32 and span < 1 << 31:  # max - low fits in 32 bits
+                shifted = values - np.int32(low)
+            else:
+                shifted = values.astype(np.int64) - low
             present = np.bincount(shifted, minlength=span) > 0
             labels = (np.flatnonzero(present) + low).astype(values.dtype)
             lookup = np.cumsum(present, dtype=np.int64) - 1
@@ -81,12 +86,18 @@ def combine(first: IntArray, second: IntArray, second_size: int) -> tuple[IntArr
             order = np.argsort(second.astype(np.uint16), kind="stable")
             order = order[np.argsort(first[order].astype(np.uint16), kind="stable")]
             ordered = key[order]
-            is_start = np.empty(key.size, dtype=bool)
+            size = key.size
+            del key  # million-row temporaries go as soon as they are used
+            is_start = np.empty(size, dtype=bool)
             is_start[0] = True
             np.not_equal(ordered[1:], ordered[:-1], out=is_start[1:])
-            pair_code = np.empty(key.size, dtype=np.int64)
-            pair_code[order] = np.cumsum(is_start, dtype=np.int64) - 1
-            return pair_code, (ordered[is_start] // np.int64(second_size)).astype(np.int64)
+            firsts = (ordered[is_start] // np.int64(second_size)).astype(np.int64)
+            del ordered
+            run = np.cumsum(is_start, dtype=np.int64)
+            run -= 1
+            pair_code = np.empty(size, dtype=np.int64)
+            pair_code[order] = run
+            return pair_code, firsts
     pairs, pair_code = factorize(key)
     return pair_code, (pairs // np.int64(second_size)).astype(np.int64)
 

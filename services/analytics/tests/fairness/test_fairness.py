@@ -3,6 +3,8 @@ on the worked example (computed from counted ratings only)."""
 
 import uuid
 
+import pytest
+
 from strata_contracts.identity import Role
 
 F = "/api/v1/analytics/fairness"
@@ -49,12 +51,12 @@ class TestFigures:
         # single them out, so they enter no rater-level figure, the population included
         # (which minus Jonas would give them back): Jonas alone, 9 ratings, mean 33 / 9.
         assert body["population"]["ratings"] == 9
-        assert body["population"]["mean"] == round(33 / 9, 4)
+        assert body["population"]["mean"] == pytest.approx(33 / 9, abs=1e-12)
         assert [r["rater_key"] for r in body["raters"]] == ["key-jonas"]
         assert body["withheld_raters"] == 3  # the three peers
         assert all(r["ratees"] >= 3 for r in body["raters"])
         jonas = next(r for r in body["raters"] if r["rater_key"] == "key-jonas")
-        assert (jonas["ratees"], jonas["mean"]) == (3, round(11 / 3, 4))
+        assert (jonas["ratees"], jonas["mean"]) == (3, pytest.approx(11 / 3, abs=1e-12))
         assert jonas["supervisor_employee_id"] is None  # the fake feed names nobody
         assert jonas["halo"] in (True, False)
         standard = (

@@ -5,8 +5,10 @@ with at least k raters; the supervisor group always; self never), so no figure h
 reveal a suppressed group. Raters are identified by a pseudonymous key; only a rater whose
 every counted rating is a supervisor rating is named by employee id.
 
-Statistics are floats rounded to 4 places (they feed no pay); None where undefined, with
-a reason code where withheld.
+Statistics are full-precision float64, unrounded (they feed no pay; data teams compute
+further on them); None where undefined, with a reason code where withheld. The rater and
+standardised reports page by cursor (`limit`, `cursor` -> `next_cursor`) and come as NDJSON
+on `Accept: application/x-ndjson` (docs/statistics.md, "On the wire").
 """
 
 from uuid import UUID
@@ -70,6 +72,9 @@ class RaterBiasReport(BaseModel):
             "their row be tied to a name (docs/statistics.md, rater rows and k)."
         ),
     )
+    next_cursor: str | None = Field(
+        default=None, description="With `limit`: pass back as `cursor` for the next page."
+    )
 
 
 class StandardisedGroupRead(BaseModel):
@@ -93,6 +98,9 @@ class StandardisedReport(BaseModel):
     campaign_id: UUID | None
     cycle_id: UUID | None = None
     groups: list[StandardisedGroupRead]
+    next_cursor: str | None = Field(
+        default=None, description="With `limit`: pass back as `cursor` for the next page."
+    )
 
 
 class IccRead(BaseModel):
