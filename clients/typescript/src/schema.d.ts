@@ -10358,6 +10358,11 @@ export interface components {
             campaign_id: string | null;
             /** Cycle Id */
             cycle_id: string | null;
+            /**
+             * Next Cursor
+             * @description With `limit`: pass back as `cursor` for the next page.
+             */
+            next_cursor?: string | null;
             population: components["schemas"]["PopulationRead"] | null;
             /**
              * Raters
@@ -11328,6 +11333,11 @@ export interface components {
             cycle_id?: string | null;
             /** Groups */
             groups: components["schemas"]["StandardisedGroupRead"][];
+            /**
+             * Next Cursor
+             * @description With `limit`: pass back as `cursor` for the next page.
+             */
+            next_cursor?: string | null;
         };
         /** Stats */
         Stats: {
@@ -13308,6 +13318,10 @@ export interface operations {
             query?: {
                 campaign_id?: string | null;
                 cycle_id?: string | null;
+                /** @description Rows per page; without it, every row at once. */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -13315,13 +13329,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The report; with `Accept: application/x-ndjson`, the report without its list on the first line, then one row per line. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RaterBiasReport"];
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Unauthorized */
@@ -13482,6 +13497,10 @@ export interface operations {
             query?: {
                 campaign_id?: string | null;
                 cycle_id?: string | null;
+                /** @description Rows per page; without it, every row at once. */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -13489,13 +13508,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The report; with `Accept: application/x-ndjson`, the report without its list on the first line, then one row per line. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StandardisedReport"];
+                    "application/x-ndjson": string;
                 };
             };
             /** @description Unauthorized */
