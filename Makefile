@@ -80,7 +80,7 @@ lint: install  ## ruff format check, ruff, import-linter, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy -p strata_contracts -p strata_kit -p strata_gateway -p strata_goals -p strata_reviews -p strata_feedback -p strata_analytics
+	$(BIN)/mypy -p strata_contracts -p strata_kit -p strata_gateway -p strata_goals -p strata_reviews -p strata_feedback -p strata_analytics -p bench
 
 format: install  ## Apply ruff format and autofixes
 	$(BIN)/ruff format .

@@ -448,7 +448,7 @@ def _checks(
         )
     shown = [g for g in answers["reliability"]["groups"] if g["relationship"] != "supervisor"]
     for g in shown[:: max(1, len(shown) // 5)][:5]:
-        code = group_of(g)
+        group = group_of(g)
         where = f"{g['ratee_id'][:8]}/{g['relationship']}"
         for field, strata_name in (
             ("rwg", "rwg_j"),
@@ -459,19 +459,19 @@ def _checks(
                 (
                     f"{strata_name} {where}",
                     g[strata_name],
-                    float(pandas_out[field].loc[code]),
-                    float(duckdb_out[field].loc[code]),
+                    float(pandas_out[field].loc[group]),
+                    float(duckdb_out[field].loc[group]),
                 )
             )
     standard = [g for g in answers["standardised"]["groups"] if g["relationship"] != "supervisor"]
     for g in standard[:: max(1, len(standard) // 5)][:5]:
-        code = group_of(g)
+        group = group_of(g)
         pairs.append(
             (
                 f"standardised mean {g['ratee_id'][:8]}/{g['relationship']}",
                 g["standardised_mean"],
-                float(pandas_out["standardised_mean"].loc[code]),
-                float(duckdb_out["standardised_mean"].loc[code]),
+                float(pandas_out["standardised_mean"].loc[group]),
+                float(duckdb_out["standardised_mean"].loc[group]),
             )
         )
     rows = []

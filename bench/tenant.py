@@ -35,6 +35,9 @@ from bench.stack import BenchStack
 from strata_analytics.projections.models import CampaignView, RatingFact
 from strata_kit.db import create_engine
 
+# The read model's tables, loaded straight (COPY / INSERT) as a replica's pull would fill them.
+RATING_FACT = RatingFact.metadata.tables["rating_fact"]
+CAMPAIGN_VIEW = CampaignView.metadata.tables["campaign_view"]
 DEPARTMENTS = 20
 TEAMS_PER_DEPARTMENT = 10
 TITLES = ("Associate", "Specialist", "Senior specialist", "Analyst", "Coordinator")
@@ -371,7 +374,7 @@ async def _ratings(stack: BenchStack, tenant: Tenant, ratings: int) -> None:
     leniency = [rng.gauss(0, 0.6) for _ in range(rater_pool)]
     level = {r: rng.gauss(0, 0.5) for r in people}
     now = datetime.now(UTC)
-    columns = [c.name for c in RatingFact.__table__.columns]
+    columns = [c.name for c in RATING_FACT.columns]
 
     def rows() -> Any:
         count = 0
@@ -428,7 +431,7 @@ async def _ratings(stack: BenchStack, tenant: Tenant, ratings: int) -> None:
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         conn = await asyncpg.connect(dsn)
         try:
-            view_columns = [c.name for c in CampaignView.__table__.columns]
+            view_columns = [c.name for c in CAMPAIGN_VIEW.columns]
             await conn.copy_records_to_table(
                 "campaign_view",
                 records=[tuple(c.get(name) for name in view_columns) for c in campaigns],
@@ -451,16 +454,16 @@ async def _ratings(stack: BenchStack, tenant: Tenant, ratings: int) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert(CampaignView.__table__), campaigns)
+            await conn.execute(insert(CAMPAIGN_VIEW), campaigns)
             batch_rows: list[dict[str, Any]] = []
             for row in rows():
                 batch_rows.append(row)
                 if len(batch_rows) >= 50_000:
-                    await conn.execute(insert(RatingFact.__table__), batch_rows)
+                    await conn.execute(insert(RATING_FACT), batch_rows)
                     tenant.ratings += len(batch_rows)
                     batch_rows = []
             if batch_rows:
-                await conn.execute(insert(RatingFact.__table__), batch_rows)
+                await conn.execute(insert(RATING_FACT), batch_rows)
                 tenant.ratings += len(batch_rows)
     finally:
         await engine.dispose()
