@@ -19,7 +19,7 @@ from strata_gateway.settings import GatewaySettings
 from strata_gateway.webhooks.dispatcher import WebhookDispatcher
 from strata_gateway.webhooks.endpoints import router as webhooks_router
 from strata_gateway.webhooks.metrics import watch_gateway
-from strata_kit.app import create_service_app
+from strata_kit.app import Hook, create_service_app
 from strata_kit.bodies import forwards_body
 from strata_kit.http import create_upstream_client
 
@@ -28,6 +28,27 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway's ASGI app."""
     settings = settings or GatewaySettings()
     authenticator = AuthenticatorRef()
+    start, stop = _lifecycle(settings, authenticator)
+    app = create_service_app(
+        settings,
+        title="Strata API",
+        description=(strata_gateway.__doc__ or "").strip(),
+        routers=[access_router, events_router, internal_events_router, webhooks_router],
+        on_startup=[start],
+        on_shutdown=[stop],
+        middleware=_middleware(settings, authenticator),
+        verify_identity=False,
+        openapi_url=None,
+        log_redact_prefixes=settings.public_prefixes,
+    )
+    app.state.webhook_failures = watch_gateway(app)
+    _add_routes(app, settings)
+    return app
+
+
+def _lifecycle(settings: GatewaySettings, authenticator: AuthenticatorRef) -> tuple[Hook, Hook]:
+    """The startup hook (upstream clients, authenticator, spec cache, webhook dispatcher)
+    and the shutdown hook that stops and closes them."""
 
     async def start(app: FastAPI) -> None:
         app.state.upstreams = {
@@ -60,8 +81,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         for client in app.state.upstreams.values():
             await client.aclose()
 
-    # Outermost first, inside the kit's request middleware. CORS only when origins are
-    # configured: without any it would answer nothing and cost a layer on every request.
+    return start, stop
+
+
+def _middleware(settings: GatewaySettings, authenticator: AuthenticatorRef) -> list[Middleware]:
+    """The gateway's middleware, outermost first, inside the kit's request middleware.
+    CORS only when origins are configured: without any it would answer nothing and cost
+    a layer on every request."""
     cors = (
         [
             Middleware(
@@ -75,7 +101,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if settings.cors_origins
         else []
     )
-    middleware = [
+    return [
         *cors,
         Middleware(EdgeMiddleware, settings=settings, authenticator=authenticator),
         Middleware(
@@ -85,19 +111,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             lease_seconds=settings.read_timeout_seconds + 5,
         ),
     ]
-    app = create_service_app(
-        settings,
-        title="Strata API",
-        description=(strata_gateway.__doc__ or "").strip(),
-        routers=[access_router, events_router, internal_events_router, webhooks_router],
-        on_startup=[start],
-        on_shutdown=[stop],
-        middleware=middleware,
-        verify_identity=False,
-        openapi_url=None,
-        log_redact_prefixes=settings.public_prefixes,
-    )
-    app.state.webhook_failures = watch_gateway(app)
+
+
+def _add_routes(app: FastAPI, settings: GatewaySettings) -> None:
+    """The merged OpenAPI document, the docs pages and the proxy routes."""
 
     async def openapi_document(request: Request) -> JSONResponse:
         services, missing = await request.app.state.specs.fetch_all()
@@ -120,4 +137,3 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         methods=PROXY_METHODS,
         include_in_schema=False,
     )
-    return app

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -80,67 +81,19 @@ def create_service_app(
         service=settings.service_name, json=settings.json_logs, level=settings.log_level
     )
     service = settings.service_name
+    workers = _Workers(outbox=outbox, consumer=consumer, jobs=jobs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(
-                settings.resolved_database_url,
-                pool_size=settings.database_pool_size,
-                pool_overflow=settings.database_pool_overflow,
-                pre_ping=settings.database_pool_pre_ping,
-                echo=settings.database_echo,
-                ssl=settings.database_ssl,
-            )
-            stack.push_async_callback(engine.dispose)
-            app.state.engine = engine
-            app.state.sessionmaker = create_sessionmaker(engine)
+            _open_database(app, settings, stack)
             for hook in on_startup:
                 await hook(app)
             if openapi_url is not None:
                 # Build the schema now, not on the first request: the gateway's merged
                 # document fetches it with a short timeout, and a large service takes a while.
                 app.openapi()
-            if outbox is not None and settings.event_relay:
-                hub = create_upstream_client(settings.gateway_url)
-                stack.push_async_callback(hub.aclose)
-                secret = settings.platform.internal_token_secret.get_secret_value()
-                app.state.relay = OutboxRelay(
-                    app.state.sessionmaker,
-                    outbox,
-                    hub_deliverer(hub, service=service, secret=secret),
-                )
-                app.state.relay.start()
-                stack.push_async_callback(app.state.relay.stop)
-            if consumer is not None and settings.event_consumer:
-                feed = create_upstream_client(settings.gateway_url)
-                stack.push_async_callback(feed.aclose)
-                app.state.consumer = EventConsumer(
-                    app.state.sessionmaker,
-                    feed,
-                    name=consumer.name,
-                    secret=settings.platform.internal_token_secret.get_secret_value(),
-                    cursor_table=consumer.cursor_table,
-                    apply=consumer.apply,
-                    types=consumer.types,
-                )
-                app.state.consumer.start()
-                stack.push_async_callback(app.state.consumer.stop)
-            if jobs is not None and settings.job_runner:
-                app.state.jobs = JobRunner(
-                    app.state.sessionmaker,
-                    jobs,
-                    max_attempts=settings.job_max_attempts,
-                    retry_base_seconds=settings.job_retry_base_seconds,
-                    retry_max_seconds=settings.job_retry_max_seconds,
-                )
-                app.state.jobs.start()
-                stack.push_async_callback(app.state.jobs.stop)
-            if settings.upstream_check and settings.required_upstreams():
-                checking = asyncio.create_task(
-                    check_upstreams(settings.required_upstreams()), name="upstream.check"
-                )
-                stack.push_async_callback(_cancel, checking)
+            _start_workers(app, settings, workers, stack)
             log.info("app.started", port=settings.port)
             yield
             for hook in on_shutdown:
@@ -166,6 +119,95 @@ def create_service_app(
         },
     )
     app.state.settings = settings
+    _install_middleware(app, settings, middleware, verify_identity=verify_identity)
+    app.redact_prefixes = tuple(log_redact_prefixes)
+    if settings.metrics:
+        app.state.metrics = Metrics(service)
+        watch(app, outbox=outbox, consumer=consumer, jobs=jobs)
+        app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
+    _include_routers(app, service, routers, verify_identity=verify_identity, jobs=jobs)
+    return app
+
+
+@dataclass(frozen=True)
+class _Workers:
+    """The background workers a service may run for its lifetime."""
+
+    outbox: type[OutboxFields] | None
+    consumer: ConsumerSpec | None
+    jobs: JobSpec | None
+
+
+def _open_database(app: FastAPI, settings: KitSettings, stack: AsyncExitStack) -> None:
+    """The engine and session factory on `app.state`; the engine disposed on exit."""
+    engine = create_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        pool_overflow=settings.database_pool_overflow,
+        pre_ping=settings.database_pool_pre_ping,
+        echo=settings.database_echo,
+        ssl=settings.database_ssl,
+    )
+    stack.push_async_callback(engine.dispose)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+
+
+def _start_workers(
+    app: FastAPI, settings: KitSettings, workers: _Workers, stack: AsyncExitStack
+) -> None:
+    """Start the enabled workers (outbox relay, event consumer, job runner, upstream
+    check); each one is stopped, and its client closed, when `stack` exits."""
+    secret = settings.platform.internal_token_secret.get_secret_value()
+    if workers.outbox is not None and settings.event_relay:
+        hub = create_upstream_client(settings.gateway_url)
+        stack.push_async_callback(hub.aclose)
+        app.state.relay = OutboxRelay(
+            app.state.sessionmaker,
+            workers.outbox,
+            hub_deliverer(hub, service=settings.service_name, secret=secret),
+        )
+        app.state.relay.start()
+        stack.push_async_callback(app.state.relay.stop)
+    if workers.consumer is not None and settings.event_consumer:
+        feed = create_upstream_client(settings.gateway_url)
+        stack.push_async_callback(feed.aclose)
+        app.state.consumer = EventConsumer(
+            app.state.sessionmaker,
+            feed,
+            name=workers.consumer.name,
+            secret=secret,
+            cursor_table=workers.consumer.cursor_table,
+            apply=workers.consumer.apply,
+            types=workers.consumer.types,
+        )
+        app.state.consumer.start()
+        stack.push_async_callback(app.state.consumer.stop)
+    if workers.jobs is not None and settings.job_runner:
+        app.state.jobs = JobRunner(
+            app.state.sessionmaker,
+            workers.jobs,
+            max_attempts=settings.job_max_attempts,
+            retry_base_seconds=settings.job_retry_base_seconds,
+            retry_max_seconds=settings.job_retry_max_seconds,
+        )
+        app.state.jobs.start()
+        stack.push_async_callback(app.state.jobs.stop)
+    if settings.upstream_check and settings.required_upstreams():
+        checking = asyncio.create_task(
+            check_upstreams(settings.required_upstreams()), name="upstream.check"
+        )
+        stack.push_async_callback(_cancel, checking)
+
+
+def _install_middleware(
+    app: FastAPI,
+    settings: KitSettings,
+    middleware: Sequence[Middleware],
+    *,
+    verify_identity: bool,
+) -> None:
+    """Method and body guards, problem handlers, identity and the service's middleware."""
     # Inside the problem handlers (they wrap the router), so a refused method or body is an
     # ordinary error answer; see `strata_kit.routing` and `strata_kit.bodies`.
     app.router.middleware_stack = MethodGuard(BodyLimits(app.router.middleware_stack), app.router)
@@ -177,26 +219,37 @@ def create_service_app(
         )
     for entry in reversed(middleware):
         app.add_middleware(entry.cls, *entry.args, **entry.kwargs)
-    app.redact_prefixes = tuple(log_redact_prefixes)
-    if settings.metrics:
-        app.state.metrics = Metrics(service)
-        watch(app, outbox=outbox, consumer=consumer, jobs=jobs)
-        app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
+
+
+def _include_routers(
+    app: FastAPI,
+    service: str,
+    routers: Sequence[APIRouter],
+    *,
+    verify_identity: bool,
+    jobs: JobSpec | None,
+) -> None:
+    """Probes, `/api/v1/<service>/me` (when the service verifies identity), the
+    service's routers and, with `jobs`, the job endpoints."""
     app.include_router(health_router(service))
     if verify_identity:
-        me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])
-
-        @me.get("/me", response_model=IdentityRead)
-        async def whoami(identity: CurrentIdentity) -> IdentityRead:
-            """The caller as this service sees it: subject, tenant, employee and roles."""
-            return identity_read(service, identity)
-
-        app.include_router(me)
+        app.include_router(_identity_router(service))
     for router in routers:
         app.include_router(router)
     if jobs is not None:
         app.include_router(jobs_router(service, jobs.table))
-    return app
+
+
+def _identity_router(service: str) -> APIRouter:
+    """`/api/v1/<service>/me`: the caller as this service sees it."""
+    me = APIRouter(prefix=f"/api/v1/{service}", tags=["identity"])
+
+    @me.get("/me", response_model=IdentityRead)
+    async def whoami(identity: CurrentIdentity) -> IdentityRead:
+        """The caller as this service sees it: subject, tenant, employee and roles."""
+        return identity_read(service, identity)
+
+    return me
 
 
 async def _cancel(task: "asyncio.Task[None]") -> None:

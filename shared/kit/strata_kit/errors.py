@@ -6,7 +6,7 @@ the handlers below render every error, framework ones included, as
 trace leaves the process.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -259,112 +259,137 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldProblem]:
     return out
 
 
+def _request_id(request: Request) -> str | None:
+    request_id: str | None = request.scope.get("state", {}).get("request_id")
+    return request_id
+
+
+async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.to_problem(request), exc.headers, request)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problem = Problem(
+        type=f"{PROBLEM_TYPE_BASE}validation",
+        title="Validation failed",
+        status=422,
+        detail="The request has invalid fields; see `errors`.",
+        instance=request.url.path,
+        request_id=_request_id(request),
+        errors=_validation_errors(exc),
+    )
+    return problem_response(problem, request=request)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problem = Problem(
+        title=_TITLES.get(exc.status_code, "Error"),
+        status=exc.status_code,
+        detail=exc.detail if isinstance(exc.detail, str) else None,
+        instance=request.url.path,
+        request_id=_request_id(request),
+    )
+    return problem_response(problem, dict(exc.headers) if exc.headers else None, request)
+
+
+async def _on_stale(request: Request, exc: Exception) -> JSONResponse:
+    # Another writer changed the row between our read and our write (version CAS).
+    error = PreconditionFailed("The resource was changed by someone else; read it again.")
+    return problem_response(error.to_problem(request), request=request)
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette runs this handler in its outermost middleware, after the request-context
+    # middleware has unbound the request id and outside its header echo: pass the id
+    # to the log line and the response explicitly, or the 500 cannot be traced.
+    request_id = _request_id(request)
+    if value_out_of_range(exc):
+        return _value_refused(request, exc, request_id)
+    if database_unavailable(exc):
+        return _database_unavailable(request, exc, request_id)
+    log.exception(
+        "http.unhandled_error",
+        path=request.url.path,
+        error=type(exc).__name__,
+        request_id=request_id,
+    )
+    problem = Problem(
+        title="Internal server error",
+        status=500,
+        detail="An unexpected error occurred; quote the request id when reporting it.",
+        instance=request.url.path,
+        request_id=request_id,
+    )
+    return problem_response(
+        problem, {REQUEST_ID_HEADER: request_id} if request_id else None, request
+    )
+
+
+def _value_refused(request: Request, exc: Exception, request_id: str | None) -> JSONResponse:
+    """422: the database refused a value the request carried."""
+    log.warning(
+        "database.value_refused",
+        path=request.url.path,
+        error=type(exc).__name__,
+        request_id=request_id,
+    )
+    refused = Problem(
+        type=f"{PROBLEM_TYPE_BASE}value-out-of-range",
+        title="Invalid input",
+        status=422,
+        detail="A value in the request is out of the range this API stores.",
+        instance=request.url.path,
+        request_id=request_id,
+        errors=[FieldProblem(pointer="/body", detail="value out of range")],
+    )
+    return problem_response(refused, {REQUEST_ID_HEADER: request_id} if request_id else None)
+
+
+def _database_unavailable(request: Request, exc: Exception, request_id: str | None) -> JSONResponse:
+    """Not a bug: the database is restarting or unreachable. Say so, retryably (503 with
+    Retry-After), so clients and the gateway's idempotency layer retry."""
+    log.warning(
+        "database.unavailable",
+        path=request.url.path,
+        error=type(exc).__name__,
+        request_id=request_id,
+    )
+    unavailable = Problem(
+        type=f"{PROBLEM_TYPE_BASE}database-unavailable",
+        title="Service unavailable",
+        status=503,
+        detail="The database cannot be reached right now; retry shortly.",
+        instance=request.url.path,
+        request_id=request_id,
+    )
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return problem_response(unavailable, headers, request)
+
+
+_Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+# One handler per exception family. SQLAlchemy's DataError and OverflowError are handled
+# here (not left to Starlette's 500 path) so the answer is an ordinary error response.
+_HANDLERS: tuple[tuple[type[Exception], _Handler], ...] = (
+    (SQLAlchemyDataError, _on_unhandled),
+    (OverflowError, _on_unhandled),
+    (StaleDataError, _on_stale),
+    (AppError, _on_app_error),
+    (RequestValidationError, _on_validation),
+    (StarletteHTTPException, _on_http),
+    (Exception, _on_unhandled),
+)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error as problem details."""
-
-    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, AppError)
-        return problem_response(exc.to_problem(request), exc.headers, request)
-
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        problem = Problem(
-            type=f"{PROBLEM_TYPE_BASE}validation",
-            title="Validation failed",
-            status=422,
-            detail="The request has invalid fields; see `errors`.",
-            instance=request.url.path,
-            request_id=request.scope.get("state", {}).get("request_id"),
-            errors=_validation_errors(exc),
-        )
-        return problem_response(problem, request=request)
-
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        problem = Problem(
-            title=_TITLES.get(exc.status_code, "Error"),
-            status=exc.status_code,
-            detail=exc.detail if isinstance(exc.detail, str) else None,
-            instance=request.url.path,
-            request_id=request.scope.get("state", {}).get("request_id"),
-        )
-        return problem_response(problem, dict(exc.headers) if exc.headers else None, request)
-
-    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-        # Starlette runs this handler in its outermost middleware, after the request-context
-        # middleware has unbound the request id and outside its header echo: pass the id
-        # to the log line and the response explicitly, or the 500 cannot be traced.
-        request_id = request.scope.get("state", {}).get("request_id")
-        if value_out_of_range(exc):
-            log.warning(
-                "database.value_refused",
-                path=request.url.path,
-                error=type(exc).__name__,
-                request_id=request_id,
-            )
-            refused = Problem(
-                type=f"{PROBLEM_TYPE_BASE}value-out-of-range",
-                title="Invalid input",
-                status=422,
-                detail="A value in the request is out of the range this API stores.",
-                instance=request.url.path,
-                request_id=request_id,
-                errors=[FieldProblem(pointer="/body", detail="value out of range")],
-            )
-            return problem_response(
-                refused, {REQUEST_ID_HEADER: request_id} if request_id else None
-            )
-        if database_unavailable(exc):
-            # Not a bug: the database is restarting or unreachable. Say so, retryably (503
-            # with Retry-After), so clients and the gateway's idempotency layer retry.
-            log.warning(
-                "database.unavailable",
-                path=request.url.path,
-                error=type(exc).__name__,
-                request_id=request_id,
-            )
-            unavailable = Problem(
-                type=f"{PROBLEM_TYPE_BASE}database-unavailable",
-                title="Service unavailable",
-                status=503,
-                detail="The database cannot be reached right now; retry shortly.",
-                instance=request.url.path,
-                request_id=request_id,
-            )
-            headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
-            if request_id:
-                headers[REQUEST_ID_HEADER] = request_id
-            return problem_response(unavailable, headers, request)
-        log.exception(
-            "http.unhandled_error",
-            path=request.url.path,
-            error=type(exc).__name__,
-            request_id=request_id,
-        )
-        problem = Problem(
-            title="Internal server error",
-            status=500,
-            detail="An unexpected error occurred; quote the request id when reporting it.",
-            instance=request.url.path,
-            request_id=request_id,
-        )
-        return problem_response(
-            problem, {REQUEST_ID_HEADER: request_id} if request_id else None, request
-        )
-
-    async def on_stale(request: Request, exc: Exception) -> JSONResponse:
-        # Another writer changed the row between our read and our write (version CAS).
-        error = PreconditionFailed("The resource was changed by someone else; read it again.")
-        return problem_response(error.to_problem(request), request=request)
-
-    # Handled here (not as a 500) so the answer is an ordinary error response.
-    app.add_exception_handler(SQLAlchemyDataError, on_unhandled)
-    app.add_exception_handler(OverflowError, on_unhandled)
-    app.add_exception_handler(StaleDataError, on_stale)
-    app.add_exception_handler(AppError, on_app_error)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unhandled)
+    for family, handler in _HANDLERS:
+        app.add_exception_handler(family, handler)
 
 
 _TITLES = {
