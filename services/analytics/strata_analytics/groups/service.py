@@ -275,62 +275,18 @@ class GroupService:
         tenant: uuid.UUID,
     ) -> AdverseImpactReport:
         repo = GroupRepository(session)
-        problems: list[FieldProblem] = []
-        if (cycle_id is None) == (calibration_session_id is None):
-            problems.append(
-                query_problem("cycle_id", "give a cycle_id or a calibration_session_id, not both")
-            )
-        if not NAME.match(attribute):
-            problems.append(query_problem("attribute", "not an attribute name"))
         policy = await result_service.policy_for(session, tenant, None)
-        ordered = sorted(policy.bands, key=lambda b: b.min_score)
-        bands = [b.code for b in ordered]
-        if favourable is None:
-            chosen = bands[-FAVOURABLE_DEFAULT:]
-        else:
-            chosen = []
-            for i, band in enumerate(favourable):
-                if band not in bands:
-                    problems.append(
-                        query_problem(
-                            f"favourable/{i}", f"not a band of the policy ({', '.join(bands)})"
-                        )
-                    )
-                elif band not in chosen:
-                    chosen.append(band)
-        if problems:
-            raise InvalidInput("The adverse-impact query is not valid.", errors=problems)
-
+        bands = [b.code for b in sorted(policy.bands, key=lambda b: b.min_score)]
+        chosen = _checked_query(attribute, cycle_id, calibration_session_id, favourable, bands)
         calibrated: list[Person] | None
-        session_ids: list[uuid.UUID] = []
         if calibration_session_id is not None:
-            calibration = await repo.calibration_session(calibration_session_id)
-            if calibration is None:
-                raise CalibrationSessionNotFound(
-                    f"No calibration session {calibration_session_id}."
-                )
-            cycle = calibration.cycle_id
-            session_ids = [calibration.id]
-            entries = await repo.calibration_entries(calibration.id)
-            raw = [Person(e.employee_id, e.raw_band, e.raw_band) for e in entries]
-            calibrated = [
-                Person(e.employee_id, e.raw_band, e.calibrated_band or e.raw_band) for e in entries
-            ]
+            cycle, raw, calibrated, session_ids = await _calibration_people(
+                repo, calibration_session_id
+            )
         else:
             assert cycle_id is not None
             cycle = cycle_id
-            results = await repo.cycle_results(cycle)
-            raw = [Person(r.employee_id, r.band, r.band) for r in results]
-            sessions = await repo.cycle_calibration_sessions(cycle)
-            calibrated = (
-                [Person(r.employee_id, r.band, r.calibrated_band or r.band) for r in results]
-                if sessions
-                else None
-            )
-            # The sessions the calibrated block reflects: those the results name, else all
-            # of the cycle's (a session with no adjustment yet).
-            named = {r.calibration_session_id for r in results if r.calibration_session_id}
-            session_ids = [s for s in sessions if s in named] or sessions
+            raw, calibrated, session_ids = await _cycle_people(repo, cycle)
             if len(session_ids) == 1:
                 calibration_session_id = session_ids[0]
 
@@ -364,6 +320,72 @@ class GroupService:
             if calibrated is None
             else impact_view("calibrated", pairs(calibrated, True), bands, chosen, threshold),
         )
+
+
+def _checked_query(
+    attribute: str,
+    cycle_id: uuid.UUID | None,
+    calibration_session_id: uuid.UUID | None,
+    favourable: list[str] | None,
+    bands: list[str],
+) -> list[str]:
+    """The favourable bands chosen (the top ones by default), or every problem as a 422."""
+    problems: list[FieldProblem] = []
+    if (cycle_id is None) == (calibration_session_id is None):
+        problems.append(
+            query_problem("cycle_id", "give a cycle_id or a calibration_session_id, not both")
+        )
+    if not NAME.match(attribute):
+        problems.append(query_problem("attribute", "not an attribute name"))
+    if favourable is None:
+        chosen = bands[-FAVOURABLE_DEFAULT:]
+    else:
+        chosen = []
+        for i, band in enumerate(favourable):
+            if band not in bands:
+                problems.append(
+                    query_problem(
+                        f"favourable/{i}", f"not a band of the policy ({', '.join(bands)})"
+                    )
+                )
+            elif band not in chosen:
+                chosen.append(band)
+    if problems:
+        raise InvalidInput("The adverse-impact query is not valid.", errors=problems)
+    return chosen
+
+
+async def _calibration_people(
+    repo: GroupRepository, calibration_session_id: uuid.UUID
+) -> tuple[uuid.UUID, list[Person], list[Person], list[uuid.UUID]]:
+    """A calibration session's people, raw and calibrated, with its cycle."""
+    calibration = await repo.calibration_session(calibration_session_id)
+    if calibration is None:
+        raise CalibrationSessionNotFound(f"No calibration session {calibration_session_id}.")
+    entries = await repo.calibration_entries(calibration.id)
+    raw = [Person(e.employee_id, e.raw_band, e.raw_band) for e in entries]
+    calibrated = [
+        Person(e.employee_id, e.raw_band, e.calibrated_band or e.raw_band) for e in entries
+    ]
+    return calibration.cycle_id, raw, calibrated, [calibration.id]
+
+
+async def _cycle_people(
+    repo: GroupRepository, cycle: uuid.UUID
+) -> tuple[list[Person], list[Person] | None, list[uuid.UUID]]:
+    """A cycle's people as its results stand; calibrated only when the cycle has a session."""
+    results = await repo.cycle_results(cycle)
+    raw = [Person(r.employee_id, r.band, r.band) for r in results]
+    sessions = await repo.cycle_calibration_sessions(cycle)
+    calibrated = (
+        [Person(r.employee_id, r.band, r.calibrated_band or r.band) for r in results]
+        if sessions
+        else None
+    )
+    # The sessions the calibrated block reflects: those the results name, else all
+    # of the cycle's (a session with no adjustment yet).
+    named = {r.calibration_session_id for r in results if r.calibration_session_id}
+    return raw, calibrated, [s for s in sessions if s in named] or sessions
 
 
 def _row_of(pointer: str) -> tuple[int, str]:
