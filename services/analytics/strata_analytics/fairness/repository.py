@@ -386,59 +386,16 @@ async def _postgres_columns(
     literal = "ARRAY[" + ", ".join(_quote(r) for r in relationships) + "]"
     query = _ROWS.format(relationships=literal, where=where)
 
-    hashes, campaigns, ratees, competencies, items = (_Codes() for _ in range(5))
-    packed: list[npt.NDArray[np.int64]] = []
-    thresholds: list[npt.NDArray[np.int32]] = []
-    received: list[bytes] = []
-    waiting = 0
-    header = True
-
-    def decode(final: bool) -> None:
-        nonlocal header, waiting
-        data = b"".join(received)
-        received.clear()
-        offset = 0
-        if header:
-            if len(data) < 19 or data[:11] != _HEADER:
-                raise ValueError("not a PostgreSQL binary COPY stream")
-            offset = 19 + struct.unpack(">i", data[15:19])[0]
-            header = False
-        rows = (len(data) - offset - (2 if final else 0)) // _ROW.itemsize
-        end = offset + max(rows, 0) * _ROW.itemsize
-        if rows > 0:
-            chunk = np.frombuffer(data, dtype=_ROW, count=rows, offset=offset)
-            # Every field is NOT NULL and fixed width; a shifted row would show here.
-            if (chunk["fields"] != 7).any() or (chunk["l_threshold"] != 4).any():
-                raise ValueError("unexpected COPY row layout")
-            hashes.add(chunk["hash"].astype(np.uint64))
-            for codes, name in (
-                (campaigns, "campaign"),
-                (ratees, "ratee"),
-                (competencies, "competency"),
-                (items, "item"),
-            ):
-                codes.add(
-                    chunk[f"{name}_hi"].astype(np.uint64), chunk[f"{name}_lo"].astype(np.uint64)
-                )
-            packed.append(chunk["packed"].astype(np.int64))
-            thresholds.append(chunk["threshold"].astype(np.int32))
-        rest = data[end:]
-        if final:
-            if rest != b"\xff\xff":
-                raise ValueError("the COPY stream did not end where expected")
-        else:
-            received.append(rest)
-        waiting = len(rest)
-
-    async def receive(data: bytes) -> None:
-        nonlocal waiting
-        received.append(data)
-        waiting += len(data)
-        if waiting >= _CHUNK:
-            decode(final=False)
-
-    await connection.copy_from_query(query, output=receive, format="binary")
-    decode(final=True)
+    stream = _BinaryRows()
+    await connection.copy_from_query(query, output=stream.receive, format="binary")
+    stream.decode(final=True)
+    hashes, campaigns, ratees, packed = (
+        stream.hashes,
+        stream.campaigns,
+        stream.ratees,
+        stream.packed,
+    )
+    competencies, items, thresholds = stream.competencies, stream.items, stream.thresholds
 
     hash_labels, hash_code = hashes.sorted_codes()
     hash_of = [h - (1 << 64) if h >= 1 << 63 else h for h, _ in hash_labels]
@@ -472,6 +429,62 @@ async def _postgres_columns(
         raters=raters,
         supervisor_employee=named,
     )
+
+
+class _BinaryRows:
+    """`_ROWS`' binary COPY stream, decoded chunk by chunk (every `_CHUNK` bytes) into code
+    columns, so the raw stream is never held whole."""
+
+    def __init__(self) -> None:
+        self.hashes, self.campaigns, self.ratees = _Codes(), _Codes(), _Codes()
+        self.competencies, self.items = _Codes(), _Codes()
+        self.packed: list[npt.NDArray[np.int64]] = []
+        self.thresholds: list[npt.NDArray[np.int32]] = []
+        self._received: list[bytes] = []
+        self._waiting = 0
+        self._header = True
+
+    async def receive(self, data: bytes) -> None:
+        self._received.append(data)
+        self._waiting += len(data)
+        if self._waiting >= _CHUNK:
+            self.decode(final=False)
+
+    def decode(self, final: bool) -> None:
+        data = b"".join(self._received)
+        self._received.clear()
+        offset = 0
+        if self._header:
+            if len(data) < 19 or data[:11] != _HEADER:
+                raise ValueError("not a PostgreSQL binary COPY stream")
+            offset = 19 + struct.unpack(">i", data[15:19])[0]
+            self._header = False
+        rows = (len(data) - offset - (2 if final else 0)) // _ROW.itemsize
+        end = offset + max(rows, 0) * _ROW.itemsize
+        if rows > 0:
+            self._add(np.frombuffer(data, dtype=_ROW, count=rows, offset=offset))
+        rest = data[end:]
+        if final:
+            if rest != b"\xff\xff":
+                raise ValueError("the COPY stream did not end where expected")
+        else:
+            self._received.append(rest)
+        self._waiting = len(rest)
+
+    def _add(self, chunk: npt.NDArray[Any]) -> None:
+        # Every field is NOT NULL and fixed width; a shifted row would show here.
+        if (chunk["fields"] != 7).any() or (chunk["l_threshold"] != 4).any():
+            raise ValueError("unexpected COPY row layout")
+        self.hashes.add(chunk["hash"].astype(np.uint64))
+        for codes, name in (
+            (self.campaigns, "campaign"),
+            (self.ratees, "ratee"),
+            (self.competencies, "competency"),
+            (self.items, "item"),
+        ):
+            codes.add(chunk[f"{name}_hi"].astype(np.uint64), chunk[f"{name}_lo"].astype(np.uint64))
+        self.packed.append(chunk["packed"].astype(np.int64))
+        self.thresholds.append(chunk["threshold"].astype(np.int32))
 
 
 def _small(word: npt.NDArray[np.int64]) -> Codes:
