@@ -53,6 +53,9 @@ def _used(defs: Any) -> list[Any]:
 
 def _group(item: pytest.Item) -> tuple[str | None, bool]:
     """The xdist group of `item` (None: schedule it alone), and whether it starts processes."""
+    explicit = item.get_closest_marker("xdist_group")
+    if explicit is not None:  # a test that gets its shared stack by `getfixturevalue`
+        return str(explicit.args[0]), True
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return None, False
@@ -90,8 +93,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     first, rest = [], []
     for item in items:
         group, heavy = groups[item]
-        if group is not None:
-            group = joins.get(item.nodeid.split("::")[0], group)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            where = item.nodeid.split("::")[0]
+            if group == where:  # a per-module fixture without parameters
+                group = joins.get(where, group)
             item.add_marker(pytest.mark.xdist_group(group))
         if heavy and item.get_closest_marker("e2e") is not None:
             first.append(item)
