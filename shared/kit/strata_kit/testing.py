@@ -90,6 +90,7 @@ class _Databases:
         self._changed = threading.Condition()
         self._ready: dict[str, list[str]] = {}
         self._done: list[str] = []
+        self._taken: set[str] = set()
         self._failed: dict[str, BaseException] = {}
         self._undropped: list[str] = []
         self._closing = False
@@ -110,11 +111,14 @@ class _Databases:
                 error = self._failed.pop(template)  # the next test tries again
                 raise RuntimeError(f"copying the template {template} failed") from error
             self._changed.notify_all()
-            return ready.pop(0)
+            name = ready.pop(0)
+            self._taken.add(name)
+            return name
 
     def release(self, name: str) -> None:
         """`name` is no longer used: drop it (in the background)."""
         with self._changed:
+            self._taken.discard(name)
             self._done.append(name)
             self._changed.notify_all()
 
@@ -132,7 +136,8 @@ class _Databases:
         while True:
             if self._closing:
                 self._done.extend(n for ready in self._ready.values() for n in ready)
-                self._ready = {}
+                self._done.extend(sorted(self._taken))
+                self._ready, self._taken = {}, set()
                 if not self._done:
                     return None
             else:
