@@ -79,10 +79,26 @@ def _group(item: pytest.Item) -> tuple[str | None, bool]:
     return where + ("[" + ",".join(params) + "]" if params else ""), True
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("dist", "no") != "loadgroup":
-        return
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Any:
+    # A wrapper, so the marks are there before xdist's worker reads them (and adds the
+    # group to each test's id). On a worker `dist` reads "no"; `loadgroup` is the run's.
+    if config.getoption("dist", "no") == "loadgroup" or getattr(config.option, "loadgroup", False):
+        _schedule(items)
+    return (yield)
+
+
+def _tag(item: pytest.Item, group: str) -> None:
+    """`<id>@<group>`, the id by which xdist's loadgroup scheduler groups tests. xdist 3.8
+    writes it to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so
+    without this every test would be scheduled alone."""
+    if hasattr(item, "_id") and "@" not in item.nodeid:
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
+
+
+def _schedule(items: list[pytest.Item]) -> None:
     groups = {item: _group(item) for item in items}
     # A file some of whose tests use a shared stack goes with that stack as a whole.
     joins = {
@@ -98,6 +114,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if group == where:  # a per-module fixture without parameters
                 group = joins.get(where, group)
             item.add_marker(pytest.mark.xdist_group(group))
+        if group is not None:
+            _tag(item, group)
         if heavy and item.get_closest_marker("e2e") is not None:
             first.append(item)
         else:
