@@ -65,7 +65,9 @@ run: demo  ## Start gateway and services (Ctrl-C stops all); data stays in var/
 	exec $(BIN)/honcho start -f Procfile -e $(ENV_FILE)
 
 test: install  ## Run the whole suite (SQLite always, PostgreSQL when reachable; required when CI=true)
-	$(BIN)/pytest -n auto --dist loadfile --durations=20 -m "not disruptive"
+	@# --dist loadgroup: tests sharing a real-process stack or a per-module fixture run on one
+	@# worker, the rest one by one; the groups that start processes go first (conftest.py).
+	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder --durations=20 -m "not disruptive"
 	@# Tests that restart PostgreSQL run alone, after the rest (they run when CI=true or
 	@# STRATA_TEST_DISRUPTIVE=1, and skip otherwise; see tests/fault/conftest.py).
 	$(BIN)/pytest tests/fault -m disruptive --durations=20
@@ -74,7 +76,7 @@ test-serial: install  ## The whole suite in one process (easier to debug)
 	$(BIN)/pytest
 
 test-fast: install  ## Quick feedback: SQLite half only, in parallel
-	$(BIN)/pytest -n auto --dist loadfile -q -m "not postgres and not e2e"
+	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder -q -m "not postgres and not e2e"
 
 lint: install  ## ruff format check, ruff, import-linter, mypy
 	$(BIN)/ruff format --check .

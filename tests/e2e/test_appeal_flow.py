@@ -10,30 +10,14 @@ import asyncio
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from .stack import APPS, Stack
-
 pytestmark = pytest.mark.e2e
 DEADLINE_SECONDS = 90
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(tmp_path_factory.mktemp("appeal"))
-    try:
-        running.cli("migrate")
-        for app in APPS:
-            running.start(app)
-        running.wait_ready(*APPS, timeout=300)  # a busy shared machine starts slowly
-        yield running
-    finally:
-        running.down()
 
 
 async def eventually(check, what: str) -> Any:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ answered 404 and fairness reports came back empty."""
 
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,18 +19,10 @@ WAIT_SECONDS = 300
 
 
 @pytest.fixture(scope="module")
-def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(tmp_path_factory.mktemp("moved"))
-    assert not set(running.ports.values()) & {8000, 8001, 8002, 8003, 8004}
-    try:
-        running.cli("migrate")
-        running.cli("demo", "--quiet")  # as `make run` does, before the processes start
-        for app in APPS:
-            running.start(app)
-        running.wait_ready(*APPS)
-        yield running
-    finally:
-        running.down()
+def demo_stack(demo_stack: Stack) -> Stack:
+    """The root conftest's demo stack: default settings, so only `<APP>_PORT` is set."""
+    assert not set(demo_stack.ports.values()) & {8000, 8001, 8002, 8003, 8004}
+    return demo_stack
 
 
 def logged(stack: Stack, app: str, event: str) -> list[dict]:

@@ -9,8 +9,6 @@ check it adds in a later release counts too.
 """
 
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -19,26 +17,9 @@ from scim2_client import BaseSyncSCIMClient
 from scim2_client.client import RawResponse
 from scim2_tester import Status, check_server
 
-from .stack import APPS, Stack
+from .stack import Stack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The whole system (as `conftest.stack`), given longer to get ready on a busy machine."""
-    # The tester sends a few hundred requests in a burst, as an initial sync does: the key's
-    # rate limit is raised for it, as docs/scim.md advises for a provider's first sync.
-    limits = {"GATEWAY_RATE_LIMIT_PER_MINUTE": "100000", "GATEWAY_RATE_LIMIT_BURST": "10000"}
-    running = Stack(Path(tmp_path_factory.mktemp("scim-stack")), extra_env=limits)
-    try:
-        running.cli("migrate")
-        for app in APPS:
-            running.start(app)
-        running.wait_ready(*APPS, timeout=400)
-        yield running
-    finally:
-        running.down()
 
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}

@@ -45,19 +45,28 @@ _MARK = "\u2603HOSTILE\u2603"
 
 
 @pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    scope="module",
+    params=[
+        # On SQLite: the fuzz stages' shared stack (tests/fuzz/conftest.py), this module in
+        # a tenant of its own; `make test` runs it on the worker that has that stack.
+        pytest.param("sqlite", marks=pytest.mark.xdist_group("stack:fuzz/fuzz_sqlite_stack")),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ],
 )
 def hostile_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
+    if request.param == "sqlite":
+        yield request.getfixturevalue("fuzz_sqlite_stack")
+        return
     env = {
         "GATEWAY_RATE_LIMIT_BURST": "1000000",
         "GATEWAY_RATE_LIMIT_PER_MINUTE": "10000000",
         "GATEWAY_WEBHOOK_DISPATCH": "false",
     }
-
-    def run(extra: dict[str, str]) -> Iterator[Stack]:
-        stack = Stack(tmp_path_factory.mktemp(f"hostile-{request.param}"), extra_env=env | extra)
+    stack = Stack(tmp_path_factory.mktemp("hostile-postgres"), extra_env=env)
+    with postgres_databases() as urls:
+        stack.extra_env.update(urls)
         try:
             stack.cli("migrate")
             for app in APPS:
@@ -66,12 +75,6 @@ def hostile_stack(
             yield stack
         finally:
             stack.down()
-
-    if request.param == "postgres":
-        with postgres_databases() as urls:
-            yield from run(urls)
-    else:
-        yield from run({})
 
 
 # --------------------------------------------------------------------------- the document

@@ -8,7 +8,6 @@ for a deeper local run.
 """
 
 import os
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -21,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.stack import APPS, Stack
+from tests.e2e.stack import Stack
 from tests.security.world import bearer, merged_spec
 
 pytestmark = pytest.mark.e2e
@@ -36,24 +35,9 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
-        tmp_path_factory.mktemp("fuzz"),
-        extra_env={
-            "GATEWAY_RATE_LIMIT_BURST": "1000000",
-            "GATEWAY_RATE_LIMIT_PER_MINUTE": "10000000",
-            # Generated webhook URLs point anywhere: store them, never send to them.
-            "GATEWAY_WEBHOOK_DISPATCH": "false",
-        },
-    )
-    try:
-        running.cli("migrate")
-        for app in APPS:
-            running.start(app)
-        running.wait_ready(*APPS, timeout=600)
-        yield running
-    finally:
-        running.down()
+def fuzz_stack(fuzz_sqlite_stack: Stack) -> Stack:
+    """tests/fuzz/conftest.py's stack: rate limits out of the way, webhooks never sent."""
+    return fuzz_sqlite_stack
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -75,6 +76,123 @@ def postgres_available() -> bool:
     return True
 
 
+class _Databases:
+    """Fresh PostgreSQL databases copied from templates, made ahead and dropped behind.
+
+    `CREATE DATABASE … TEMPLATE` and `DROP DATABASE` wait for the server's disk (hundreds
+    of milliseconds each on a busy machine). A thread per test process does both on one
+    admin connection while tests run: it keeps `AHEAD` copies of each template in use ready
+    and drops the databases tests are done with. Every test still gets its own untouched
+    copy of the migrated template; none is ever reused.
+    """
+
+    AHEAD = 2
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._ready: dict[str, list[str]] = {}
+        self._done: list[str] = []
+        self._taken: set[str] = set()
+        self._failed: dict[str, BaseException] = {}
+        self._undropped: list[str] = []
+        self._closing = False
+        self._thread = threading.Thread(target=self._work, name="strata-test-databases")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def take(self, template: str) -> str:
+        """A new database copied from `template` (made now if none is ready)."""
+        with self._changed:
+            ready = self._ready.setdefault(template, [])
+            self._changed.notify_all()
+            while not ready and template not in self._failed:
+                if not self._thread.is_alive():
+                    raise RuntimeError("the thread making test databases stopped")
+                self._changed.wait(timeout=1.0)
+            if not ready:
+                error = self._failed.pop(template)  # the next test tries again
+                raise RuntimeError(f"copying the template {template} failed") from error
+            self._changed.notify_all()
+            name = ready.pop(0)
+            self._taken.add(name)
+            return name
+
+    def release(self, name: str) -> None:
+        """`name` is no longer used: drop it (in the background)."""
+        with self._changed:
+            self._taken.discard(name)
+            self._done.append(name)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Drop every database made here, then stop the thread; fail if one was left."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._thread.join(timeout=300)
+        if self._thread.is_alive() or self._undropped:
+            raise RuntimeError(f"test databases not dropped: {self._undropped or 'timed out'}")
+
+    def _next(self) -> str | None:
+        """The next statement to run (called with the lock held); None: stop."""
+        while True:
+            if self._closing:
+                self._done.extend(n for ready in self._ready.values() for n in ready)
+                self._done.extend(sorted(self._taken))
+                self._ready, self._taken = {}, set()
+                if not self._done:
+                    return None
+            else:
+                short = [
+                    t
+                    for t, ready in self._ready.items()
+                    if len(ready) < self.AHEAD and t not in self._failed
+                ]
+                if short:
+                    template = min(short, key=lambda t: len(self._ready[t]))
+                    name = f"strata_t_{uuid.uuid4().hex[:16]}"
+                    return f'CREATE DATABASE "{name}" TEMPLATE "{template}"'
+            if self._done:
+                return f'DROP DATABASE IF EXISTS "{self._done.pop(0)}" WITH (FORCE)'
+            self._changed.wait()
+
+    def _work(self) -> None:
+        import asyncpg
+
+        loop = asyncio.new_event_loop()
+        conn: Any = None
+        try:
+            while True:
+                with self._changed:
+                    statement = self._next()
+                if statement is None:
+                    return
+                name = statement.split('"')[1]
+                try:
+                    if conn is None or conn.is_closed():  # e.g. after a server restart
+                        conn = loop.run_until_complete(
+                            asyncpg.connect(POSTGRES_ADMIN_URL, timeout=30)
+                        )
+                    loop.run_until_complete(conn.execute(statement))
+                except Exception as exc:
+                    with self._changed:
+                        if statement.startswith("CREATE"):
+                            self._failed[statement.split('"')[3]] = exc
+                        else:
+                            self._undropped.append(name)
+                        self._changed.notify_all()
+                    continue
+                if statement.startswith("CREATE"):
+                    template = statement.split('"')[3]
+                    with self._changed:
+                        self._ready.setdefault(template, []).append(name)
+                        self._changed.notify_all()
+        finally:
+            if conn is not None and not conn.is_closed():
+                loop.run_until_complete(conn.close())
+            loop.close()
+
+
 class _Templates:
     """One migrated template database per (backend, migrations folder) per worker."""
 
@@ -82,6 +200,13 @@ class _Templates:
         self.root = root
         self.sqlite: dict[Path, Path] = {}
         self.postgres: dict[Path, str] = {}
+        self._databases: _Databases | None = None
+
+    @property
+    def databases(self) -> _Databases:
+        if self._databases is None:
+            self._databases = _Databases()
+        return self._databases
 
     def sqlite_template(self, migrations_dir: Path) -> Path:
         if migrations_dir not in self.sqlite:
@@ -107,15 +232,20 @@ class _Templates:
             self.postgres[migrations_dir] = name
         return self.postgres[migrations_dir]
 
+    def close(self) -> None:
+        if self._databases is not None:
+            self._databases.close()
+        for name in self.postgres.values():
+            asyncio.run(
+                _pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
+
 
 @pytest.fixture(scope="session")
 def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
     templates = _Templates(tmp_path_factory.mktemp("templates"))
     yield templates
-    for name in templates.postgres.values():
-        asyncio.run(
-            _pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+    templates.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -137,14 +267,11 @@ def database_url(
             "(set STRATA_TEST_POSTGRES_URL; mandatory when CI=true)"
         )
     template = _templates.postgres_template(service_migrations)
-    name = f"strata_t_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_pg_execute(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    name = _templates.databases.take(template)
     try:
         yield _pg_url(name)
     finally:
-        asyncio.run(
-            _pg_execute(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+        _templates.databases.release(name)
 
 
 @pytest.fixture

@@ -16,14 +16,11 @@ A monthly cycle has no 360, so the overall result is the plan score alone (the 3
 is left out), in bands 3, 3 and 2 of the default policy.
 """
 
-import importlib.util
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,37 +30,18 @@ from strata_analytics.demo import ADJUSTED, demo_attributes, last_month, session
 from strata_contracts.goals.demo import DEMO_PEOPLE, demo_id, half_year_key, month_key
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[4]
 DEADLINE_SECONDS = 180
 HAND = {"E010": ("0.9950", "3"), "E011": ("0.9150", "3"), "E012": ("0.7525", "2")}
 RATEES = ("E002", "E010", "E011", "E012", "E020", "E021")
 """The reviews demo's 360: the head of sales, three representatives, two line leads."""
 
 
-def _stack_class() -> Any:
-    """The end-to-end tests' stack (`tests/e2e/stack.py`), which is not an importable package."""
-    spec = importlib.util.spec_from_file_location("strata_e2e_stack", ROOT / "tests/e2e/stack.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Stack
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    running = _stack_class()(tmp_path_factory.mktemp("demo"))
-    # Analytics pulls answers from the reviews service itself, not through the gateway.
-    running.extra_env["ANALYTICS_REVIEWS_URL"] = running.url("reviews")
-    try:
-        running.cli("migrate")
-        running.cli("demo", "--quiet")  # as `make run` does: before the processes start
-        for app in ("gateway", "goals", "reviews", "feedback", "analytics"):
-            running.start(app)
-        running.wait_ready("gateway", "goals", "reviews", "feedback", "analytics", timeout=300)
-        yield running
-    finally:
-        running.down()
+def stack(demo_stack: Any) -> Any:
+    """The root conftest's `demo_stack` (`tests/e2e/stack.py`, the demo loaded before the
+    processes start). Analytics pulls answers from the reviews service itself, not through
+    the gateway: the URL it derives from REVIEWS_PORT (tests/e2e/test_moved_ports.py)."""
+    return demo_stack
 
 
 @pytest.fixture(scope="module")
