@@ -35,7 +35,7 @@ from strata_kit.metrics import METRICS_PATH, Metrics, metrics_endpoint, request_
 from strata_kit.outbox import OutboxFields
 from strata_kit.relay import ConsumerSpec, EventConsumer, OutboxRelay, hub_deliverer
 from strata_kit.routing import MethodGuard
-from strata_kit.settings import KitSettings
+from strata_kit.settings import Environment, KitSettings
 from strata_kit.upstreams import check_upstreams
 
 log = get_logger("strata.app")
@@ -78,7 +78,10 @@ def create_service_app(
     merged OpenAPI document (`openapi_url=None`).
     """
     configure_logging(
-        service=settings.service_name, json=settings.json_logs, level=settings.log_level
+        service=settings.service_name,
+        json=settings.json_logs,
+        level=settings.log_level,
+        cache_loggers=settings.platform.environment is not Environment.TEST,
     )
     service = settings.service_name
     workers = _Workers(outbox=outbox, consumer=consumer, jobs=jobs)

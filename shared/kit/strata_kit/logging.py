@@ -43,8 +43,14 @@ def _redact(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typ
     return event
 
 
-def configure_logging(*, service: str, json: bool, level: str = "INFO") -> None:
-    """Configure structlog and route stdlib logging through it."""
+def configure_logging(
+    *, service: str, json: bool, level: str = "INFO", cache_loggers: bool = True
+) -> None:
+    """Configure structlog and route stdlib logging through it.
+
+    `cache_loggers`: each logger keeps its configuration from its first line on (faster).
+    Off in the test environment: a cached logger ignores `structlog.testing.capture_logs`,
+    so a test's capture would depend on whether an earlier test in the process logged first."""
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -72,7 +78,7 @@ def configure_logging(*, service: str, json: bool, level: str = "INFO") -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache_loggers,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,

@@ -55,3 +55,19 @@ class TestRedaction:
             "info",
             "kittest.logging",
         )
+
+
+class TestCaptureInTests:
+    """A logger that already wrote a line still reaches `capture_logs` in the test
+    environment, so a test capturing logs does not depend on what ran before it."""
+
+    async def test_a_logger_used_before_the_capture_is_captured(self, app_factory, settings):
+        from structlog.testing import capture_logs
+
+        app_factory(settings)  # configures logging
+        log = get_logger("strata.test.capture")
+        log.warning("before.capture")  # the first line: a cached logger would freeze here
+        app_factory(settings)  # another app in the same process configures it again
+        with capture_logs() as captured:
+            log.warning("inside.capture")
+        assert [e["event"] for e in captured] == ["inside.capture"]
