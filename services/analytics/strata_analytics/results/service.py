@@ -14,6 +14,7 @@ from strata_analytics.models import AuditRecord
 from strata_analytics.projections.models import EmployeeView
 from strata_analytics.ratings.scores import competency_score
 from strata_analytics.results.exceptions import ResultNotFound
+from strata_analytics.results.explanation import explanation
 from strata_analytics.results.models import OverallResult, ResultPolicy
 from strata_analytics.results.policy import (
     DEFAULT_POLICY,
@@ -24,20 +25,14 @@ from strata_analytics.results.policy import (
 from strata_analytics.results.repository import ResultRepository
 from strata_contracts.analytics.results import (
     BandCount,
-    CompetencyPart,
-    CompetencyScorePart,
-    ExplanationStep,
     GroupRollup,
     OverallResultRead,
     PerspectiveRollup,
-    PlanItemPart,
-    PlanPart,
     RatingBand,
     ResultExplanation,
     ResultPolicyRead,
     ResultPolicyWrite,
     StrategyNode,
-    WithheldGroupRead,
 )
 from strata_contracts.goals.vocabulary import Perspective
 from strata_contracts.identity import IdentityClaims
@@ -327,148 +322,12 @@ class ResultService:
         employee_id: uuid.UUID,
         cycle_id: uuid.UUID,
     ) -> ResultExplanation:
+        """The result, step by step (`explanation`), for a caller who may see it."""
         row = await self.visible_row(session, identity, employee_id, cycle_id)
-        tenant = row.tenant_id
         repo = ResultRepository(session)
-        steps: list[ExplanationStep] = []
-        plan_part = None
-        if row.plan_id is not None:
-            plan = await repo.plan(tenant, employee_id, cycle_id)
-            items = await repo.plan_items(tenant, row.plan_id)
-            assert plan is not None
-            scored = plan.scored_weight
-            parts = []
-            for item in items:
-                contribution = (
-                    (item.weight * item.score / scored).quantize(FOUR, ROUND_HALF_UP)
-                    if item.weight is not None and item.score is not None and scored > 0
-                    else None
-                )
-                parts.append(
-                    PlanItemPart(
-                        key=item.key,
-                        indicator_id=item.indicator_id,
-                        name=item.name,
-                        perspective=item.perspective,
-                        weight=item.weight,
-                        score=item.score,
-                        contribution=contribution,
-                    )
-                )
-                if item.weight is None:
-                    steps.append(
-                        ExplanationStep(
-                            description=f"{item.name or item.key}: not in the agreed version, "
-                            "not weighed."
-                        )
-                    )
-                elif item.score is None:
-                    steps.append(
-                        ExplanationStep(
-                            description=f"{item.name}: weight {item.weight} %, no actual yet, "
-                            "left out of the plan score.",
-                            values={"weight": item.weight},
-                        )
-                    )
-                else:
-                    steps.append(
-                        ExplanationStep(
-                            description=f"{item.name}: weight {item.weight} % * score "
-                            f"{item.score} = {item.weight * item.score} points.",
-                            values={"weight": item.weight, "score": item.score},
-                            result=item.weight * item.score,
-                        )
-                    )
-            steps.append(
-                ExplanationStep(
-                    description=f"Plan score = Σ points / scored weight {scored} = "
-                    f"{row.plan_score}",
-                    formula="Σ weight * score / Σ scored weight",
-                    values={"scored_weight": scored, "total_weight": plan.total_weight},
-                    result=row.plan_score,
-                )
-            )
-            plan_part = PlanPart(
-                plan_id=plan.id,
-                signed_version=plan.signed_version,
-                items=parts,
-                scored_weight=scored,
-                total_weight=plan.total_weight,
-                score=row.plan_score,
-            )
-        else:
-            steps.append(ExplanationStep(description="No plan with a score in this cycle."))
-        competency_part = None
-        if row.campaign_id is not None:
-            _, facts = await repo.ratee_campaign_facts(tenant, employee_id, cycle_id)
-            score = competency_score(facts)
-            if score is not None:
-                competency_part = CompetencyScorePart(
-                    campaign_id=score.campaign_id,
-                    anonymity_threshold=score.anonymity_threshold,
-                    competencies=[
-                        CompetencyPart(key=c.key, name=c.name, ratings=c.ratings, mean=c.mean)
-                        for c in score.competencies
-                    ],
-                    withheld_groups=[
-                        WithheldGroupRead(relationship=w.relationship, reason=w.reason)
-                        for w in score.withheld
-                    ],
-                    mean=score.mean,
-                    scale_min=score.scale_min,
-                    scale_max=score.scale_max,
-                    score=score.score,
-                )
-                for c in score.competencies:
-                    steps.append(
-                        ExplanationStep(
-                            description=f"{c.name}: mean of {c.ratings} ratings by others "
-                            f"(self excluded, groups below k = {score.anonymity_threshold} "
-                            f"withheld) = {c.mean}",
-                            values={"ratings": Decimal(c.ratings)},
-                            result=c.mean,
-                        )
-                    )
-                for w in score.withheld:
-                    steps.append(
-                        ExplanationStep(
-                            description=f"The {w.relationship} group is withheld ({w.reason}): "
-                            "it enters no figure."
-                        )
-                    )
-                steps.append(
-                    ExplanationStep(
-                        description=f"360 mean = mean of the competency means = {score.mean}; "
-                        f"rescaled ({score.mean} - {score.scale_min}) / "
-                        f"({score.scale_max} - {score.scale_min}) = {score.score}",
-                        formula="(mean - scale min) / (scale max - scale min)",
-                        values={"mean": score.mean},
-                        result=score.score,
-                    )
-                )
-        else:
-            steps.append(ExplanationStep(description="No closed 360 campaign rated them."))
-        bands = _bands(row.bands)
-        combined = combine(
-            row.plan_score, row.competency_score, row.kpi_weight, row.competency_weight, bands
-        )
-        steps.extend(combined.steps)
-        if row.calibrated_band is not None:
-            steps.append(
-                ExplanationStep(
-                    description=f"Calibrated to {row.calibrated_overall} (band "
-                    f"{row.calibrated_band}) in calibration session "
-                    f"{row.calibration_session_id}; the raw result is kept beside it.",
-                    result=row.calibrated_band,
-                )
-            )
         people = await repo.employees({employee_id})
-        return ResultExplanation(
-            result=result_read(row, people.get(employee_id)),
-            plan=plan_part,
-            competencies=competency_part,
-            bands=list(bands),
-            steps=steps,
+        return await explanation(
+            repo, row, result_read(row, people.get(employee_id)), _bands(row.bands)
         )
 
     # --- rollups ----------------------------------------------------------------------
@@ -494,39 +353,13 @@ class ResultService:
             person = people.get(result.employee_id)
             by_unit[person.org_unit_id if person else None].append(result)
         out = [
-            self._rollup(
-                unit_id, units[unit_id].name if unit_id in units else "Unplaced", rows, order
-            )
+            _rollup(unit_id, units[unit_id].name if unit_id in units else "Unplaced", rows, order)
             for unit_id, rows in sorted(
                 by_unit.items(), key=lambda kv: units[kv[0]].name if kv[0] in units else "~"
             )
         ]
-        out.append(self._rollup(None, "Enterprise", results, order))
+        out.append(_rollup(None, "Enterprise", results, order))
         return out
-
-    def _rollup(
-        self,
-        unit_id: uuid.UUID | None,
-        name: str,
-        rows: list[OverallResult],
-        order: list[str],
-    ) -> GroupRollup:
-        finals = [
-            r.calibrated_overall if r.calibrated_overall is not None else r.overall for r in rows
-        ]
-        counts = Counter(b for r in rows if (b := r.calibrated_band or r.band) is not None)
-        codes = order + sorted(c for c in counts if c not in order)
-        return GroupRollup(
-            org_unit_id=unit_id,
-            name=name,
-            employees=len(rows),
-            mean_overall=_mean([f for f in finals if f is not None]),
-            mean_plan_score=_mean([r.plan_score for r in rows if r.plan_score is not None]),
-            mean_competency_score=_mean(
-                [r.competency_score for r in rows if r.competency_score is not None]
-            ),
-            bands=[BandCount(band=c, count=counts.get(c, 0)) for c in codes if c is not None],
-        )
 
     async def perspectives(
         self,
@@ -634,6 +467,28 @@ class ResultService:
                 )
             )
         return out
+
+
+def _rollup(
+    unit_id: uuid.UUID | None,
+    name: str,
+    rows: list[OverallResult],
+    order: list[str],
+) -> GroupRollup:
+    finals = [r.calibrated_overall if r.calibrated_overall is not None else r.overall for r in rows]
+    counts = Counter(b for r in rows if (b := r.calibrated_band or r.band) is not None)
+    codes = order + sorted(c for c in counts if c not in order)
+    return GroupRollup(
+        org_unit_id=unit_id,
+        name=name,
+        employees=len(rows),
+        mean_overall=_mean([f for f in finals if f is not None]),
+        mean_plan_score=_mean([r.plan_score for r in rows if r.plan_score is not None]),
+        mean_competency_score=_mean(
+            [r.competency_score for r in rows if r.competency_score is not None]
+        ),
+        bands=[BandCount(band=c, count=counts.get(c, 0)) for c in codes if c is not None],
+    )
 
 
 def _weighted(children: list[tuple[StrategyNode, Decimal]]) -> Decimal | None:

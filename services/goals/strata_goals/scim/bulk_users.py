@@ -28,10 +28,18 @@ from strata_goals.org.rules import topological_order
 from strata_goals.queries import session_tenant
 from strata_goals.scim.exceptions import BodyNotJson, InvalidUserValue, UserNameTaken
 from strata_goals.scim.models import ScimResource, name_key
+from strata_goals.scim.provisioning import (
+    Place,
+    Work,
+    check_user,
+    department_unit,
+    parse_id,
+    titled_position,
+    valid_contract,
+)
 from strata_goals.scim.repository import USER, ScimRepository
 from strata_goals.scim.resources import UserIntent, stored_attributes, user_intent
 from strata_goals.scim.schemas import POLICY, ScimUser, location
-from strata_goals.scim.service import Place, Work, _check_user, _valid, parse_id, scim_service
 from strata_kit.db import utcnow
 
 
@@ -112,7 +120,7 @@ def _each_checked(users: Sequence[NewUser], outcomes: dict[int, Outcome]) -> lis
         try:
             resource = validated(ScimUser, user.data, Context.RESOURCE_CREATION_REQUEST)
             intent = user_intent(resource)
-            _check_user(resource, intent)
+            check_user(resource, intent)
         except Exception as exc:  # the operation's answer
             outcomes[user.index] = exc
             continue
@@ -225,7 +233,7 @@ def _employee(
     intent: UserIntent, planned: dict[uuid.UUID, int], managers: dict[uuid.UUID, ScimResource]
 ) -> EmployeeCreate:
     """The employee a user asks for, checked before any unit is made for them."""
-    return _valid(
+    return valid_contract(
         EmployeeCreate,
         external_id=intent.external_id,
         name=intent.name,
@@ -255,7 +263,7 @@ async def _placed(
     savepoint = await work.session.begin_nested()
     try:
         unit = await _unit(work, identity, repo, place, units)
-        position = await scim_service._titled(work.session, identity, repo, place, unit)
+        position = await titled_position(work.session, identity, repo, place, unit)
     except Exception:
         await savepoint.rollback()
         raise
@@ -287,7 +295,7 @@ async def _unit(
                 "as the department to choose one."
             )
     fresh = Place(place.root or made.get(None), place.department, None, place.title, None)
-    unit = await scim_service._department(work, identity, repo, fresh)
+    unit = await department_unit(work, identity, repo, fresh)
     if unit.parent_id is None:
         made[None] = unit
     else:

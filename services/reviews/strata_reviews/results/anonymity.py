@@ -57,7 +57,12 @@ from strata_contracts.reviews.results import (
     ScoreCount,
     Stats,
 )
-from strata_contracts.reviews.templates import ItemRead, ScaleRead, TemplateVersionRead
+from strata_contracts.reviews.templates import (
+    CompetencyRead,
+    ItemRead,
+    ScaleRead,
+    TemplateVersionRead,
+)
 from strata_contracts.reviews.vocabulary import (
     ANONYMOUS_RELATIONSHIPS,
     GroupStatus,
@@ -163,6 +168,34 @@ def anonymise(
 ) -> Anonymised:
     """The results document of one ratee (rules above); `thresholds` are the anonymous
     groups' own k (`group_thresholds`), `k` for any not given."""
+    ratee = _ratee(version, relationships, responses, k, thresholds)
+    competencies = [_competency(ratee, competency) for competency in version.competencies]
+    questions = [_question(ratee, question) for question in version.questions]
+    summaries = [_summary(ratee, group, name_supervisor) for group in ratee.groups]
+    return Anonymised(groups=summaries, competencies=competencies, questions=questions)
+
+
+@dataclass(frozen=True)
+class _Ratee:
+    """One ratee's responses sorted for publication: the groups other than self, each
+    group's submitted responses, self's own, each group's k and verdict (rules 2-4, 10)."""
+
+    responses: Sequence[RaterResponse]
+    groups: list[Relationship]
+    by_group: dict[Relationship, list[RaterResponse]]
+    own: list[RaterResponse]
+    ks: dict[Relationship, int]
+    verdicts: dict[Relationship, GroupVerdict]
+    scales: dict[UUID, ScaleRead]
+
+
+def _ratee(
+    version: TemplateVersionRead,
+    relationships: Sequence[Relationship],
+    responses: Sequence[RaterResponse],
+    k: int,
+    thresholds: Mapping[Relationship, int] | None,
+) -> _Ratee:
     groups: list[Relationship] = [r for r in relationships if r is not Relationship.SELF]
     submitted = [r for r in responses if r.status is InvitationStatus.SUBMITTED]
     by_group = {g: [r for r in submitted if r.relationship is g] for g in groups}
@@ -170,162 +203,150 @@ def anonymise(
     ks = {g: max(k, (thresholds or {}).get(g, k)) for g in groups}
     verdicts = {g: group_verdict(g, len(by_group[g]), ks[g]) for g in groups}
     scales = {s.id: s for s in version.scales}
+    return _Ratee(responses, groups, by_group, own, ks, verdicts, scales)
 
-    def cell(group: Relationship, item: ItemRead) -> tuple[GroupStats, Tally | None]:
-        """Rule 5: one group's figures for one item, and its tally when shown."""
-        values = _values(scales, item)
-        verdict = verdicts[group]
-        if verdict.status is GroupStatus.SUPPRESSED:
-            return GroupStats(
-                relationship=group, status=verdict.status, reason=verdict.reason
-            ), None
-        tally = Tally(values).add(
-            r.ratings[item.id] for r in by_group[group] if item.id in r.ratings
+
+def _cell(ratee: _Ratee, group: Relationship, item: ItemRead) -> tuple[GroupStats, Tally | None]:
+    """Rule 5: one group's figures for one item, and its tally when shown."""
+    values = _values(ratee.scales, item)
+    verdict = ratee.verdicts[group]
+    if verdict.status is GroupStatus.SUPPRESSED:
+        return GroupStats(relationship=group, status=verdict.status, reason=verdict.reason), None
+    tally = Tally(values).add(
+        r.ratings[item.id] for r in ratee.by_group[group] if item.id in r.ratings
+    )
+    anonymous = group is not Relationship.SUPERVISOR
+    if tally.count == 0 or (anonymous and tally.count < ratee.ks[group]):
+        reason = (
+            SuppressionReason.ITEM_BELOW_THRESHOLD if anonymous else SuppressionReason.NO_RESPONSES
         )
-        anonymous = group is not Relationship.SUPERVISOR
-        if tally.count == 0 or (anonymous and tally.count < ks[group]):
-            reason = (
-                SuppressionReason.ITEM_BELOW_THRESHOLD
-                if anonymous
-                else SuppressionReason.NO_RESPONSES
-            )
-            return GroupStats(
-                relationship=group, status=GroupStatus.SUPPRESSED, reason=reason
-            ), None
-        return GroupStats(relationship=group, status=GroupStatus.SHOWN, stats=tally.stats()), tally
+        return GroupStats(relationship=group, status=GroupStatus.SUPPRESSED, reason=reason), None
+    return GroupStats(relationship=group, status=GroupStatus.SHOWN, stats=tally.stats()), tally
 
-    competencies: list[CompetencyResult] = []
-    for competency in version.competencies:
-        scale_id = competency.items[0].scale_id
-        assert scale_id is not None
-        values = [p.value for p in scales[scale_id].points]
-        competency_groups: dict[Relationship, Tally] = {}
-        competency_cells: dict[Relationship, bool] = {}
-        competency_all = Tally(values)
-        competency_self = Tally(values)
-        items: list[ItemResult] = []
-        for item in competency.items:
-            item_groups: list[GroupStats] = []
-            item_all = Tally(values)
-            for group in groups:
-                if group not in item.relationships:
-                    continue
-                stats, tally = cell(group, item)
-                item_groups.append(stats)
-                competency_cells.setdefault(group, False)
-                if tally is not None:
-                    item_all.merge(tally)
-                    competency_groups.setdefault(group, Tally(values)).merge(tally)
-                    competency_cells[group] = True
-            self_tally = Tally(values).add(r.ratings[item.id] for r in own if item.id in r.ratings)
-            competency_self.merge(self_tally)
-            competency_all.merge(item_all)
-            items.append(
-                ItemResult(
-                    item_id=item.id,
-                    text=item.text,
-                    self_assessment=self_tally.stats(),
-                    all_raters=item_all.stats(),
-                    groups=item_groups,
-                )
-            )
-        group_results = []
-        for group in groups:
-            if group not in competency_cells:
-                continue  # the group answers no item of this competency
-            verdict = verdicts[group]
-            if verdict.status is GroupStatus.SUPPRESSED:
-                group_results.append(
-                    GroupStats(relationship=group, status=verdict.status, reason=verdict.reason)
-                )
-            elif group in competency_groups:
-                group_results.append(
-                    GroupStats(
-                        relationship=group,
-                        status=GroupStatus.SHOWN,
-                        stats=competency_groups[group].stats(),
-                    )
-                )
-            else:
-                group_results.append(
-                    GroupStats(
-                        relationship=group,
-                        status=GroupStatus.SUPPRESSED,
-                        reason=SuppressionReason.ITEM_BELOW_THRESHOLD,
-                    )
-                )
-        competencies.append(
-            CompetencyResult(
-                competency_id=competency.id,
-                key=competency.key,
-                name=competency.name,
-                scale_id=scale_id,
-                self_assessment=competency_self.stats(),
-                all_raters=competency_all.stats(),
-                groups=group_results,
-                items=items,
-            )
-        )
 
-    questions: list[QuestionResult] = []
-    for question in version.questions:
-        comment_groups = []
-        for group in groups:
-            if group not in question.relationships:
+def _competency(ratee: _Ratee, competency: CompetencyRead) -> CompetencyResult:
+    """Rule 6: a competency's items cell by cell; its group and all-raters figures add up
+    the shown cells only."""
+    scale_id = competency.items[0].scale_id
+    assert scale_id is not None
+    values = [p.value for p in ratee.scales[scale_id].points]
+    competency_groups: dict[Relationship, Tally] = {}
+    competency_cells: dict[Relationship, bool] = {}
+    competency_all = Tally(values)
+    competency_self = Tally(values)
+    items: list[ItemResult] = []
+    for item in competency.items:
+        item_groups: list[GroupStats] = []
+        item_all = Tally(values)
+        for group in ratee.groups:
+            if group not in item.relationships:
                 continue
-            verdict = verdicts[group]
-            comments = (
-                sorted(
-                    r.comments[question.id] for r in by_group[group] if question.id in r.comments
-                )
-                if verdict.status is GroupStatus.SHOWN
-                else []
-            )
-            comment_groups.append(
-                CommentGroup(
-                    relationship=group,
-                    status=verdict.status,
-                    reason=verdict.reason,
-                    comments=comments,
-                )
-            )
-        questions.append(
-            QuestionResult(
-                item_id=question.id,
-                text=question.text,
-                self_assessment=sorted(
-                    r.comments[question.id] for r in own if question.id in r.comments
-                ),
-                groups=comment_groups,
+            stats, tally = _cell(ratee, group, item)
+            item_groups.append(stats)
+            competency_cells.setdefault(group, False)
+            if tally is not None:
+                item_all.merge(tally)
+                competency_groups.setdefault(group, Tally(values)).merge(tally)
+                competency_cells[group] = True
+        self_tally = Tally(values).add(
+            r.ratings[item.id] for r in ratee.own if item.id in r.ratings
+        )
+        competency_self.merge(self_tally)
+        competency_all.merge(item_all)
+        items.append(
+            ItemResult(
+                item_id=item.id,
+                text=item.text,
+                self_assessment=self_tally.stats(),
+                all_raters=item_all.stats(),
+                groups=item_groups,
             )
         )
+    return CompetencyResult(
+        competency_id=competency.id,
+        key=competency.key,
+        name=competency.name,
+        scale_id=scale_id,
+        self_assessment=competency_self.stats(),
+        all_raters=competency_all.stats(),
+        groups=[
+            _competency_group(ratee.verdicts[group], group, competency_groups.get(group))
+            for group in ratee.groups
+            if group in competency_cells  # else the group answers no item of this competency
+        ],
+        items=items,
+    )
 
-    summaries = []
-    for group in groups:
-        verdict = verdicts[group]
-        named = (
-            [
-                NamedRater(employee_id=r.rater_employee_id)
-                for r in by_group[group]
-                if r.rater_employee_id
-            ]
-            if group is Relationship.SUPERVISOR
-            and name_supervisor
-            and verdict.status is GroupStatus.SHOWN
+
+def _competency_group(
+    verdict: GroupVerdict, group: Relationship, shown: Tally | None
+) -> GroupStats:
+    """A group's competency score: suppressed with the group, from its shown cells, or
+    suppressed when none of its cells is shown."""
+    if verdict.status is GroupStatus.SUPPRESSED:
+        return GroupStats(relationship=group, status=verdict.status, reason=verdict.reason)
+    if shown is not None:
+        return GroupStats(relationship=group, status=GroupStatus.SHOWN, stats=shown.stats())
+    return GroupStats(
+        relationship=group,
+        status=GroupStatus.SUPPRESSED,
+        reason=SuppressionReason.ITEM_BELOW_THRESHOLD,
+    )
+
+
+def _question(ratee: _Ratee, question: ItemRead) -> QuestionResult:
+    """Rule 7: a question's comments, for shown groups only, sorted, without rater ids."""
+    comment_groups = []
+    for group in ratee.groups:
+        if group not in question.relationships:
+            continue
+        verdict = ratee.verdicts[group]
+        comments = (
+            sorted(
+                r.comments[question.id] for r in ratee.by_group[group] if question.id in r.comments
+            )
+            if verdict.status is GroupStatus.SHOWN
             else []
         )
-        disclosed = counts_disclosed(group, len(by_group[group]), ks[group])
-        summaries.append(
-            GroupSummary(
+        comment_groups.append(
+            CommentGroup(
                 relationship=group,
-                invited=sum(r.relationship is group for r in responses) if disclosed else None,
-                responded=len(by_group[group]) if disclosed else None,
                 status=verdict.status,
                 reason=verdict.reason,
-                named_raters=named,
+                comments=comments,
             )
         )
-    return Anonymised(groups=summaries, competencies=competencies, questions=questions)
+    return QuestionResult(
+        item_id=question.id,
+        text=question.text,
+        self_assessment=sorted(
+            r.comments[question.id] for r in ratee.own if question.id in r.comments
+        ),
+        groups=comment_groups,
+    )
+
+
+def _summary(ratee: _Ratee, group: Relationship, name_supervisor: bool) -> GroupSummary:
+    """Rules 3 and 9: a group's status and, when disclosed, its counts; the supervisor is
+    named only when the campaign says so and the group is shown."""
+    verdict = ratee.verdicts[group]
+    by_group = ratee.by_group[group]
+    named = (
+        [NamedRater(employee_id=r.rater_employee_id) for r in by_group if r.rater_employee_id]
+        if group is Relationship.SUPERVISOR
+        and name_supervisor
+        and verdict.status is GroupStatus.SHOWN
+        else []
+    )
+    disclosed = counts_disclosed(group, len(by_group), ratee.ks[group])
+    return GroupSummary(
+        relationship=group,
+        invited=sum(r.relationship is group for r in ratee.responses) if disclosed else None,
+        responded=len(by_group) if disclosed else None,
+        status=verdict.status,
+        reason=verdict.reason,
+        named_raters=named,
+    )
 
 
 def _values(scales: dict[UUID, ScaleRead], item: ItemRead) -> list[int]:
